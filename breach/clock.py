@@ -1,0 +1,91 @@
+"""Deadlines under Art. 33/34, as absolute UTC instants; wall-clock rendering only at the edges.
+
+This is the only module that imports pendulum. Arithmetic is done in UTC with plain
+``timedelta``: 72 hours are 72 elapsed hours, whatever a daylight-saving change does to the
+wall clock in the controller's time zone.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pendulum
+
+AUTHORITY_WINDOW = timedelta(hours=72)
+DEFAULT_REMINDERS = (timedelta(hours=48), timedelta(hours=24), timedelta(hours=6), timedelta(hours=1))
+
+_FORMATS = {
+    "da": "dddd [d.] D. MMMM YYYY [kl.] HH:mm",
+    "nb": "dddd D. MMMM YYYY [kl.] HH:mm",
+    "en": "dddd D MMMM YYYY, HH:mm",
+}
+
+
+def as_utc(moment: datetime) -> datetime:
+    """Return ``moment`` as an aware UTC datetime; a naive datetime is refused."""
+    if moment.tzinfo is None or moment.tzinfo.utcoffset(moment) is None:
+        raise ValueError("a naive datetime has no instant; give it a time zone offset")
+    return moment.astimezone(timezone.utc)
+
+
+def utcnow() -> datetime:
+    """The current instant, aware, in UTC."""
+    return datetime.now(timezone.utc)
+
+
+def authority_deadline(aware_at: datetime) -> datetime:
+    """Art. 33(1): without undue delay and, where feasible, not later than 72 hours after becoming aware."""
+    return as_utc(aware_at) + AUTHORITY_WINDOW
+
+
+def time_left(deadline: datetime, *, now: datetime) -> timedelta:
+    """Elapsed time from ``now`` until ``deadline`` (negative when overdue)."""
+    return as_utc(deadline) - as_utc(now)
+
+
+def is_overdue(deadline: datetime, *, now: datetime) -> bool:
+    """True once ``now`` is past ``deadline``."""
+    return time_left(deadline, now=now) < timedelta(0)
+
+
+def reminder_instants(deadline: datetime, *, before: tuple[timedelta, ...] = DEFAULT_REMINDERS) -> list[datetime]:
+    """The absolute instants at which reminders fall due, earliest first."""
+    return sorted(as_utc(deadline) - lead for lead in before)
+
+
+def local_text(moment: datetime, *, tz: str, language: str = "en") -> str:
+    """Render an instant in a time zone and language, e.g. 'tirsdag d. 24. november 2026 kl. 14:05'."""
+    locale = {"nb": "nb", "da": "da"}.get(language, "en")
+    local = pendulum.instance(as_utc(moment)).in_timezone(tz)
+    text = local.format(_FORMATS.get(language, _FORMATS["en"]), locale=locale)
+    return f"{text} ({local.format('zz')})" if language == "en" else f"{text} ({local.tzname()})"
+
+
+_RELATIVE = {
+    "en": ("in {n} hours", "{n} hours overdue"),
+    "da": ("om {n} timer", "{n} timer for sent"),
+    "nb": ("om {n} timer", "{n} timer på overtid"),
+}
+
+
+def relative_text(deadline: datetime, *, now: datetime, language: str = "en") -> str:
+    """Time left in whole hours, e.g. 'in 31 hours', 'om 31 timer', '2 hours overdue'."""
+    left = time_left(deadline, now=now)
+    ahead, behind = _RELATIVE.get(language, _RELATIVE["en"])
+    hours = int(abs(left.total_seconds()) // 3600)
+    return (ahead if left >= timedelta(0) else behind).format(n=hours)
+
+
+def parse_instant(text: str) -> datetime:
+    """Parse an ISO 8601 instant with an offset into an aware UTC datetime."""
+    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return as_utc(parsed)
+
+
+def validate_timezone(name: str) -> str:
+    """Return ``name`` if it is a known IANA time zone, else raise ValueError."""
+    try:
+        pendulum.timezone(name)
+    except Exception as exc:  # pendulum raises its own InvalidTimezone
+        raise ValueError(f"unknown time zone {name!r}") from exc
+    return name

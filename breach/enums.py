@@ -1,0 +1,65 @@
+"""Enumerations stored in the database, used in JSON and reused as template names."""
+
+from enum import StrEnum
+
+
+class IncidentStatus(StrEnum):
+    OPEN = "open"
+    ASSESSED = "assessed"
+    DRAFTED = "drafted"
+    APPROVED = "approved"
+    SENDING = "sending"
+    NOTIFIED = "notified"
+    CLOSED = "closed"
+
+
+class RiskLevel(StrEnum):
+    UNLIKELY = "unlikely"
+    RISK = "risk"
+    HIGH = "high"
+
+
+class NoticeKind(StrEnum):
+    AUTHORITY_REPORT = "authority_report"
+    SUBJECT_NOTICE = "subject_notice"
+
+
+class Channel(StrEnum):
+    EMAIL = "email"
+    LETTER = "letter"
+    FORM = "form"
+    NONE = "none"
+
+
+class Language(StrEnum):
+    DA = "da"
+    NB = "nb"
+    EN = "en"
+
+
+class DeliveryState(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    ACCEPTED = "accepted"
+    DELIVERED = "delivered"
+    BOUNCED = "bounced"
+    FAILED = "failed"
+    UNREACHABLE = "unreachable"
+
+
+class Obligation(StrEnum):
+    AUTHORITY = "authority"
+    SUBJECTS = "subjects"
+    CONTROLLER = "controller"
+
+
+class DeadlineState(StrEnum):
+    RUNNING = "running"
+    MET = "met"
+    MISSED = "missed"
+    STOPPED_LATE = "stopped_late"
+
+
+class ApprovalDecision(StrEnum):
+    APPROVED = "approved"
+    REJECTED = "rejected"

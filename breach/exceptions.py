@@ -1,0 +1,86 @@
+"""One exception tree for the domain.
+
+    BreachError
+     ├── InvalidFacts          a facts document is not valid JSON or not valid against the schema
+     ├── InvalidPeopleFile     a people file cannot be read at all (missing columns, wrong encoding)
+     ├── IncidentNotFound
+     ├── InvalidTransition     an incident cannot move to the requested status
+     ├── ApprovalRefused       not on the managers roster, the drafter, or drafts changed
+     ├── NotApproved           a send was asked for before the drafts were approved
+     ├── DeadlineMissed        a late notification without reasons for the delay (Art. 33(1))
+     ├── AuditChainBroken      the hash-chained audit log was edited, reordered or truncated
+     └── ConfigurationError    a setting is missing or unsafe
+
+Each carries its context as attributes; messages never contain personal data of affected people.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+
+class BreachError(Exception):
+    """Base of every error raised by breach-notify's domain."""
+
+
+class InvalidFacts(BreachError):
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        self.message = message
+        super().__init__(f"{field}: {message}")
+
+
+class InvalidPeopleFile(BreachError):
+    def __init__(self, message: str, *, line: int | None = None) -> None:
+        self.line = line
+        super().__init__(message if line is None else f"line {line}: {message}")
+
+
+class IncidentNotFound(BreachError):
+    def __init__(self, incident_id: str) -> None:
+        self.incident_id = incident_id
+        super().__init__(f"no incident {incident_id!r}")
+
+
+class InvalidTransition(BreachError):
+    def __init__(self, incident_id: str, current: str, requested: str) -> None:
+        self.incident_id = incident_id
+        self.current = current
+        self.requested = requested
+        super().__init__(f"incident {incident_id} cannot go from {current} to {requested}")
+
+
+class ApprovalRefused(BreachError):
+    def __init__(self, incident_id: str, reason: str) -> None:
+        self.incident_id = incident_id
+        self.reason = reason
+        super().__init__(f"approval of {incident_id} refused: {reason}")
+
+
+class NotApproved(BreachError):
+    def __init__(self, incident_id: str, reason: str = "the drafts have not been approved") -> None:
+        self.incident_id = incident_id
+        super().__init__(f"{incident_id}: nothing sent: {reason}")
+
+
+class DeadlineMissed(BreachError):
+    def __init__(self, incident_id: str, deadline: datetime) -> None:
+        self.incident_id = incident_id
+        self.deadline = deadline
+        super().__init__(
+            f"{incident_id}: the deadline {deadline.isoformat()} has passed; "
+            "a late notification must give the reasons for the delay (Art. 33(1))"
+        )
+
+
+class AuditChainBroken(BreachError):
+    def __init__(self, position: int, reason: str) -> None:
+        self.position = position
+        self.reason = reason
+        super().__init__(f"audit log broken at entry {position}: {reason}")
+
+
+class ConfigurationError(BreachError):
+    def __init__(self, setting: str, message: str) -> None:
+        self.setting = setting
+        super().__init__(f"{setting}: {message}")

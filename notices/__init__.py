@@ -1,0 +1,1 @@
+"""breach-notify content and channels: templates, e-mail, letters, reports. No Prefect here."""
