@@ -1,0 +1,281 @@
+"""Contact details protected at rest: AES-256-GCM per value, HMAC blind indexes, one master key.
+
+Both working keys are derived from the master key with HKDF under different labels, so the key
+that makes blind indexes (deterministic, comparable) can never decrypt anything, and vice versa.
+
+Token layout (bytes)::
+
+    version (1) | key id (4, big-endian) | nonce (12) | ciphertext + GCM tag (16)
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import os
+import struct
+import tempfile
+import unicodedata
+from collections.abc import Sequence
+from hashlib import sha256
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from breach.exceptions import BreachError, ConfigurationError
+
+TOKEN_VERSION = 1
+KEY_BYTES = 32
+NONCE_BYTES = 12
+INDEX_BYTES = 16
+ENV_SETTING = "BREACH_MASTER_KEY"
+FILE_SETTING = "BREACH_MASTER_KEY_FILE"
+
+_HEADER = struct.Struct(">BI")
+_MIN_TOKEN = _HEADER.size + NONCE_BYTES + 16
+_ENCRYPTION_INFO = b"breach-notify/v1/field-encryption"
+_INDEX_INFO = b"breach-notify/v1/blind-index"
+_KEY_ID_INFO = b"breach-notify/v1/key-id"
+_HOW_TO_MAKE = "python -c 'import os, base64; print(base64.b64encode(os.urandom(32)).decode())'"
+
+
+class DecryptionFailed(BreachError):
+    """A token could not be decrypted: unknown key, wrong row (aad), truncated or tampered."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"cannot decrypt: {reason}")
+
+
+def _hkdf(master_key: bytes, info: bytes, length: int = KEY_BYTES) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=length, salt=None, info=info).derive(master_key)
+
+
+def _check_master(master_key: bytes) -> None:
+    if not isinstance(master_key, bytes) or len(master_key) != KEY_BYTES:
+        raise ValueError(f"a master key is {KEY_BYTES} bytes")
+
+
+def derive_encryption_key(master_key: bytes) -> bytes:
+    """The AES-256-GCM key derived from the master key."""
+    _check_master(master_key)
+    return _hkdf(master_key, _ENCRYPTION_INFO)
+
+
+def derive_index_key(master_key: bytes) -> bytes:
+    """The blind-index (HMAC) key derived from the master key; it cannot decrypt anything."""
+    _check_master(master_key)
+    return _hkdf(master_key, _INDEX_INFO)
+
+
+def key_id(master_key: bytes) -> int:
+    """A public 32-bit id of a master key, written into every token it encrypts."""
+    _check_master(master_key)
+    return int.from_bytes(_hkdf(master_key, _KEY_ID_INFO, length=4), "big")
+
+
+def normalise_for_index(value: str) -> str:
+    """NFKC, case-folded, trimmed, inner whitespace collapsed: what a blind index compares."""
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", value).casefold())
+    return " ".join(folded.split())
+
+
+def blind_index(value: str, *, key: bytes) -> bytes:
+    """HMAC-SHA256 of the normalised value, truncated to 16 bytes: equal values, equal indexes."""
+    if len(key) < 16:
+        raise ValueError("a blind-index key is at least 16 bytes")
+    return hmac.new(key, normalise_for_index(value).encode("utf-8", "surrogatepass"), sha256).digest()[:INDEX_BYTES]
+
+
+def token_key_id(token: bytes) -> int:
+    """The key id written into a token, without decrypting it."""
+    if len(token) < _MIN_TOKEN:
+        raise DecryptionFailed("the token is truncated")
+    version, kid = _HEADER.unpack_from(token)
+    if version != TOKEN_VERSION:
+        raise DecryptionFailed(f"unknown token version {version}")
+    return kid
+
+
+class FieldCipher:
+    """AES-256-GCM for single values, with a random 96-bit nonce each time, under one master key."""
+
+    def __init__(self, key: bytes) -> None:
+        """Derive the encryption key, index key and key id from a 32-byte master key."""
+        self.key_id = key_id(key)
+        self.index_key = derive_index_key(key)
+        self._aead = AESGCM(derive_encryption_key(key))
+        self._header = _HEADER.pack(TOKEN_VERSION, self.key_id)
+
+    def __repr__(self) -> str:
+        return f"FieldCipher(key_id=0x{self.key_id:08x})"
+
+    def encrypt(self, plaintext: str, *, aad: bytes) -> bytes:
+        """Encrypt one value, bound to ``aad`` (e.g. b"person:<id>:email")."""
+        nonce = os.urandom(NONCE_BYTES)
+        # The header is authenticated too, so a token relabelled with another key id fails.
+        sealed = self._aead.encrypt(nonce, plaintext.encode("utf-8"), self._header + aad)
+        return self._header + nonce + sealed
+
+    def decrypt(self, token: bytes, *, aad: bytes) -> str:
+        """Decrypt a token made by ``encrypt`` with the same ``aad``; DecryptionFailed otherwise."""
+        kid = token_key_id(token)
+        if kid != self.key_id:
+            raise DecryptionFailed(f"unknown key id 0x{kid:08x}")
+        start = _HEADER.size
+        nonce, sealed = token[start:start + NONCE_BYTES], token[start + NONCE_BYTES:]
+        try:
+            return self._aead.decrypt(nonce, sealed, self._header + aad).decode("utf-8")
+        except InvalidTag as exc:
+            raise DecryptionFailed("authentication failed (wrong row, wrong key or tampered)") from exc
+
+    def blind_index(self, value: str) -> bytes:
+        """The blind index of ``value`` under this master key's index key."""
+        return blind_index(value, key=self.index_key)
+
+
+class MultiKeyCipher:
+    """Key rotation: encrypts with the current key, decrypts with any known one."""
+
+    def __init__(self, current: bytes, *, previous: Sequence[bytes] = ()) -> None:
+        """``current`` encrypts; ``previous`` keys only decrypt."""
+        self.current = FieldCipher(current)
+        self._by_id = {self.current.key_id: self.current}
+        masters = {self.current.key_id: current}
+        for old in previous:
+            cipher = FieldCipher(old)
+            if masters.setdefault(cipher.key_id, old) != old:
+                raise ValueError(f"two master keys share key id 0x{cipher.key_id:08x}; generate a new key")
+            self._by_id.setdefault(cipher.key_id, cipher)
+
+    @classmethod
+    def from_master_keys(cls, keys: Sequence[bytes]) -> MultiKeyCipher:
+        """Newest first, as in Fernet's MultiFernet: the first key encrypts, all decrypt."""
+        if not keys:
+            raise ValueError("at least one master key is needed")
+        return cls(keys[0], previous=keys[1:])
+
+    def __repr__(self) -> str:
+        ids = ", ".join(f"0x{kid:08x}" for kid in self._by_id)
+        return f"MultiKeyCipher(current=0x{self.current.key_id:08x}, known=[{ids}])"
+
+    @property
+    def key_ids(self) -> tuple[int, ...]:
+        """Ids of every key this cipher can decrypt with, the current one first."""
+        return tuple(self._by_id)
+
+    @property
+    def index_key(self) -> bytes:
+        """The current blind-index key; rotating the master key means recomputing indexes."""
+        return self.current.index_key
+
+    def encrypt(self, plaintext: str, *, aad: bytes) -> bytes:
+        """Encrypt with the current key."""
+        return self.current.encrypt(plaintext, aad=aad)
+
+    def decrypt(self, token: bytes, *, aad: bytes) -> str:
+        """Decrypt with whichever known key made the token."""
+        kid = token_key_id(token)
+        cipher = self._by_id.get(kid)
+        if cipher is None:
+            raise DecryptionFailed(f"unknown key id 0x{kid:08x}")
+        return cipher.decrypt(token, aad=aad)
+
+    def needs_rotation(self, token: bytes) -> bool:
+        """Whether a token was made with an older key."""
+        return token_key_id(token) != self.current.key_id
+
+    def rotate(self, token: bytes, *, aad: bytes) -> bytes:
+        """Re-encrypt a token under the current key (unchanged if it already is)."""
+        if not self.needs_rotation(token):
+            return token
+        return self.encrypt(self.decrypt(token, aad=aad), aad=aad)
+
+    def blind_index(self, value: str) -> bytes:
+        """The blind index of ``value`` under the current key."""
+        return self.current.blind_index(value)
+
+
+def generate_master_key() -> bytes:
+    """32 fresh random bytes from the operating system."""
+    return os.urandom(KEY_BYTES)
+
+
+def encode_master_key(key: bytes) -> str:
+    """The base64 text form of a master key, as BREACH_MASTER_KEY and the key file hold it."""
+    _check_master(key)
+    return base64.b64encode(key).decode("ascii")
+
+
+def _decode_key(text: str, *, setting: str, where: str) -> bytes:
+    value = text.strip()
+    try:
+        # Accept both alphabets: keys pasted from URL-safe tools are common.
+        if "-" in value or "_" in value:
+            key = base64.b64decode(value, altchars=b"-_", validate=True)
+        else:
+            key = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ConfigurationError(setting, f"{where} is not valid base64; make a key with {_HOW_TO_MAKE}") from exc
+    if len(key) != KEY_BYTES:
+        raise ConfigurationError(setting, f"{where} decodes to {len(key)} bytes, not {KEY_BYTES}; make a key with {_HOW_TO_MAKE}")
+    if len(set(key)) < 8:
+        raise ConfigurationError(setting, f"{where} looks like a placeholder, not a random key; make one with {_HOW_TO_MAKE}")
+    return key
+
+
+def load_master_key(*, env_value: str | None, key_file: Path) -> bytes:
+    """The master key: from BREACH_MASTER_KEY if given, else from key_file, else a new key_file (one laptop)."""
+    if env_value is not None:
+        return _decode_key(env_value, setting=ENV_SETTING, where="the value")
+    key_file = Path(key_file).expanduser()
+    try:
+        text = key_file.read_text(encoding="ascii")
+    except FileNotFoundError:
+        return _create_key_file(key_file)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigurationError(FILE_SETTING, f"cannot read the key file {key_file}: {exc.__class__.__name__}") from exc
+    return _decode_key(text, setting=FILE_SETTING, where=f"the key file {key_file}")
+
+
+def _create_key_file(key_file: Path) -> bytes:
+    """Write a fresh key to key_file (0600); if another process wins the race, use its key."""
+    key = generate_master_key()
+    try:
+        key_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, temp_name = tempfile.mkstemp(dir=key_file.parent, prefix=".master-key-")  # mkstemp: mode 0600
+    except OSError as exc:
+        raise ConfigurationError(FILE_SETTING, f"cannot create the key file {key_file}: {exc.strerror}") from exc
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(encode_master_key(key) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        _publish(temp_name, key_file)
+    except FileExistsError:
+        return load_master_key(env_value=None, key_file=key_file)
+    except OSError as exc:
+        raise ConfigurationError(FILE_SETTING, f"cannot create the key file {key_file}: {exc.strerror}") from exc
+    finally:
+        os.unlink(temp_name)
+    return key
+
+
+def _publish(temp_name: str, key_file: Path) -> None:
+    """Make the complete temporary file appear as key_file, never replacing an existing key."""
+    try:
+        # A hard link is atomic: no reader ever sees a half-written key.
+        os.link(temp_name, key_file)
+    except FileExistsError:
+        raise
+    except OSError:
+        # Some file systems refuse hard links; an exclusive create still never overwrites.
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as handle, open(temp_name, encoding="ascii") as source:
+            handle.write(source.read())
+            handle.flush()
+            os.fsync(handle.fileno())

@@ -1,0 +1,45 @@
+"""Approve or reject from a terminal: resume the paused run if one waits, else record directly."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from breach import approval, clock, incidents
+from breach.enums import ApprovalDecision
+from flows.runtime import Runtime
+
+
+@dataclass(frozen=True)
+class ApprovalResult:
+    via: str  # "flow" when a paused run was resumed, "direct" when recorded here
+    flow_run_id: str | None
+
+
+def _paused_run(run_id: str | None) -> str | None:
+    if not run_id:
+        return None
+    from prefect import get_client
+
+    with get_client(sync_client=True) as client:
+        run = client.read_flow_run(run_id)
+    return run_id if run.state is not None and run.state.is_paused() else None
+
+
+def submit_decision(rt: Runtime, *, incident_id: str, approver: str, reject: bool, comment: str) -> ApprovalResult:
+    """Check the four-eyes rules here first, so a refusal is shown at once, then hand the answer over."""
+    with rt.sessions() as session:
+        incident = incidents.get(session=session, incident_id=incident_id)
+        drafts = approval.current_drafts(session=session, incident_id=incident_id)
+        approval.check_approver(incident_id=incident_id, actor=approver, roster=rt.settings.managers, drafts=drafts)
+        run_id = incident.approval_flow_run_id
+    paused = _paused_run(run_id)
+    if paused:
+        from prefect.flow_runs import resume_flow_run
+
+        resume_flow_run(paused, run_input={"decision": "reject" if reject else "approve", "approver": approver, "comment": comment})
+        return ApprovalResult("flow", paused)
+    with rt.sessions.begin() as session:
+        approval.decide(session=session, incident_id=incident_id, actor=approver,
+                        decision=ApprovalDecision.REJECTED if reject else ApprovalDecision.APPROVED,
+                        comment=comment, roster=rt.settings.managers, now=clock.utcnow())
+    return ApprovalResult("direct", None)

@@ -1,0 +1,100 @@
+"""Wait for a manager to approve the drafts (four eyes), as a Prefect pause with a typed form."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, Literal
+
+from prefect import flow, task
+from prefect.flow_runs import pause_flow_run, suspend_flow_run
+from prefect.input import RunInput
+from prefect.runtime import flow_run
+from pydantic import Field
+
+from breach import approval, clock, deadlines, incidents
+from breach.enums import ApprovalDecision
+from breach.exceptions import ApprovalRefused
+from flows.progress import emit
+from flows.runtime import runtime
+
+MAX_ATTEMPTS = 5
+DEFAULT_WAIT = timedelta(hours=1)
+
+
+class ApprovalInput(RunInput):
+    decision: Literal["approve", "reject"] = Field(description="Approve the drafts for sending, or send them back")
+    approver: str = Field(min_length=3, description="Your e-mail address as it stands on the managers roster")
+    comment: str = Field(default="", description="Why, or what must change (kept in the audit log)")
+
+
+@task
+def approval_status(incident_id: str) -> dict[str, Any]:
+    """Whether the current drafts are approved, and what a manager is asked to approve."""
+    rt = runtime()
+    with rt.sessions() as session:
+        drafts = approval.current_drafts(session=session, incident_id=incident_id)
+        try:
+            approval.require_approved(session=session, incident_id=incident_id, roster=rt.settings.managers)
+            approved = True
+        except Exception:
+            approved = False
+        clocks = [d for d in deadlines.deadlines_of(session=session, incident_id=incident_id) if d.state == "running"]
+        left = min((clock.time_left(d.due_at, now=clock.utcnow()) for d in clocks), default=DEFAULT_WAIT)
+        return {"approved": approved, "drafts": [f"{d.kind}/{d.language}/{d.channel}" for d in drafts],
+                "hash": approval.drafts_hash(drafts) if drafts else "", "seconds_left": int(left.total_seconds())}
+
+
+@task
+def remember_paused_run(incident_id: str, run_id: str) -> None:
+    """Store which flow run waits for this incident's approval, so `breach approve` can resume it."""
+    rt = runtime()
+    with rt.sessions.begin() as session:
+        incidents.get(session=session, incident_id=incident_id).approval_flow_run_id = run_id
+
+
+@task
+def record_decision(incident_id: str, answer: dict[str, Any], seen_hash: str) -> dict[str, str]:
+    """Record the manager's answer after the roster and four-eyes checks."""
+    rt = runtime()
+    decision = ApprovalDecision.APPROVED if answer["decision"] == "approve" else ApprovalDecision.REJECTED
+    try:
+        with rt.sessions.begin() as session:
+            approval.decide(session=session, incident_id=incident_id, actor=answer["approver"], decision=decision,
+                            comment=answer.get("comment", ""), roster=rt.settings.managers, now=clock.utcnow(), seen_hash=seen_hash)
+    except ApprovalRefused as exc:
+        emit("approval_refused", incident_id=incident_id, reason=exc.reason)
+        return {"outcome": "refused", "reason": exc.reason}
+    emit("approval", incident_id=incident_id, decision=decision.value, approver=answer["approver"])
+    return {"outcome": decision.value, "reason": answer.get("comment", "")}
+
+
+def _ask(incident_id: str, status: dict[str, Any], attempt: int) -> dict[str, Any]:
+    drafts = "\n".join(f"- `{label}`" for label in status["drafts"])
+    form = ApprovalInput.with_initial_data(
+        description=f"## Approve the notices of incident `{incident_id}`\n\nDrafts (hash `{status['hash'][:16]}`):\n{drafts}\n\n"
+                    "Only a manager on the roster who did not draft them may approve.", decision="approve")
+    # A deployment run suspends (no process held for days); a local run pauses in-process.
+    wait = max(300, min(status["seconds_left"], int(DEFAULT_WAIT.total_seconds()))) if not flow_run.deployment_id else max(300, status["seconds_left"])
+    key = f"approval-{status['hash'][:12]}-{attempt}"
+    if flow_run.deployment_id:
+        answer = suspend_flow_run(wait_for_input=form, timeout=wait, key=key)
+    else:
+        answer = pause_flow_run(wait_for_input=form, timeout=wait, poll_interval=2, key=key)
+    return answer.model_dump(include={"decision", "approver", "comment"})
+
+
+@flow(name="approve-notices")
+def approve_notices(incident_id: str) -> str:
+    """Pause until a manager approves or rejects; returns 'approved', 'rejected', 'refused' or 'nothing'."""
+    status = approval_status(incident_id)
+    if status["approved"]:
+        return "approved"
+    if not status["drafts"]:
+        return "nothing"
+    remember_paused_run(incident_id, str(flow_run.id))
+    emit("awaiting_approval", incident_id=incident_id, flow_run_id=str(flow_run.id), drafts=status["drafts"])
+    for attempt in range(MAX_ATTEMPTS):
+        outcome = record_decision(incident_id, _ask(incident_id, status, attempt), status["hash"])
+        if outcome["outcome"] != "refused":
+            return outcome["outcome"]
+    return "refused"

@@ -1,0 +1,36 @@
+"""The whole response to one breach, step by step, as the DESIGN describes it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import flow
+
+from flows.approve import approve_notices
+from flows.assess import assess_incident
+from flows.clock import start_clock
+from flows.draft import draft_notices
+from flows.export import export_reports
+from flows.open_incident import open_incident
+from flows.people import import_people
+from flows.send import send_notices
+
+
+@flow(name="breach-response")
+def breach_response(facts_path: str, people_path: str | None = None) -> dict[str, Any]:
+    """Open, assess, start the clock, import people, draft, wait for approval, send, export.
+
+    Every step is idempotent, so running this again (or resuming a suspended run, which
+    starts from the top) continues where the last run stopped.
+    """
+    incident_id = open_incident(facts_path)
+    verdict = assess_incident(incident_id)
+    deadlines = start_clock(incident_id)
+    if people_path:
+        import_people(incident_id, people_path)
+    drafts = draft_notices(incident_id)
+    decision = approve_notices(incident_id) if drafts else "nothing"
+    sent = send_notices(incident_id) if decision == "approved" else None
+    exports = export_reports(incident_id)
+    return {"incident_id": incident_id, "verdict": verdict, "deadlines": deadlines, "decision": decision,
+            "sent": sent, "exports": exports}

@@ -1,0 +1,38 @@
+"""Start the clocks an incident's assessment calls for (Art. 33(1): 72 hours from awareness)."""
+
+from __future__ import annotations
+
+from prefect import flow, task
+
+from breach import clock, deadlines, incidents
+from breach.facts import load_facts
+from flows.progress import emit
+from flows.runtime import runtime
+
+
+@task
+def start_deadlines(incident_id: str) -> list[str]:
+    """Persist deadline rows and their reminders; returns the due instants (ISO 8601)."""
+    rt = runtime()
+    with rt.sessions.begin() as session:
+        incident = incidents.get(session=session, incident_id=incident_id)
+        assessment = incidents.latest_assessment(session=session, incident_id=incident_id)
+        if assessment is None:
+            return []
+        facts = load_facts(incidents.latest_facts(session=session, incident_id=incident_id).document)
+        dpa_hours = facts.controller.dpa_hours if facts.controller else None
+        rows = deadlines.start_clocks(session=session, incident=incident, assessment=assessment, dpa_hours=dpa_hours,
+                                      actor=rt.actor, now=clock.utcnow())
+        started = [(r.obligation, r.party, r.due_at) for r in rows]
+        zone = incident.timezone
+    for obligation, party, due in started:
+        emit("clock", incident_id=incident_id, obligation=obligation, party=party, due_at=due, timezone=zone)
+    if not started:
+        emit("clock", incident_id=incident_id, obligation=None, party=None, due_at=None, timezone=zone)
+    return [due.isoformat() for _, _, due in started]
+
+
+@flow(name="start-clock")
+def start_clock(incident_id: str) -> list[str]:
+    """Start an incident's deadlines; returns them as ISO 8601 instants."""
+    return start_deadlines(incident_id)

@@ -1,0 +1,120 @@
+"""Show flow progress on the terminal with Rich (ids, counts and verdicts only)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from breach import clock
+
+console = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+def show_verdict(verdict: dict[str, Any]) -> None:
+    """Print an assessment with its rationale."""
+    sev = verdict.get("severity") or {}
+    colour = {"high": "red", "risk": "yellow"}.get(verdict.get("risk", ""), "green")
+    console.print(f"  risk: [bold {colour}]{verdict.get('risk')}[/]   ENISA severity {sev.get('score')} ({sev.get('band')})   "
+                  f"notify authority: [bold]{_yn(verdict.get('notify_authority'))}[/]   notify people: [bold]{_yn(verdict.get('notify_subjects'))}[/]")
+    if verdict.get("authority"):
+        console.print(f"  lead authority: {verdict['authority'].get('name')} ({verdict['authority'].get('code')})")
+    for i, entry in enumerate(verdict.get("rationale", []), 1):
+        console.print(f"   {i:>2}. [cyan]{entry['rule']}[/]: {entry['finding']}")
+
+
+def _yn(value: Any) -> str:
+    return "yes" if value else "no"
+
+
+def show_deadline(due_at: datetime, tz: str, *, obligation: str, party: str) -> None:
+    """Print a deadline in the controller's zone, with the time left."""
+    now = clock.utcnow()
+    left = clock.time_left(due_at, now=now)
+    colour = "red" if left.total_seconds() < 6 * 3600 else "yellow" if left.total_seconds() < 24 * 3600 else "green"
+    console.print(f"  {obligation} ({party}) due [bold]{clock.local_text(due_at, tz=tz, language='en')}[/] "
+                  f"= {due_at.isoformat()} [{colour}]({clock.relative_text(due_at, now=now)})[/]")
+
+
+def listener(step: str, fields: dict[str, Any]) -> None:
+    """Progress listener for flows.progress."""
+    handler = _HANDLERS.get(step)
+    if handler is not None:
+        handler(fields)
+
+
+def _opened(f: dict[str, Any]) -> None:
+    word = "opened" if f["created"] else "found (same reference)"
+    console.print(f"[bold]1. Incident {f['incident_id']}[/] {word}, facts version {f['facts_version']}")
+
+
+def _assessed(f: dict[str, Any]) -> None:
+    console.print(f"[bold]2. Assessment[/] (version {f['verdict'].get('version')})")
+    show_verdict(f["verdict"])
+
+
+def _clock(f: dict[str, Any]) -> None:
+    console.print("[bold]3. Clock[/]")
+    if f["due_at"] is None:
+        console.print("  no deadline started (no notification due, or aware_at unknown)")
+    else:
+        show_deadline(f["due_at"], f["timezone"], obligation=f["obligation"], party=f["party"])
+
+
+def _imported(f: dict[str, Any]) -> None:
+    c = f["counts"]
+    console.print("[bold]4. People[/]" + (" (this file was already imported)" if f["skipped"] else ""))
+    console.print(f"  {c}")
+    for line, column, code, message in f["problems"]:
+        console.print(f"  [yellow]line {line}[/] {column}: {code}: {message}")
+
+
+def _drafted(f: dict[str, Any]) -> None:
+    console.print(f"[bold]5. Drafts[/] {len(f['drafts'])}: " + ", ".join(f["drafts"]))
+
+
+def _awaiting(f: dict[str, Any]) -> None:
+    console.print(f"[bold]6. Approval[/] waiting for a manager (flow run {f['flow_run_id']}).\n"
+                  f"  From another terminal: [bold]breach approve {f['incident_id']} --as MANAGER-EMAIL[/] (or use the Prefect UI)")
+
+
+def _approval(f: dict[str, Any]) -> None:
+    console.print(f"  [green]{f['decision']}[/] by {f['approver']}")
+
+
+def _refused(f: dict[str, Any]) -> None:
+    console.print(f"  [red]refused:[/] {f['reason']}")
+
+
+def _outbox(f: dict[str, Any]) -> None:
+    console.print(f"[bold]7. Sending[/] {f['deliveries']} deliveries in batches {f['batches']}")
+
+
+def _batch(f: dict[str, Any]) -> None:
+    console.print(f"  {f['channel']} batch {f['batch_no']}: {f['sent']} sent")
+
+
+def _exported(f: dict[str, Any]) -> None:
+    console.print("[bold]8. Exports[/]")
+    for kind, path in f["paths"].items():
+        console.print(f"  {kind}: {path}")
+
+
+_HANDLERS = {
+    "opened": _opened, "assessed": _assessed, "clock": _clock, "imported": _imported, "drafted": _drafted,
+    "awaiting_approval": _awaiting, "approval": _approval, "approval_refused": _refused, "outbox": _outbox,
+    "batch_sent": _batch, "exported": _exported,
+}
+
+
+def table(title: str, columns: list[str], rows: list[list[Any]]) -> Table:
+    """A simple Rich table."""
+    t = Table(title=title)
+    for c in columns:
+        t.add_column(c)
+    for r in rows:
+        t.add_row(*[str(x) for x in r])
+    return t

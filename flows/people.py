@@ -1,0 +1,35 @@
+"""Import the people affected by an incident from a CSV or JSONL file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+
+from breach import clock
+from breach.people_store import import_people as store_people
+from flows.progress import emit
+from flows.runtime import runtime
+
+
+@task(persist_result=False, cache_policy=NO_CACHE)
+def import_file(incident_id: str, people_path: str) -> dict[str, Any]:
+    """Stream the file into the incident in one transaction; returns counts only."""
+    rt = runtime()
+    with rt.sessions.begin() as session:
+        result = store_people(session=session, incident_id=incident_id, path=Path(people_path), cipher=rt.cipher,
+                              batch_size=rt.settings.batch_size, actor=rt.actor, now=clock.utcnow(),
+                              default_country=rt.controller.country,
+                              progress=lambda n: emit("import_progress", incident_id=incident_id, rows=n))
+    counts = result.report.as_counts()
+    emit("imported", incident_id=incident_id, counts=counts, skipped=result.skipped_same_file,
+         problems=[(p.line, p.column, p.code, p.message) for p in result.problems[:20]])
+    return {**counts, "skipped_same_file": result.skipped_same_file}
+
+
+@flow(name="import-people")
+def import_people(incident_id: str, people_path: str) -> dict[str, Any]:
+    """Import affected people; bad rows are reported by line, good rows are kept."""
+    return import_file(incident_id, people_path)

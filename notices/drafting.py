@@ -1,0 +1,86 @@
+"""Draft the notices an assessment calls for and store them with template version and content hash."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from breach import audit, incidents
+from breach.approval import current_drafts, current_round
+from breach.controller import ControllerProfile
+from breach.enums import Channel, IncidentStatus, NoticeKind
+from breach.store.tables import DraftRow, PersonRow
+from notices.params import AuthorityNoticeParams, SubjectNoticeParams
+from notices.render import RenderedNotice, render
+from notices.report import build_filing_pack, filing_pack_markdown
+from breach.people_store import channel_counts
+
+SUBJECT_CHANNELS = (Channel.EMAIL, Channel.LETTER)
+
+
+def authority_params(*, session: Session, incident_id: str, controller: ControllerProfile, notified_at: datetime | None = None) -> AuthorityNoticeParams:
+    """Everything the authority notification says, from the newest facts and assessment."""
+    incident = incidents.get(session=session, incident_id=incident_id)
+    facts = incidents.latest_facts(session=session, incident_id=incident_id).document
+    assessment = incidents.latest_assessment(session=session, incident_id=incident_id)
+    result: dict[str, Any] = assessment.result if assessment else {}
+    language = (result.get("authority") or {}).get("language") or controller.default_language
+    return AuthorityNoticeParams(incident_id=incident_id, controller=controller, facts=facts, assessment=result,
+                                 people_counts=channel_counts(session=session, incident_id=incident_id),
+                                 notified_at=notified_at, reasons_for_delay=incident.reasons_for_delay, language=language)
+
+
+def _subject_params(*, session: Session, incident_id: str, controller: ControllerProfile, language: str) -> SubjectNoticeParams:
+    facts = incidents.latest_facts(session=session, incident_id=incident_id).document
+    assessment = incidents.latest_assessment(session=session, incident_id=incident_id)
+    return SubjectNoticeParams(
+        incident_id=incident_id, controller=controller, language=language, summary=facts["summary"],
+        data_categories=facts.get("data_categories", []), occurred_at=facts.get("occurred_at"), aware_at=facts.get("aware_at"),
+        measures_taken=facts.get("measures_taken", []), risk=assessment.risk if assessment else "unlikely",
+    )
+
+
+def _wanted(*, session: Session, incident_id: str, controller: ControllerProfile) -> list[tuple[NoticeKind, str, Channel, RenderedNotice]]:
+    assessment = incidents.latest_assessment(session=session, incident_id=incident_id)
+    out: list[tuple[NoticeKind, str, Channel, RenderedNotice]] = []
+    if assessment is None:
+        return out
+    if assessment.notify_authority:
+        params = authority_params(session=session, incident_id=incident_id, controller=controller)
+        out.append((NoticeKind.AUTHORITY_REPORT, params.language, Channel.FORM, render(NoticeKind.AUTHORITY_REPORT, params, channel=Channel.FORM)))
+    if assessment.notify_subjects:
+        stmt = select(PersonRow.language, PersonRow.channel).where(PersonRow.incident_id == incident_id).distinct()
+        for language, channel in sorted(set(session.execute(stmt).tuples())):
+            if channel in SUBJECT_CHANNELS:
+                params = _subject_params(session=session, incident_id=incident_id, controller=controller, language=language)
+                out.append((NoticeKind.SUBJECT_NOTICE, language, Channel(channel), render(NoticeKind.SUBJECT_NOTICE, params, channel=Channel(channel))))
+    return out
+
+
+def draft_notices(*, session: Session, incident_id: str, controller: ControllerProfile, actor: str, now: datetime) -> list[DraftRow]:
+    """Render and store a new drafting round, unless the current round already says exactly this."""
+    incident = incidents.get(session=session, incident_id=incident_id)
+    wanted = _wanted(session=session, incident_id=incident_id, controller=controller)
+    existing = current_drafts(session=session, incident_id=incident_id)
+    if existing and {(d.kind, d.language, d.channel, d.content_hash) for d in existing} == {(k.value, lang, c.value, r.content_hash) for k, lang, c, r in wanted}:
+        return existing
+    round_no = current_round(session=session, incident_id=incident_id) + 1
+    rows = [DraftRow(incident_id=incident_id, round=round_no, kind=kind, language=language, channel=channel,
+                     template_version=str(r.template_version), subject=r.subject, text=r.text, html=r.html,
+                     content_hash=r.content_hash, drafted_by=actor, drafted_at=now)
+            for kind, language, channel, r in wanted]
+    session.add_all(rows)
+    if rows:
+        incidents.set_status(session=session, incident=incident, to=IncidentStatus.DRAFTED, actor=actor, now=now)
+    audit.record(session=session, action="notices.drafted", actor=actor, at=now, incident_id=incident_id,
+                 details={"round": round_no, "drafts": [f"{r.kind}/{r.language}/{r.channel}:{r.content_hash[:12]}" for r in rows]})
+    session.flush()
+    return rows
+
+
+def filing_pack_preview(*, session: Session, incident_id: str, controller: ControllerProfile) -> str:
+    """The filing pack as Markdown, the way it would be filed now."""
+    return filing_pack_markdown(build_filing_pack(authority_params(session=session, incident_id=incident_id, controller=controller)))

@@ -1,0 +1,391 @@
+"""The e-mail channel: one batch of personal notices in, one provider call (or outbox files) out.
+
+Exception tree (messages carry counts, ids and status codes, never names or addresses):
+
+    BreachError
+     └── EmailDeliveryError       SendGrid refused the batch (4xx): do not resend it unchanged
+          ├── RateLimited          429: wait until `reset_at`, then resend
+          └── TransientSendError   5xx, timeout or lost connection: resend with backoff
+
+A retry after TransientSendError can deliver twice (SendGrid has no idempotency key), so every
+personalization carries our delivery id as a custom arg for matching webhook events.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import http.client
+import json
+import logging
+import os
+import random
+import re
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from email import policy
+from email.errors import HeaderParseError
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Annotated, Any, Protocol
+
+import sendgrid
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, field_validator, model_validator
+from python_http_client import exceptions as http_errors
+
+from breach.exceptions import BreachError
+
+log = logging.getLogger(__name__)
+
+NAME_TAG_TEXT = "-recipient_name_text-"
+NAME_TAG_HTML = "-recipient_name_html-"
+ARG_DELIVERY_ID = "delivery_id"
+ARG_INCIDENT_ID = "incident_id"
+ARG_BATCH_KEY = "batch_key"
+MAX_PERSONALIZATIONS = 1000  # LIMITS.md L1/L2: 1,000 recipients per request, one each
+MAX_NAME_CHARS = 256  # keeps substitutions far below L17's 10,000 bytes per personalization
+DEFAULT_HOST = "https://api.sendgrid.com"
+RATE_LIMIT_FALLBACK_S = 60.0  # a 429 without X-RateLimit-Reset: assume a minute
+
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_ADDRESS = re.compile(rf"{_ATEXT}(?:\.{_ATEXT})*@{_LABEL}(?:\.{_LABEL})+")
+_EMAILISH = re.compile(r"[^\s@\"'<>,;:]+@[^\s@\"'<>,;:]*[^\s@\"'<>,;:.]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029\ud800-\udfff]")  # surrogates can't be encoded
+_Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")]
+
+
+def is_sendable_address(email: str) -> bool:
+    """True for a plain ASCII address both SendGrid and the outbox accept (no IDN/EAI)."""
+    return len(email) <= 254 and _ADDRESS.fullmatch(email) is not None
+
+
+def _one_line(value: str) -> str:
+    """Control characters (CR/LF included) become spaces; whitespace runs collapse."""
+    return " ".join(_CONTROL.sub(" ", value).split())
+
+
+def _plain_name(name: str) -> str:
+    return _one_line(name)[:MAX_NAME_CHARS]
+
+
+def _display_name(name: str) -> str:
+    """A name for an address header: one line, and without ';' or ',' (LIMITS.md L5)."""
+    return " ".join(_plain_name(name).replace(";", " ").replace(",", " ").split())
+
+
+class _Model(BaseModel):
+    # hide_input_in_errors: a ValidationError must not quote an address or a name
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+
+
+class Recipient(_Model):
+    """One data subject on one delivery."""
+
+    delivery_id: _Id
+    email: str = Field(repr=False)
+    name: str = Field(repr=False)
+
+    @field_validator("email")
+    @classmethod
+    def _sendable(cls, value: str) -> str:
+        if not is_sendable_address(value):
+            raise ValueError("not a plain ASCII e-mail address")
+        return value
+
+
+class EmailBatch(_Model):
+    """Up to 1,000 people who get the same notice; names are filled in per person."""
+
+    incident_id: _Id
+    batch_key: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")]
+    subject: str = Field(min_length=1)
+    text: str = Field(min_length=1)
+    html: str | None = Field(default=None, min_length=1)
+    from_email: str
+    from_name: str
+    recipients: list[Recipient] = Field(min_length=1)
+    sandbox: bool = False
+
+    @field_validator("from_email")
+    @classmethod
+    def _sendable_from(cls, value: str) -> str:
+        if not is_sendable_address(value):
+            raise ValueError("not a plain ASCII e-mail address")
+        return value
+
+    @model_validator(mode="after")
+    def _unique_deliveries(self) -> EmailBatch:
+        if len({r.delivery_id for r in self.recipients}) != len(self.recipients):
+            raise ValueError("a delivery id appears twice in the batch")
+        return self
+
+    def prepared(self) -> tuple[str, str, str | None]:
+        """(subject, text, html) made safe: one-line subject, each body with its own tag only."""
+        subject = _one_line(self.subject.replace(NAME_TAG_HTML, NAME_TAG_TEXT))
+        text = self.text.replace(NAME_TAG_HTML, NAME_TAG_TEXT)
+        # an unescaped name must never reach HTML, even if a template used the text tag there
+        body_html = None if self.html is None else self.html.replace(NAME_TAG_TEXT, NAME_TAG_HTML)
+        return subject, text, body_html
+
+
+class BatchResult(_Model):
+    """What the channel accepted: delivery ids, the provider's message id and HTTP status."""
+
+    accepted: list[str]
+    message_id: str | None
+    status_code: int
+
+
+class EmailDeliveryError(BreachError):
+    """The provider refused a batch; `body` is SendGrid's first error message, addresses removed."""
+
+    def __init__(self, *, status_code: int | None, body: str | None = None, batch_key: str | None = None,
+                 field: str | None = None, reason: str | None = None) -> None:
+        self.status_code = status_code
+        self.body = body
+        self.batch_key = batch_key
+        self.field = field
+        what = reason or f"SendGrid answered {status_code}"
+        detail = f": {body}" + (f" (field {field})" if field else "") if body else ""
+        super().__init__(f"e-mail batch {batch_key}: {what}{detail}")
+
+
+class RateLimited(EmailDeliveryError):
+    """HTTP 429; `reset_at` is the epoch second of X-RateLimit-Reset."""
+
+    def __init__(self, reset_at: float, *, batch_key: str | None = None, body: str | None = None) -> None:
+        self.reset_at = reset_at
+        super().__init__(status_code=429, body=body, batch_key=batch_key,
+                         reason=f"rate limited until epoch {reset_at:.0f}")
+
+
+class TransientSendError(EmailDeliveryError):
+    """A 5xx, a timeout or a lost connection (`status_code` None): the outcome is unknown."""
+
+    def __init__(self, status_code: int | None, *, batch_key: str | None = None, body: str | None = None,
+                 reason: str | None = None) -> None:
+        super().__init__(status_code=status_code, body=body, batch_key=batch_key, reason=reason)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True when resending the same batch later may succeed (429, 5xx, timeouts, connection)."""
+    return isinstance(exc, (RateLimited, TransientSendError))
+
+
+def retry_delay(exc: BaseException, attempt: int, *, now: float | None = None, base: float = 2.0,
+                cap: float = 300.0, rng: random.Random | None = None) -> float:
+    """Seconds to wait before retry number `attempt` (1, 2, ...): until reset for 429, else backoff.
+
+    Args:
+        exc: a RateLimited or TransientSendError; anything else is not retryable (ValueError).
+        base: the first backoff ceiling; it doubles each attempt and the delay is drawn from
+            [ceiling/2, ceiling] so parallel batches do not retry in lockstep.
+    """
+    if attempt < 1:
+        raise ValueError("attempt counts from 1")
+    rng = rng or random.Random()
+    if isinstance(exc, RateLimited):
+        wait = exc.reset_at - (time.time() if now is None else now)
+        return min(cap, max(0.0, wait) + rng.uniform(0.0, 1.0))
+    if isinstance(exc, TransientSendError):
+        ceiling = min(cap, base * 2 ** (attempt - 1))
+        return rng.uniform(ceiling / 2, ceiling)
+    raise ValueError(f"{type(exc).__name__} is not retryable")
+
+
+class EmailSender(Protocol):
+    """Sends one batch; raises EmailDeliveryError (or a subclass) when it cannot."""
+
+    def send_batch(self, batch: EmailBatch) -> BatchResult:
+        """Send every recipient of `batch` their own copy."""
+        ...
+
+
+def sendgrid_body(batch: EmailBatch) -> dict[str, Any]:
+    """The /v3/mail/send JSON for `batch`: one personalization per person, names as substitutions."""
+    if len(batch.recipients) > MAX_PERSONALIZATIONS:
+        raise ValueError(f"batch {batch.batch_key}: {len(batch.recipients)} recipients, SendGrid takes "
+                         f"at most {MAX_PERSONALIZATIONS} per request")
+    addresses = [r.email.lower() for r in batch.recipients]
+    if (dupes := len(addresses) - len(set(addresses))) > 0:
+        raise ValueError(f"batch {batch.batch_key}: {dupes} recipient(s) share an address with another "
+                         "in the batch; SendGrid refuses duplicates, put them in separate batches")
+    if not (batch.from_email.isascii() and batch.from_name.isascii()):
+        raise ValueError("SendGrid does not accept Unicode in the from field (LIMITS.md L6)")
+    subject, text, body_html = batch.prepared()
+    content = [{"type": "text/plain", "value": text}]  # L11: text/plain first, then text/html
+    if body_html is not None:
+        content.append({"type": "text/html", "value": body_html})
+    sender = {"email": batch.from_email}
+    if from_name := _display_name(batch.from_name):
+        sender["name"] = from_name
+    body: dict[str, Any] = {
+        "personalizations": [_personalization(r) for r in batch.recipients],
+        "from": sender,
+        "subject": subject,
+        "content": content,
+        "custom_args": {ARG_INCIDENT_ID: batch.incident_id, ARG_BATCH_KEY: batch.batch_key},
+    }
+    if batch.sandbox:
+        body["mail_settings"] = {"sandbox_mode": {"enable": True}}
+    return body
+
+
+def _personalization(recipient: Recipient) -> dict[str, Any]:
+    to = {"email": recipient.email}
+    if display := _display_name(recipient.name):
+        to["name"] = display
+    plain = _plain_name(recipient.name)
+    return {
+        "to": [to],  # one person per personalization: nobody sees another address
+        "substitutions": {NAME_TAG_TEXT: plain, NAME_TAG_HTML: html.escape(plain, quote=True)},
+        "custom_args": {ARG_DELIVERY_ID: recipient.delivery_id},
+    }
+
+
+class _DropClientPayloadLogs(logging.Filter):
+    """python_http_client logs request bodies (addresses) and headers (the key) at DEBUG."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        msg = record.msg if isinstance(record.msg, str) else ""
+        return not (msg.startswith(("PAYLOAD", "HEADERS")) or " Response: " in msg)
+
+
+def _silence_client_payload_logs() -> None:
+    client_log = logging.getLogger("python_http_client.client")
+    if not any(isinstance(f, _DropClientPayloadLogs) for f in client_log.filters):
+        client_log.addFilter(_DropClientPayloadLogs())
+
+
+def _first_error(raw: bytes | None) -> tuple[str | None, str | None]:
+    """(message, field) of SendGrid's first error, with anything address-shaped masked."""
+    try:
+        first = json.loads((raw or b"").decode("utf-8"))["errors"][0]
+        message, field = first.get("message"), first.get("field")
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+        return None, None
+    clean = [None if v in (None, "null") else _EMAILISH.sub("[address]", str(v))[:300] for v in (message, field)]
+    return clean[0], clean[1]
+
+
+class SendGridSender:
+    """Sends batches through the official `sendgrid` client with an explicit timeout."""
+
+    def __init__(self, api_key: SecretStr, *, host: str | None = None, timeout: float = 30.0) -> None:
+        key = api_key.get_secret_value().strip()
+        if not key:
+            raise ValueError("the SendGrid API key is empty")
+        if timeout <= 0:
+            raise ValueError("timeout must be positive")
+        base = (host or DEFAULT_HOST).rstrip("/")
+        if base.endswith("/v3"):
+            raise ValueError("host is the base URL without /v3; the client adds it")
+        self.host, self.timeout = base, timeout
+        self._client = sendgrid.SendGridAPIClient(api_key=key, host=base)
+        # urllib waits forever by default; sub-clients copy this when the path is built
+        self._client.client.timeout = timeout
+        _silence_client_payload_logs()
+
+    def send_batch(self, batch: EmailBatch) -> BatchResult:
+        """POST one /v3/mail/send request; map the outcome to a result or an EmailDeliveryError."""
+        body = sendgrid_body(batch)
+        key = batch.batch_key
+        try:
+            # timeout= again per call: it survives a client rebuilt by set_sendgrid_data_residency
+            response = self._client.client.mail.send.post(request_body=body, timeout=self.timeout)
+        except http_errors.HTTPError as exc:
+            raise _mapped(exc, key) from exc
+        except TimeoutError as exc:
+            raise TransientSendError(None, batch_key=key, reason=f"no answer within {self.timeout:g} s") from exc
+        except (OSError, http.client.HTTPException) as exc:  # URLError, refused, reset, remote closed
+            raise TransientSendError(None, batch_key=key, reason=f"connection failed ({type(exc).__name__})") from exc
+        message_id = response.headers.get("X-Message-Id")
+        log.info("e-mail batch %s: %d personalizations accepted, status %s, message id %s",
+                 key, len(batch.recipients), response.status_code, message_id)
+        return BatchResult(accepted=[r.delivery_id for r in batch.recipients], message_id=message_id,
+                           status_code=response.status_code)
+
+
+def _mapped(exc: http_errors.HTTPError, batch_key: str) -> EmailDeliveryError:
+    status = int(exc.status_code)
+    message, field = _first_error(exc.body)
+    if status == 429:
+        try:
+            reset_at = float(exc.headers.get("X-RateLimit-Reset"))
+        except (TypeError, ValueError, AttributeError):
+            reset_at = time.time() + RATE_LIMIT_FALLBACK_S
+        return RateLimited(reset_at, batch_key=batch_key, body=message)
+    if status >= 500:
+        return TransientSendError(status, batch_key=batch_key, body=message)
+    return EmailDeliveryError(status_code=status, body=message, batch_key=batch_key, field=field)
+
+
+class OutboxSender:
+    """Writes one RFC 5322 .eml per person to <folder>/<incident_id>/email/<delivery_id>.eml."""
+
+    def __init__(self, folder: Path, *, now: Callable[[], datetime] | None = None) -> None:
+        self.folder = Path(folder)
+        self._now = now or (lambda: datetime.now(UTC))
+
+    def path_for(self, incident_id: str, delivery_id: str) -> Path:
+        """Where the message of one delivery lands; the same delivery always maps to the same file."""
+        return self.folder / incident_id / "email" / f"{delivery_id}.eml"
+
+    def send_batch(self, batch: EmailBatch) -> BatchResult:
+        """Write every message atomically; re-sending a delivery overwrites its file."""
+        subject, text, body_html = batch.prepared()
+        for recipient in batch.recipients:
+            message = self._message(batch, recipient, subject, text, body_html)
+            _write_atomic(self.path_for(batch.incident_id, recipient.delivery_id), message.as_bytes())
+        log.info("e-mail batch %s: %d messages written to the outbox", batch.batch_key, len(batch.recipients))
+        return BatchResult(accepted=[r.delivery_id for r in batch.recipients], message_id=None, status_code=202)
+
+    def _message(self, batch: EmailBatch, recipient: Recipient, subject: str, text: str,
+                 body_html: str | None) -> EmailMessage:
+        plain = _plain_name(recipient.name)
+        msg = EmailMessage(policy=policy.SMTP)  # CRLF line ends, as on the wire
+        try:
+            msg["From"] = Address(display_name=_plain_name(batch.from_name), addr_spec=batch.from_email)
+            msg["To"] = Address(display_name=_display_name(recipient.name), addr_spec=recipient.email)
+        except (ValueError, HeaderParseError) as exc:  # their messages name the rule, not the address
+            raise ValueError(f"delivery {recipient.delivery_id}: address cannot be written to a message") from exc
+        msg["Subject"] = _one_line(subject.replace(NAME_TAG_TEXT, plain))
+        msg["Date"] = format_datetime(self._now())
+        domain = batch.from_email.rsplit("@", 1)[1]
+        # deterministic: a re-sent delivery keeps its Message-ID, so receivers can deduplicate
+        msg["Message-ID"] = f"<{recipient.delivery_id}.{batch.incident_id}@{domain}>"
+        msg["X-Breach-Delivery-Id"] = recipient.delivery_id
+        msg["X-Breach-Incident-Id"] = batch.incident_id
+        msg.set_content(text.replace(NAME_TAG_TEXT, plain))
+        if body_html is not None:
+            msg.add_alternative(body_html.replace(NAME_TAG_HTML, html.escape(plain, quote=True)), subtype="html")
+        return msg
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Temp file in the same folder, fsync, os.replace: readers see the old file or the new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")  # mode 0600
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def build_sender(*, api_key: SecretStr | None, host: str | None, outbox: Path, timeout: float) -> EmailSender:
+    """SendGrid when a key is set, otherwise the outbox folder (said in the log, never silent)."""
+    if api_key is not None and api_key.get_secret_value().strip():
+        return SendGridSender(api_key, host=host, timeout=timeout)
+    log.warning("no SendGrid API key: e-mails are written to the outbox folder %s", outbox)
+    return OutboxSender(outbox)

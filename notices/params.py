@@ -1,0 +1,185 @@
+"""One params model per NoticeKind (anchor: fides ``*BodyParams``); formatting helpers live on the models.
+
+Inputs are plain data (the facts document and the assessment dict of ASSESSMENT.md), so the
+words in ``notices/`` do not depend on how ``breach/`` stores an incident. What each kind of
+personal data means for a person (label, likely consequences, advice) is a data table,
+``notices/data/categories.json``, in Danish, Norwegian (bokmål) and English.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable, Literal
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_time
+from babel.numbers import format_decimal
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+from breach.clock import parse_instant
+from breach.controller import ControllerProfile
+from breach.enums import NoticeKind
+
+DATA_DIR = Path(__file__).parent / "data"
+LanguageCode = Literal["da", "nb", "en"]
+LOCALES: dict[str, str] = {"da": "da_DK", "nb": "nb_NO", "en": "en_GB"}
+_AT = {"da": "{date} kl. {time} ({zone})", "nb": "{date} kl. {time} ({zone})", "en": "{date} at {time} ({zone})"}
+
+
+@lru_cache(maxsize=None)
+def load_table(name: str) -> dict[str, Any]:
+    """Read a JSON data table from ``notices/data`` once."""
+    return json.loads((DATA_DIR / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def format_instant(moment: datetime | str, *, tz: str, language: str) -> str:
+    """An instant as local date and time, e.g. '24. november 2026 kl. 14.05 (CET)'."""
+    instant = parse_instant(moment) if isinstance(moment, str) else moment
+    zone = ZoneInfo(tz)
+    local = instant.astimezone(zone)
+    locale = LOCALES[language]
+    date = format_date(local.date(), "long", locale=locale)
+    time = format_time(local, "short", tzinfo=zone, locale=locale)
+    return _AT[language].format(date=date, time=time, zone=local.tzname())
+
+
+def format_day(moment: datetime, *, language: str) -> str:
+    """A calendar date in words, e.g. '24. november 2026' or '24 November 2026'."""
+    return format_date(moment, "long", locale=LOCALES[language])
+
+
+def format_number(value: int, *, language: str) -> str:
+    """A count with the language's digit grouping, e.g. '1.200' (da) or '1,200' (en)."""
+    return format_decimal(value, locale=LOCALES[language])
+
+
+def category_labels(categories: Iterable[str], language: str) -> list[str]:
+    """The plain-language names of data categories, in the order given."""
+    table = load_table("categories")["categories"]
+    return [table[key]["labels"][language] for key in categories]
+
+
+def _ranked(categories: Iterable[str], column: str, language: str, fallback: str) -> list[str]:
+    """Texts from ``column`` (consequences or advice) owed by the categories, once each, in rank order."""
+    data = load_table("categories")
+    wanted = {key for category in categories for key in data["categories"][category][column]}
+    ranked = [key for key in data[column] if key in wanted] or [fallback]
+    return [data[column][key][language] for key in ranked]
+
+
+def consequences_for(categories: Iterable[str], language: str) -> list[str]:
+    """Likely consequences for a person whose data of these categories was breached."""
+    return _ranked(categories, "consequences", language, fallback="disclosure")
+
+
+def advice_for(categories: Iterable[str], language: str) -> list[str]:
+    """Concrete steps a person can take, derived from the breached data categories."""
+    return _ranked(categories, "advice", language, fallback="general")
+
+
+def _known_categories(values: list[str]) -> list[str]:
+    """Refuse a data category the table has no words for (a new schema value needs a table row)."""
+    unknown = [value for value in values if value not in load_table("categories")["categories"]]
+    if unknown:
+        raise ValueError(f"no notice text for data categories {unknown}; add them to notices/data/categories.json")
+    return values
+
+
+class SubjectNoticeParams(BaseModel):
+    """Art. 34(2): what a person affected by a high-risk breach must be told, in plain language."""
+
+    model_config = ConfigDict(frozen=True)
+
+    incident_id: str
+    controller: ControllerProfile
+    language: LanguageCode
+    summary: str = Field(min_length=1, description="What happened, in plain words for the people affected")
+    data_categories: list[str] = Field(description="facts.data_categories")
+    occurred_at: AwareDatetime | None = None
+    aware_at: AwareDatetime | None = None
+    measures_taken: list[str] = Field(default_factory=list)
+    risk: Literal["unlikely", "risk", "high"] = "high"
+
+    @field_validator("data_categories")
+    @classmethod
+    def _categories_have_words(cls, value: list[str]) -> list[str]:
+        return _known_categories(value)
+
+    def category_labels(self) -> list[str]:
+        """The breached kinds of data, named for a lay reader."""
+        return category_labels(self.data_categories, self.language)
+
+    def consequences(self) -> list[str]:
+        """Art. 34(2) with 33(3)(c): the likely consequences of the breach for the person."""
+        return consequences_for(self.data_categories, self.language)
+
+    def advice(self) -> list[str]:
+        """Concrete steps the person can take to protect themselves."""
+        return advice_for(self.data_categories, self.language)
+
+    def risk_text(self) -> str:
+        """One sentence saying how serious we think the breach is for the person."""
+        return load_table("categories")["risk"][self.risk][self.language]
+
+    def when(self, moment: datetime) -> str:
+        """An instant in the controller's time zone and the notice's language."""
+        return format_instant(moment, tz=self.controller.timezone, language=self.language)
+
+
+class AuthorityNoticeParams(BaseModel):
+    """Art. 33(3): what the supervisory authority must be told; see ``notices.report``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    incident_id: str
+    controller: ControllerProfile
+    facts: dict[str, Any] = Field(description="The validated facts document (schema field names)")
+    assessment: dict[str, Any] = Field(description="The assessment dict of ASSESSMENT.md")
+    people_counts: dict[str, int] = Field(default_factory=dict, description="People to be told, by channel")
+    notified_at: AwareDatetime | None = None
+    reasons_for_delay: str | None = None
+    language: LanguageCode = "da"
+
+    @field_validator("facts")
+    @classmethod
+    def _categories_have_words(cls, facts: dict[str, Any]) -> dict[str, Any]:
+        _known_categories(list(facts.get("data_categories", [])))
+        return facts
+
+    def instant(self, key: str) -> datetime | None:
+        """A facts date-time (ISO string) as an aware UTC datetime, or None."""
+        value = self.facts.get(key)
+        return parse_instant(value) if isinstance(value, str) else value
+
+    def deadline(self) -> datetime | None:
+        """Art. 33(1): the assessment's authority deadline (aware_at + 72 h), or None."""
+        value = self.assessment.get("authority_deadline")
+        return parse_instant(value) if value else None
+
+    def is_late(self) -> bool:
+        """True when this notification is made after the 72-hour deadline (reasons owed, Art. 33(1))."""
+        deadline = self.deadline()
+        return bool(deadline and self.notified_at and self.notified_at > deadline)
+
+    def when(self, moment: datetime | str | None) -> str | None:
+        """An instant in the controller's time zone and the report's language, or None."""
+        if moment is None:
+            return None
+        return format_instant(moment, tz=self.controller.timezone, language=self.language)
+
+    def category_labels(self) -> list[str]:
+        """The breached kinds of data, named in the report's language."""
+        return category_labels(self.facts.get("data_categories", []), self.language)
+
+    def consequences(self) -> list[str]:
+        """Art. 33(3)(c): likely consequences, derived from the data categories."""
+        return consequences_for(self.facts.get("data_categories", []), self.language)
+
+
+PARAMS_BY_KIND: dict[NoticeKind, type[BaseModel]] = {
+    NoticeKind.SUBJECT_NOTICE: SubjectNoticeParams,
+    NoticeKind.AUTHORITY_REPORT: AuthorityNoticeParams,
+}

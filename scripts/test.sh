@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The test suite: everything on SQLite, then the database and Prefect tests again on PostgreSQL
+# (a throwaway server on 127.0.0.1, installed and started by .ci/start-postgres.sh when root can).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+[ -x "$PY" ] || { echo "no .venv: run the install command from README.md first" >&2; exit 2; }
+status=0
+echo "== tests on SQLite =="
+"$PY" -m pytest -q "$@" || status=$?
+if PG_URL=$(bash .ci/start-postgres.sh 2>/dev/null) && [ -n "$PG_URL" ]; then
+  echo "== database and flow tests on PostgreSQL =="
+  BREACH_TEST_DB_URL="$PG_URL" "$PY" -m pytest -q -m "integration or flows" "$@" || status=$?
+else
+  echo "!! PostgreSQL could not be started here: only SQLite was tested" >&2
+  [ "${CI:-}" = "true" ] && status=1
+fi
+exit $status

@@ -1,0 +1,60 @@
+"""Builders for test data: invented people and companies only, example.com/example.org addresses."""
+
+from __future__ import annotations
+
+import csv
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from breach import incidents
+from breach.store.tables import DraftRow
+
+
+def facts_doc(**overrides: Any) -> dict[str, Any]:
+    """A valid facts document: a customer database stolen by an attacker."""
+    doc: dict[str, Any] = {
+        "summary": "An attacker copied the customer database of a booking service.",
+        "breach_types": ["confidentiality"],
+        "data_categories": ["name", "email", "credentials"],
+        "controller": {"name": "Testfirma ApS", "country": "DK"},
+        "aware_at": "2026-11-20T09:30:00+01:00",
+        "cause": "external_attack",
+        "exfiltration": "confirmed",
+        "recipient": "hostile",
+        "encryption": "none",
+        "subjects_affected": 3,
+    }
+    doc.update(overrides)
+    return doc
+
+
+def make_incident(*, session: Session, now: datetime, actor: str = "responder@example.com", **overrides: Any) -> str:
+    """Open and assess an incident; returns its id."""
+    opened = incidents.open_incident(session=session, document=facts_doc(**overrides), actor=actor, timezone="Europe/Copenhagen", now=now)
+    incidents.assess_incident(session=session, incident_id=opened.incident_id, actor=actor, now=now)
+    return opened.incident_id
+
+
+def make_drafts(*, session: Session, incident_id: str, now: datetime, actor: str = "responder@example.com", round_no: int = 1) -> list[DraftRow]:
+    """Two stored drafts without rendering templates."""
+    rows = [DraftRow(incident_id=incident_id, round=round_no, kind="subject_notice", language=lang, channel="email",
+                     template_version="1", subject=f"subject {lang}", text=f"text {lang}", html=None,
+                     content_hash=f"{lang}{round_no}".ljust(64, "0"), drafted_by=actor, drafted_at=now) for lang in ("da", "en")]
+    session.add_all(rows)
+    session.flush()
+    return rows
+
+
+PEOPLE_HEADER = ["name", "language", "email", "channel", "address_line1", "postal_code", "city", "country"]
+
+
+def write_people_csv(path: Path, rows: list[list[str]], header: list[str] | None = None) -> Path:
+    """Write a people CSV with the given rows."""
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header or PEOPLE_HEADER)
+        writer.writerows(rows)
+    return path

@@ -1,0 +1,5 @@
+"""Test support: a local SendGrid-compatible server for tests and benchmarks."""
+
+from .sendgrid_server import Refusal, SendGridTestServer, default_schema_path
+
+__all__ = ["Refusal", "SendGridTestServer", "default_schema_path"]

@@ -1,0 +1,255 @@
+"""The checks a SendGrid v3 /mail/send body must pass: schema first, then the cross-field limits.
+
+Rule numbers (L1 ... L20) refer to section 1 of shared/contracts/sendgrid/LIMITS.md. Messages
+follow SendGrid's Mail Send errors page where it gives one; none of them echoes a submitted
+value, so an address never comes back in an error body.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker, ValidationError
+
+Problem = dict[str, Any]  # {"message": str, "field": str | None, "help": None}
+
+MAX_RECIPIENTS = 1000  # L2
+MAX_CUSTOM_ARGS_BYTES = 10_000  # L8: the safe figure of the three published ones
+MAX_SUBSTITUTION_BYTES = 10_000  # L17
+MAX_SCHEDULE_AHEAD_S = 72 * 3600  # L16
+MAX_ERRORS = 50  # a body with 1,000 bad rows should not produce a megabyte of errors
+RESERVED_HEADERS = frozenset(
+    h.lower()
+    for h in (
+        "x-sg-id", "x-sg-eid", "received", "dkim-signature", "Content-Type",
+        "Content-Transfer-Encoding", "To", "From", "Subject", "Reply-To", "CC", "BCC",
+    )
+)  # L14
+_CONTENT_RANK = {"text/plain": 0, "text/html": 1}  # L11: everything else ranks 2
+
+MSG_FROM_REQUIRED = (
+    "The from object must be provided for every email send. It is an object that requires "
+    "the email parameter, but may also contain a name parameter."
+)
+MSG_TO_REQUIRED = "The to parameter is required for all personalization objects."
+MSG_NO_PERSONALIZATION = "You must have at least one personalization."
+MSG_TOO_MANY_RECIPIENTS = "There is a limit of 1000 total recipients (to + cc + bcc) per request."
+MSG_DUPLICATE = (
+    "Each unique email address in the personalizations array should only be included once."
+)
+MSG_NAME_CHARS = "The to.name, cc.name and bcc.name fields cannot contain ';' or ','."
+MSG_FROM_UNICODE = "Unicode encoding is not supported for the from field."
+MSG_SUBJECT = (
+    "The subject is required. You can get around this requirement if you use a template with "
+    "a subject defined or if every personalization has a subject defined."
+)
+MSG_CONTENT = (
+    "Unless a valid template_id is provided, the content parameter is required. There must be "
+    "at least one defined content block."
+)
+MSG_CONTENT_ORDER = (
+    "If present, text/plain must be first, followed by text/html, followed by any other content."
+)
+MSG_INVALID_JSON = "The JSON you have submitted cannot be parsed."
+MSG_INVALID_UTF8 = "Invalid UTF8 in request."
+
+
+def problem(message: str, field: str | None = None) -> Problem:
+    """One entry of SendGrid's `errors` array."""
+    return {"message": message, "field": field, "help": None}
+
+
+def error_body(*problems: Problem) -> dict[str, Any]:
+    """SendGrid's error response shape."""
+    return {"errors": list(problems)}
+
+
+def build_validator(schema: dict[str, Any]) -> Draft202012Validator:
+    """A draft 2020-12 validator that also checks `format: email`."""
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema, format_checker=FormatChecker())
+
+
+def schema_problems(validator: Draft202012Validator, body: Any) -> list[Problem]:
+    """Schema violations as SendGrid-style problems, without echoing the offending values."""
+    found: list[Problem] = []
+    for err in validator.iter_errors(body):
+        found.append(_schema_problem(err))
+        if len(found) >= MAX_ERRORS:
+            break
+    return found
+
+
+def _schema_problem(err: ValidationError) -> Problem:
+    path = [str(p) for p in err.absolute_path]
+    field = ".".join(path) or None
+    if err.validator == "required":
+        missing = [k for k in err.validator_value if isinstance(err.instance, dict) and k not in err.instance]
+        name = missing[0] if missing else "?"
+        field = ".".join([*path, name])
+        messages = {"from": MSG_FROM_REQUIRED, "to": MSG_TO_REQUIRED}
+        return problem(messages.get(name, f"The {name} parameter is required."), field)
+    if path == ["personalizations"] and err.validator == "maxItems":
+        return problem(
+            "The personalization block is limited to 1000 personalizations per API request. "
+            f"You have provided {len(err.instance)} personalizations. Please consider splitting "
+            "this into multiple requests and resending your request.",
+            field,
+        )
+    if path == ["personalizations"] and err.validator == "minItems":
+        return problem(MSG_NO_PERSONALIZATION, field)
+    if err.validator == "format":
+        return problem("Does not contain a valid address.", field)
+    if "custom_args" in path[:-1] and err.validator == "type":
+        return problem("All values of custom arguments object must be strings.", field)
+    if "headers" in path[:-1] and err.validator == "type":
+        return problem("All values of the headers object must be strings.", field)
+    return problem(f"Invalid value: it breaks the '{err.validator}' rule of the request schema.", field)
+
+
+def limit_problems(body: dict[str, Any], *, now: float | None = None) -> list[Problem]:
+    """Cross-field rules of LIMITS.md section 1 for a body that already passed the schema."""
+    now = time.time() if now is None else now
+    checks = (
+        _recipients(body), _from_ascii(body), _custom_args(body), _subject_and_content(body),
+        _attachments(body), _categories(body), _headers(body), _reply_to(body), _send_at(body, now),
+        _substitutions(body),
+    )
+    found: list[Problem] = []
+    for check in checks:
+        for item in check:
+            found.append(item)
+            if len(found) >= MAX_ERRORS:
+                return found
+    return found
+
+
+def _addresses(body: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    for i, pers in enumerate(body["personalizations"]):
+        for kind in ("to", "cc", "bcc"):
+            for j, addr in enumerate(pers.get(kind, [])):
+                yield f"personalizations.{i}.{kind}.{j}", addr
+
+
+def _recipients(body: dict[str, Any]) -> Iterator[Problem]:
+    """L2 total recipients, L3 non-empty `to`, L4 duplicates, L5 display names."""
+    for i, pers in enumerate(body["personalizations"]):
+        if not pers["to"]:
+            yield problem(MSG_TO_REQUIRED, f"personalizations.{i}.to")
+    seen: set[str] = set()
+    total = 0
+    for field, addr in _addresses(body):
+        total += 1
+        key = addr["email"].strip().lower()
+        if key in seen:
+            yield problem(MSG_DUPLICATE, f"{field}.email")
+        seen.add(key)
+        if any(c in addr.get("name", "") for c in ";,"):
+            yield problem(MSG_NAME_CHARS, f"{field}.name")
+    if total > MAX_RECIPIENTS:
+        yield problem(MSG_TOO_MANY_RECIPIENTS, "personalizations")
+
+
+def _from_ascii(body: dict[str, Any]) -> Iterator[Problem]:
+    """L6: no Unicode in `from`, at message or personalization level."""
+    sources = [("from", body.get("from") or {})]
+    sources += [(f"personalizations.{i}.from", p["from"]) for i, p in enumerate(body["personalizations"]) if "from" in p]
+    for field, sender in sources:
+        for part in ("email", "name"):
+            if not sender.get(part, "").isascii():
+                yield problem(MSG_FROM_UNICODE, f"{field}.{part}")
+
+
+def _json_bytes(value: Any) -> int:
+    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+
+
+def _custom_args(body: dict[str, Any]) -> Iterator[Problem]:
+    """L8 size and L9 non-empty, at both levels."""
+    levels = [("custom_args", body.get("custom_args"))]
+    levels += [(f"personalizations.{i}.custom_args", p.get("custom_args")) for i, p in enumerate(body["personalizations"])]
+    for field, args in levels:
+        if args is None:
+            continue
+        if not args:
+            yield problem("custom_args can't be empty.", field)
+        elif _json_bytes(args) >= MAX_CUSTOM_ARGS_BYTES:
+            yield problem("The custom arguments may not exceed 10,000 bytes.", field)
+
+
+def _subject_and_content(body: dict[str, Any]) -> Iterator[Problem]:
+    """L10 subject presence and L11 content presence, order and type characters."""
+    if "template_id" not in body:
+        everyone = all("subject" in p for p in body["personalizations"])
+        if "subject" not in body and not everyone:
+            yield problem(MSG_SUBJECT, "subject")
+        if not body.get("content"):
+            yield problem(MSG_CONTENT, "content")
+    ranks = [_CONTENT_RANK.get(c["type"].lower(), 2) for c in body.get("content", [])]
+    if ranks != sorted(ranks):
+        yield problem(MSG_CONTENT_ORDER, "content")
+    for k, block in enumerate(body.get("content", [])):
+        if any(c in block["type"] for c in ";\r\n"):
+            yield problem("The content type cannot contain ';', CR or LF.", f"content.{k}.type")
+
+
+def _attachments(body: dict[str, Any]) -> Iterator[Problem]:
+    """L12: base64 content, no CRLF or ';' in filename, type and content_id."""
+    for k, att in enumerate(body.get("attachments", [])):
+        try:
+            base64.b64decode(att["content"], validate=True)
+        except (binascii.Error, ValueError):
+            yield problem("The attachment content must be base64 encoded.", f"attachments.{k}.content")
+        for part in ("filename", "type", "content_id"):
+            if any(c in att.get(part, "") for c in ";\r\n"):
+                yield problem(f"The attachment {part} cannot contain ';', CR or LF.", f"attachments.{k}.{part}")
+
+
+def _categories(body: dict[str, Any]) -> Iterator[Problem]:
+    """L13: categories are ASCII."""
+    for k, cat in enumerate(body.get("categories", [])):
+        if not cat.isascii():
+            yield problem("Categories must be ASCII.", f"categories.{k}")
+
+
+def _headers(body: dict[str, Any]) -> Iterator[Problem]:
+    """L14: reserved header names and ASCII keys without spaces, at both levels."""
+    levels = [("headers", body.get("headers") or {})]
+    levels += [(f"personalizations.{i}.headers", p.get("headers") or {}) for i, p in enumerate(body["personalizations"])]
+    for field, headers in levels:
+        for name in headers:
+            if name.lower() in RESERVED_HEADERS:
+                yield problem(f"The header {name!r} is reserved and cannot be set.", f"{field}.{name}")
+            elif not name.isascii() or any(c.isspace() for c in name) or not name:
+                yield problem("Header names must be ASCII without spaces.", field)
+
+
+def _reply_to(body: dict[str, Any]) -> Iterator[Problem]:
+    """L15: reply_to and reply_to_list are mutually exclusive."""
+    if "reply_to" in body and "reply_to_list" in body:
+        yield problem("You may use either reply_to or reply_to_list, but not both.", "reply_to_list")
+
+
+def _send_at(body: dict[str, Any], now: float) -> Iterator[Problem]:
+    """L16: at most 72 hours ahead."""
+    levels = [("send_at", body.get("send_at"))]
+    levels += [(f"personalizations.{i}.send_at", p.get("send_at")) for i, p in enumerate(body["personalizations"])]
+    for field, when in levels:
+        if when is not None and when > now + MAX_SCHEDULE_AHEAD_S:
+            yield problem("The send_at parameter can't be scheduled more than 72 hours in advance.", field)
+
+
+def _substitutions(body: dict[str, Any]) -> Iterator[Problem]:
+    """L17: at most 10,000 bytes of substitutions per personalization."""
+    for i, pers in enumerate(body["personalizations"]):
+        subs = pers.get("substitutions")
+        if subs and _json_bytes(subs) > MAX_SUBSTITUTION_BYTES:
+            yield problem(
+                "The substitutions may not exceed 10,000 bytes per personalization.",
+                f"personalizations.{i}.substitutions",
+            )

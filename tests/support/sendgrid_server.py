@@ -1,0 +1,359 @@
+"""A local stand-in for SendGrid's POST /v3/mail/send, for tests and benchmarks.
+
+It authenticates, validates the body against the contract schema
+(shared/contracts/sendgrid/mail_send.schema.json) and the cross-field limits of LIMITS.md
+section 1, answers with SendGrid's status codes, bodies and X-RateLimit-* headers, and can
+rate-limit and inject faults (429, 5xx, a dropped connection, a hang past the client timeout).
+
+    with SendGridTestServer(api_key="SG.test") as server:
+        sender = SendGridSender(SecretStr("SG.test"), host=server.host, timeout=2)
+        ...
+        server.received_emails()   # [(email, merged custom_args), ...]
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+import random
+import secrets
+import socket
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from . import sendgrid_limits as limits
+
+SEND_PATH = "/v3/mail/send"
+MAX_BODY_BYTES = 30_000_000  # L7: "< 30 MB"; the decimal reading is the stricter one
+FAULT_KINDS = frozenset({"429", "500", "502", "503", "504", "drop", "timeout"})
+_STATUS_BODIES = {
+    "429": "too many requests",
+    "500": "internal server error",
+    "502": "bad gateway",
+    "503": "service unavailable",
+    "504": "gateway timeout",
+}
+
+
+def default_schema_path() -> Path:
+    """The contract schema next to the repository: <repo>/../shared/contracts/sendgrid/."""
+    repo_root = Path(__file__).resolve().parents[2]
+    return repo_root.parent / "shared" / "contracts" / "sendgrid" / "mail_send.schema.json"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A request the server answered with a 4xx (not an injected fault)."""
+
+    status: int
+    errors: list[dict[str, Any]]
+
+
+@dataclass
+class _State:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    message_ids: list[str] = field(default_factory=list)
+    sandbox_requests: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[Refusal] = field(default_factory=list)
+    faults: list[str] = field(default_factory=list)
+    forced: deque[str] = field(default_factory=deque)
+    window_start: float = 0.0
+    window_count: int = 0
+
+
+class SendGridTestServer:
+    """A threaded HTTP server on 127.0.0.1 that behaves like SendGrid's mail send endpoint.
+
+    Args:
+        api_key: the only bearer key accepted; None accepts any non-empty key.
+        fault_rate: share of authenticated requests that get a random fault from `fault_kinds`.
+        rate_limit: requests per `rate_window` seconds before 429s; None means unlimited.
+        hang_seconds: how long a "timeout" fault sleeps before closing without an answer.
+        timeout_accepts: a "timeout" fault still records the mail as sent, like a real request
+            that got through while the client gave up (the duplicate-on-retry case).
+    """
+
+    def __init__(
+        self,
+        *,
+        schema_path: Path | None = None,
+        api_key: str | None = None,
+        fault_rate: float = 0.0,
+        fault_kinds: tuple[str, ...] = ("429", "500", "drop", "timeout"),
+        seed: int | None = None,
+        rate_limit: int | None = None,
+        rate_window: float = 1.0,
+        hang_seconds: float = 35.0,
+        timeout_accepts: bool = False,
+        max_body_bytes: int = MAX_BODY_BYTES,
+    ) -> None:
+        unknown = set(fault_kinds) - FAULT_KINDS
+        if unknown or not 0.0 <= fault_rate <= 1.0:
+            raise ValueError(f"fault kinds must be among {sorted(FAULT_KINDS)} and 0 <= fault_rate <= 1")
+        schema = json.loads(Path(schema_path or default_schema_path()).read_text(encoding="utf-8"))
+        self.validator = limits.build_validator(schema)
+        self.api_key = api_key
+        self.fault_rate = fault_rate
+        self.fault_kinds = tuple(fault_kinds)
+        self.rate_limit = rate_limit
+        self.rate_window = rate_window
+        self.hang_seconds = hang_seconds
+        self.timeout_accepts = timeout_accepts
+        self.max_body_bytes = max_body_bytes
+        self._rng = random.Random(seed)
+        self._state = _State()
+        self._closing = threading.Event()
+        self._httpd: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> SendGridTestServer:
+        """Bind a free port on 127.0.0.1 and serve in a background thread."""
+        handler = type("_BoundHandler", (_Handler,), {"app": self})
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._httpd.daemon_threads = True  # a hanging fault must not block shutdown
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        """Stop serving and wake any request that is hanging on purpose."""
+        self._closing.set()
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> SendGridTestServer:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    # -- what tests look at ------------------------------------------------------------------
+
+    @property
+    def host(self) -> str:
+        """Base URL to pass as the SendGrid client's `host` (no trailing slash, no /v3)."""
+        if self._httpd is None:
+            raise RuntimeError("the server is not started")
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+
+    @property
+    def requests(self) -> list[dict[str, Any]]:
+        """Bodies accepted with 202, in arrival order (sandbox requests excluded)."""
+        with self._state.lock:
+            return list(self._state.requests)
+
+    @property
+    def message_ids(self) -> list[str]:
+        """X-Message-Id of each accepted request, parallel to `requests`."""
+        with self._state.lock:
+            return list(self._state.message_ids)
+
+    @property
+    def sandbox_requests(self) -> list[dict[str, Any]]:
+        """Bodies validated in sandbox mode (answered 200, nothing delivered)."""
+        with self._state.lock:
+            return list(self._state.sandbox_requests)
+
+    @property
+    def errors(self) -> list[Refusal]:
+        """4xx answers given to invalid or unauthenticated requests."""
+        with self._state.lock:
+            return list(self._state.errors)
+
+    @property
+    def faults(self) -> list[str]:
+        """Faults injected so far (rate-limit 429s included as "429")."""
+        with self._state.lock:
+            return list(self._state.faults)
+
+    def received_emails(self) -> list[tuple[str, dict[str, str]]]:
+        """(to address, merged custom_args) for every `to` of every accepted personalization."""
+        out: list[tuple[str, dict[str, str]]] = []
+        for body in self.requests:
+            base = body.get("custom_args") or {}
+            for pers in body["personalizations"]:
+                merged = {**base, **(pers.get("custom_args") or {})}  # personalization keys win
+                out.extend((to["email"], merged) for to in pers["to"])
+        return out
+
+    def fail_next(self, *kinds: str) -> None:
+        """Force the next authenticated requests to get these faults, in order."""
+        if set(kinds) - FAULT_KINDS:
+            raise ValueError(f"fault kinds must be among {sorted(FAULT_KINDS)}")
+        with self._state.lock:
+            self._state.forced.extend(kinds)
+
+    def clear(self) -> None:
+        """Forget recorded requests, refusals and faults (rate-limit window included)."""
+        with self._state.lock:
+            lock, forced = self._state.lock, self._state.forced
+            self._state = _State(lock=lock, forced=forced)
+
+    # -- decisions used by the handler -------------------------------------------------------
+
+    def _rate_headers(self, now: float) -> dict[str, str]:
+        limit = self.rate_limit if self.rate_limit is not None else 10_000
+        with self._state.lock:
+            used = self._state.window_count
+            reset = self._state.window_start + self.rate_window
+        return {
+            "X-RateLimit-Limit": str(limit),
+            "X-RateLimit-Remaining": str(max(0, limit - used)),
+            "X-RateLimit-Reset": str(math.ceil(max(reset, now))),
+        }
+
+    def _take_slot(self, now: float) -> bool:
+        """Count the request in the current fixed window; False when the window is used up."""
+        with self._state.lock:
+            start = math.floor(now / self.rate_window) * self.rate_window
+            if start != self._state.window_start:
+                self._state.window_start, self._state.window_count = start, 0
+            if self.rate_limit is not None and self._state.window_count >= self.rate_limit:
+                return False
+            self._state.window_count += 1
+            return True
+
+    def _pick_fault(self) -> str | None:
+        with self._state.lock:
+            if self._state.forced:
+                kind = self._state.forced.popleft()
+            elif self.fault_rate and self._rng.random() < self.fault_rate:
+                kind = self._rng.choice(self.fault_kinds)
+            else:
+                return None
+            self._state.faults.append(kind)
+            return kind
+
+    def _record(self, body: dict[str, Any], message_id: str | None, *, sandbox: bool = False) -> None:
+        with self._state.lock:
+            if sandbox:
+                self._state.sandbox_requests.append(body)
+            else:
+                self._state.requests.append(body)
+                self._state.message_ids.append(message_id or "")
+
+    def _refuse(self, status: int, problems: list[dict[str, Any]]) -> dict[str, Any]:
+        with self._state.lock:
+            self._state.errors.append(Refusal(status, problems))
+        return limits.error_body(*problems)
+
+    def _check(self, raw: bytes) -> tuple[int, dict[str, Any]]:
+        """(status, body-or-error) for an authenticated request that got no fault."""
+        if len(raw) >= self.max_body_bytes:
+            return 413, self._refuse(413, [{"message": "content too large", "field": None, "help": None}])
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return 400, self._refuse(400, [limits.problem(limits.MSG_INVALID_UTF8)])
+        try:
+            body = json.loads(text)
+        except ValueError:
+            return 400, self._refuse(400, [limits.problem(limits.MSG_INVALID_JSON)])
+        found = limits.schema_problems(self.validator, body) or limits.limit_problems(body)
+        if found:
+            return 400, self._refuse(400, found)
+        return 200, body
+
+
+class _Handler(BaseHTTPRequestHandler):
+    app: SendGridTestServer
+    server_version = "sendgrid-test-server"
+    sys_version = ""
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        """Stay quiet: benchmarks send thousands of requests."""
+
+    def do_GET(self) -> None:  # noqa: N802 - stdlib naming
+        """Only POST exists on the send path."""
+        self._read_body()
+        found = self.path.split("?")[0] == SEND_PATH
+        status, message = (405, "method not allowed") if found else (404, "not found")
+        self._reply(status, limits.error_body(limits.problem(message)))
+
+    def do_POST(self) -> None:  # noqa: N802 - stdlib naming
+        """Authenticate, rate-limit, inject faults, validate, then accept."""
+        raw = self._read_body()
+        app, now = self.app, time.time()
+        if self.path.split("?")[0] != SEND_PATH:
+            return self._reply(404, limits.error_body(limits.problem("not found")))
+        auth = self.headers.get("Authorization", "")
+        if not auth.startswith("Bearer ") or not auth[7:].strip():
+            return self._reply(401, app._refuse(401, [limits.problem("authorization required")]))
+        if app.api_key is not None and auth[7:] != app.api_key:
+            message = "The provided authorization grant is invalid, expired, or revoked"
+            return self._reply(401, app._refuse(401, [limits.problem(message)]))
+        if not app._take_slot(now):
+            with app._state.lock:
+                app._state.faults.append("429")
+            return self._reply(429, limits.error_body({"field": None, "message": "too many requests"}))
+        fault = app._pick_fault()
+        if fault in _STATUS_BODIES:
+            return self._reply(int(fault), limits.error_body({"field": None, "message": _STATUS_BODIES[fault]}))
+        if fault == "drop":
+            return self._drop()
+        status, result = app._check(raw)
+        if status != 200:
+            return self._reply(status, result)
+        sandbox = bool(result.get("mail_settings", {}).get("sandbox_mode", {}).get("enable"))
+        if fault == "timeout":
+            if app.timeout_accepts:
+                app._record(result, secrets.token_urlsafe(16), sandbox=sandbox)
+            app._closing.wait(app.hang_seconds)
+            return self._drop()
+        if sandbox:
+            app._record(result, None, sandbox=True)
+            return self._reply(200, None)
+        message_id = secrets.token_urlsafe(16)  # 22 characters, like SendGrid's
+        app._record(result, message_id)
+        return self._reply(202, None, {"X-Message-Id": message_id})
+
+    def _read_body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        chunks, left = [], length
+        while left > 0:
+            chunk = self.rfile.read(min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        raw = b"".join(chunks)
+        if self.headers.get("Content-Encoding", "").lower() == "gzip":
+            try:
+                raw = gzip.decompress(raw)
+            except (OSError, EOFError):
+                raw = b"\xff"  # reported as invalid UTF-8, like any undecodable body
+        return raw
+
+    def _reply(self, status: int, body: dict[str, Any] | None, headers: dict[str, str] | None = None) -> None:
+        payload = b"" if body is None else json.dumps(body).encode("utf-8")
+        self.send_response(status)
+        for name, value in {**self.app._rate_headers(time.time()), **(headers or {})}.items():
+            self.send_header(name, value)
+        if payload:
+            self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(payload)
+        self.close_connection = True
+
+    def _drop(self) -> None:
+        """Close the socket without a status line: the client sees a remote disconnect."""
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
