@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import os
 import re
 import unicodedata
-from array import array
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -23,7 +23,7 @@ from typing import IO, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from breach.crypto import INDEX_BYTES, blind_index, normalise_for_index
+from breach.crypto import INDEX_BYTES, IndexSet, hmac_sha256, normalise_for_index
 from breach.enums import Channel, Language
 from breach.exceptions import InvalidPeopleFile
 
@@ -33,7 +33,9 @@ COLUMNS = ("name", "language", "email", "channel", "address_line1", "address_lin
 ADDRESS_COLUMNS = ("address_line1", "postal_code", "city")
 MAX_FIELD_CHARS = 200
 MAX_EMAIL_CHARS = 254
+_LIMITS = {column: MAX_EMAIL_CHARS if column == "email" else MAX_FIELD_CHARS for column in COLUMNS}
 MAX_LINE_CHARS = 65_536
+_LINE_TOO_LONG = f"the line is longer than {MAX_LINE_CHARS} characters"
 SAMPLE_PROBLEMS = 100
 
 _LANGUAGES = {
@@ -49,9 +51,9 @@ _COUNTRY = re.compile(r"[A-Z]{2}")
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _LABEL = r"[^\W_](?:(?:[^\W_]|-){0,61}[^\W_])?"
 _EMAIL = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@(?:{_LABEL}\.)+(?:[^\W\d_]{{2,63}}|xn--[a-z0-9-]{{1,59}})")
-_SURROGATE = re.compile("[\ud800-\udfff]")
-# C0 and C1 controls (CR, LF, NUL, tab, NEL...) and the Unicode line and paragraph separators.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_SURROGATE = re.compile("[\ud800-\udfff]")  # bytes that were not UTF-8 (surrogateescape)
+# Those, C0 and C1 controls (CR, LF, NUL, tab, NEL...) and the Unicode line and paragraph separators.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
@@ -136,15 +138,11 @@ class ImportReport:
 
     def add(self, item: PersonIn | RowProblem) -> None:
         """Count one item yielded by ``read_people``."""
-        if isinstance(item, RowProblem):
-            self.add_problem(item)
-        else:
-            self.add_person(item)
+        self.add_problem(item) if isinstance(item, RowProblem) else self.add_person(item)
 
     def add_person(self, person: PersonIn) -> None:
         """Count an imported person."""
-        self.rows += 1
-        self.imported += 1
+        self.rows, self.imported = self.rows + 1, self.imported + 1
         self.channels[str(person.channel)] += 1
         self.languages[str(person.language)] += 1
 
@@ -152,8 +150,7 @@ class ImportReport:
         """Count a problem; a rejected row counts as a row, a warning does not (its person did)."""
         self.problems[str(problem.code)] += 1
         if problem.rejected:
-            self.rows += 1
-            self.rejected += 1
+            self.rows, self.rejected = self.rows + 1, self.rejected + 1
         else:
             self.warnings += 1
         if len(self.samples) < SAMPLE_PROBLEMS:
@@ -184,75 +181,38 @@ def normalise_email(value: str) -> str | None:
 
 def normalise_country(value: str) -> str | None:
     """An ISO 3166-1 alpha-2 code in capitals (``uk`` becomes ``GB``); None if it is not one."""
-    code = value.strip().upper()
-    code = _COUNTRY_ALIASES.get(code, code)
+    code = _COUNTRY_ALIASES.get(value.strip().upper(), value.strip().upper())
     return code if _COUNTRY.fullmatch(code) else None
 
 
 def choose_channel(*, wants_letter: bool, has_email: bool, has_complete_address: bool) -> Channel:
     """A requested letter if addressable, else e-mail, else a letter as fallback, else none."""
-    if wants_letter and has_complete_address:
+    if has_complete_address and (wants_letter or not has_email):
         return Channel.LETTER
-    if has_email:
-        return Channel.EMAIL
-    return Channel.LETTER if has_complete_address else Channel.NONE
+    return Channel.EMAIL if has_email else Channel.NONE
 
 
 def _keyed(kind: str, parts: tuple[str | None, ...], secret: bytes) -> bytes:
-    # Length prefixes keep ("ab", "c") and ("a", "bc") apart.
-    normalised = [normalise_for_index(part or "") for part in parts]
-    return blind_index(kind + "".join(f"|{len(part)}:{part}" for part in normalised), key=secret)
+    # Length prefixes keep ("ab", "c") and ("a", "bc") apart; the kind keeps an e-mail from matching an id.
+    text = kind + "".join(f"|{len(part)}:{part}" for part in map(normalise_for_index, (p or "" for p in parts)))
+    return hmac_sha256(text.encode("utf-8"), key=secret)[:INDEX_BYTES]
+
+
+def _identity_key(email: str | None, name: str, postal_code: str | None, address_line1: str | None,
+                  secret: bytes) -> bytes:
+    if email:
+        return _keyed("email", (email,), secret)
+    return _keyed("address", (name, (postal_code or "").replace(" ", ""), address_line1), secret)
 
 
 def dedup_key(person: PersonIn, secret: bytes) -> bytes:
-    """Keyed 16-byte identity: the e-mail, or without one name + postal code + first address line."""
-    if person.email:
-        return _keyed("email", (person.email,), secret)
-    return _keyed("address", (person.name, (person.postal_code or "").replace(" ", ""), person.address_line1), secret)
+    """Keyed 16-byte identity (HMAC-SHA256): the e-mail, or without one name + postal code + first address line."""
+    return _identity_key(person.email, person.name, person.postal_code, person.address_line1, secret)
 
 
 def external_id_key(person: PersonIn, secret: bytes) -> bytes | None:
     """Keyed 16-byte digest of the controller's customer number, if the person has one."""
     return _keyed("external_id", (person.external_id,), secret) if person.external_id else None
-
-
-class _SeenKeys:
-    """16-byte keys mapped to the line that had them first, in flat arrays: ~40 bytes per key."""
-
-    def __init__(self, capacity: int = 1 << 12) -> None:
-        self._mask = capacity - 1
-        self._keys = bytearray(INDEX_BYTES * capacity)
-        self._lines = array("I", bytes(4 * capacity))
-        self._count = 0
-
-    def _slot(self, key: bytes) -> int:
-        # Keys are HMAC output, uniformly spread, so their first bytes are a fine hash.
-        slot = int.from_bytes(key[:8], "little") & self._mask
-        while self._lines[slot] and self._keys[slot * INDEX_BYTES:(slot + 1) * INDEX_BYTES] != key:
-            slot = (slot + 1) & self._mask
-        return slot
-
-    def first_line(self, key: bytes) -> int:
-        """The line that had ``key`` first, or 0."""
-        return self._lines[self._slot(key)]
-
-    def add(self, key: bytes, line: int) -> None:
-        """Remember ``key`` as first seen on ``line`` (a key already present keeps its line)."""
-        slot = self._slot(key)
-        if self._lines[slot]:
-            return
-        self._keys[slot * INDEX_BYTES:(slot + 1) * INDEX_BYTES] = key
-        self._lines[slot] = line
-        self._count += 1
-        if 3 * self._count > 2 * (self._mask + 1):
-            self._grow()
-
-    def _grow(self) -> None:
-        keys, lines = self._keys, self._lines
-        self.__init__(2 * (self._mask + 1))  # type: ignore[misc]
-        for slot, line in enumerate(lines):
-            if line:
-                self.add(bytes(keys[slot * INDEX_BYTES:(slot + 1) * INDEX_BYTES]), line)
 
 
 def read_people(path: Path | str, *, default_country: str = "DK",
@@ -276,8 +236,9 @@ def read_people(path: Path | str, *, default_country: str = "DK",
     stream = _open(path)
     try:
         lines = _lines(stream)
-        records = _csv_records(lines) if kind == "csv" else _jsonl_records(lines)
-        first = next(records, None)
+        records = _records(lines, _csv_parser(lines) if kind == "csv" else _jsonl_parse)
+        if (first := next(records, None)) is None and kind == "jsonl":
+            raise InvalidPeopleFile(f"{path.name}: the file is empty; expected one JSON object per line")
     except BaseException:
         stream.close()
         raise
@@ -313,39 +274,41 @@ def _lines(stream: IO[str]) -> Iterator[tuple[int, str | None]]:
 Record = tuple[int, "dict[str, Any] | RowProblem"]
 
 
-def _too_long_line(number: int) -> RowProblem:
-    return RowProblem(number, None, ProblemCode.FIELD_TOO_LONG, f"the line is longer than {MAX_LINE_CHARS} characters")
-
-
-def _csv_records(lines: Iterator[tuple[int, str | None]]) -> Iterator[Record]:
-    """Records of a comma, semicolon or tab separated file whose first non-blank line is the header."""
-    delimiter, header = _csv_header(lines)
-    width = len(header)
+def _records(lines: Iterator[tuple[int, str | None]],
+             parse: Callable[[str, int], dict[str, Any] | RowProblem | None]) -> Iterator[Record]:
+    """Each non-blank line parsed into a record or a problem; ``parse`` returns None for an empty row."""
     for number, text in lines:
         if text is None:
-            yield number, _too_long_line(number)
-            continue
-        if not text.strip():
-            continue
+            yield number, RowProblem(number, None, ProblemCode.FIELD_TOO_LONG, _LINE_TOO_LONG)
+        elif text.strip() and (record := parse(text, number)) is not None:
+            yield number, record
+
+
+def _csv_parser(lines: Iterator[tuple[int, str | None]]) -> Callable[[str, int], dict[str, Any] | RowProblem | None]:
+    """Read the header, then parse each line as one comma, semicolon or tab separated row."""
+    delimiter, header = _csv_header(lines)
+    width = len(header)
+
+    def parse(text: str, number: int) -> dict[str, Any] | RowProblem | None:
         try:
             fields = next(csv.reader((text,), delimiter=delimiter))
         except csv.Error:
             code = ProblemCode.CONTROL_CHARACTER if "\r" in text else ProblemCode.MALFORMED_ROW
-            yield number, RowProblem(number, None, code, "the line cannot be read as CSV")
-            continue
+            return RowProblem(number, None, code, "the line cannot be read as CSV")
         if len(fields) > width and not any(value.strip() for value in fields[width:]):
-            fields = fields[:width]
+            fields = fields[:width]  # trailing empty cells, as spreadsheets write them
         if not any(value.strip() for value in fields):
-            continue
+            return None
         if len(fields) != width:
             message = f"the line has {len(fields)} fields, the header {width}"
-            yield number, RowProblem(number, None, ProblemCode.MALFORMED_ROW, message)
-            continue
-        yield number, dict(zip(header, fields))
+            return RowProblem(number, None, ProblemCode.MALFORMED_ROW, message)
+        return dict(zip(header, fields))
+
+    return parse
 
 
 def _csv_header(lines: Iterator[tuple[int, str | None]]) -> tuple[str, list[str]]:
-    """Find the delimiter by which the header holds the required columns; refuse the file otherwise."""
+    """The delimiter and the lower-cased column names; InvalidPeopleFile if the header is unusable."""
     for number, text in lines:
         if text is None:
             raise InvalidPeopleFile(f"the header is longer than {MAX_LINE_CHARS} characters", line=number)
@@ -355,14 +318,14 @@ def _csv_header(lines: Iterator[tuple[int, str | None]]) -> tuple[str, list[str]
         raise InvalidPeopleFile("the file is empty; expected a header with at least: " + ", ".join(REQUIRED_COLUMNS))
     if _SURROGATE.search(text):
         raise InvalidPeopleFile("the header is not UTF-8; save the file as CSV UTF-8", line=number)
-    best: tuple[int, str, list[str], list[str]] | None = None
-    for delimiter in (",", ";", "\t"):
+    if "\r" in text:
+        raise InvalidPeopleFile("lines must end in LF or CR LF, not CR alone", line=number)
+    delimiter = max(",;\t", key=text.count)  # column names hold no separators: the commonest one wins
+    try:
         header = [name.strip().lower() for name in next(csv.reader((text,), delimiter=delimiter))]
-        missing = [column for column in REQUIRED_COLUMNS if column not in header]
-        if best is None or (len(missing), -len(header)) < (len(best[3]), -best[0]):
-            best = (len(header), delimiter, header, missing)
-    _, delimiter, header, missing = best
-    if missing:
+    except csv.Error as exc:
+        raise InvalidPeopleFile("the header cannot be read as CSV", line=number) from exc
+    if missing := [column for column in REQUIRED_COLUMNS if column not in header]:
         # Never echo what the header held: a file without a header starts with a person.
         raise InvalidPeopleFile("missing required column(s): " + ", ".join(missing), line=number)
     doubled = sorted({name for name in header if name in COLUMNS and header.count(name) > 1})
@@ -371,39 +334,26 @@ def _csv_header(lines: Iterator[tuple[int, str | None]]) -> tuple[str, list[str]
     return delimiter, header
 
 
-def _jsonl_records(lines: Iterator[tuple[int, str | None]]) -> Iterator[Record]:
-    """Records of a file holding one JSON object per line."""
-    empty = True
-    for number, text in lines:
-        if text is None:
-            empty = False
-            yield number, _too_long_line(number)
-            continue
-        if not text.strip():
-            continue
-        empty = False
-        if _SURROGATE.search(text):
-            yield number, RowProblem(number, None, ProblemCode.BAD_ENCODING, "the line is not valid UTF-8")
-            continue
-        try:
-            data = json.loads(text)
-        except (ValueError, RecursionError):
-            data = None
-        if not isinstance(data, dict):
-            yield number, RowProblem(number, None, ProblemCode.MALFORMED_ROW, "the line is not a JSON object")
-            continue
-        yield number, {str(key).strip().lower(): value for key, value in data.items()}
-    if empty:
-        raise InvalidPeopleFile("the file is empty; expected one JSON object per line")
+def _jsonl_parse(text: str, number: int) -> dict[str, Any] | RowProblem:
+    """One JSON object with the columns as keys."""
+    if _SURROGATE.search(text):
+        return RowProblem(number, None, ProblemCode.BAD_ENCODING, "the line is not valid UTF-8")
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        data = None
+    if not isinstance(data, dict):
+        return RowProblem(number, None, ProblemCode.MALFORMED_ROW, "the line is not a JSON object")
+    return {str(key).strip().lower(): value for key, value in data.items()}
 
 
 def _people(first: Record | None, records: Iterator[Record], stream: IO[str], *, country: str,
             secret: bytes) -> Iterator[PersonIn | RowProblem]:
-    seen = _SeenKeys()
+    seen = IndexSet()
     try:
         if first is None:
             return
-        for number, record in _chain(first, records):
+        for number, record in itertools.chain((first,), records):
             if isinstance(record, RowProblem):
                 yield record
                 continue
@@ -423,43 +373,38 @@ def _people(first: Record | None, records: Iterator[Record], stream: IO[str], *,
         stream.close()
 
 
-def _chain(first: Record, rest: Iterator[Record]) -> Iterator[Record]:
-    yield first
-    yield from rest
-
-
-def _duplicate(person: PersonIn, seen: _SeenKeys, secret: bytes) -> RowProblem | None:
+def _duplicate(person: PersonIn, seen: IndexSet, secret: bytes) -> RowProblem | None:
     """A duplicate problem if the person's identity or customer number came earlier; else remember them."""
-    keys = [("email" if person.email else "name", person.dedup_key), ("external_id", external_id_key(person, secret))]
-    present = [(column, key) for column, key in keys if key is not None]
-    for column, key in present:
-        if first := seen.first_line(key):
-            return RowProblem(person.line, column, ProblemCode.DUPLICATE, f"duplicate of line {first}")
-    for _, key in present:
-        seen.add(key, person.line)
-    return None
+    columns, keys = ["email" if person.email else "name"], [person.dedup_key]
+    if (external := external_id_key(person, secret)) is not None:
+        columns.append("external_id")
+        keys.append(external)
+    index, first = seen.claim(keys, person.line)
+    if index < 0:
+        return None
+    return RowProblem(person.line, columns[index], ProblemCode.DUPLICATE, f"duplicate of line {first}")
 
 
 def _clean(record: Mapping[str, Any], number: int) -> dict[str, str | None] | RowProblem:
     """Each known column as trimmed NFC text or None, or the first problem found."""
-    values: dict[str, str | None] = {}
-    for column in COLUMNS:
-        value = record.get(column)
-        if value is None:
-            values[column] = None
-            continue
-        if isinstance(value, bool) or not isinstance(value, (str, int)):
-            return RowProblem(number, column, ProblemCode.INVALID_TYPE, "must be text")
-        text = str(value)
-        if _SURROGATE.search(text):
+    raw = dict(zip(COLUMNS, map(record.get, COLUMNS)))
+    for column, value in raw.items():
+        if value is not None and type(value) is not str:
+            if isinstance(value, bool) or not isinstance(value, int):
+                return RowProblem(number, column, ProblemCode.INVALID_TYPE, "must be text")
+            raw[column] = str(value)
+    if _UNSAFE.search("".join(value for value in raw.values() if value)):
+        column = next(column for column, value in raw.items() if value and _UNSAFE.search(value))
+        if _SURROGATE.search(raw[column] or ""):
             return RowProblem(number, column, ProblemCode.BAD_ENCODING, "not valid UTF-8 (is the file saved as UTF-8?)")
-        if _CONTROL.search(text):
-            return RowProblem(number, column, ProblemCode.CONTROL_CHARACTER, "contains a line break or control character")
-        text = unicodedata.normalize("NFC", text).strip()
-        limit = MAX_EMAIL_CHARS if column == "email" else MAX_FIELD_CHARS
-        if len(text) > limit:
-            return RowProblem(number, column, ProblemCode.FIELD_TOO_LONG, f"longer than {limit} characters")
-        values[column] = text or None
+        return RowProblem(number, column, ProblemCode.CONTROL_CHARACTER, "contains a line break or control character")
+    values: dict[str, str | None] = {}
+    for column, value in raw.items():
+        if value:
+            value = (value if value.isascii() else unicodedata.normalize("NFC", value)).strip()
+            if len(value) > (limit := _LIMITS[column]):
+                return RowProblem(number, column, ProblemCode.FIELD_TOO_LONG, f"longer than {limit} characters")
+        values[column] = value or None
     return values
 
 
@@ -469,27 +414,24 @@ def _person(record: Mapping[str, Any], number: int, *, country: str,
     values = _clean(record, number)
     if isinstance(values, RowProblem):
         return values
+    name, language, email, channel_text, line1, _, postal_code, _, country_code, *_ = values.values()
     for column in REQUIRED_COLUMNS:
         if not values[column]:
             return RowProblem(number, column, ProblemCode.MISSING_VALUE, "a value is required")
-    language = normalise_language(values["language"] or "")
-    if language is None:
+    if (language := normalise_language(language or "")) is None:
         return RowProblem(number, "language", ProblemCode.INVALID_LANGUAGE, "not a known language; use da, nb or en")
-    email = normalise_email(values["email"]) if values["email"] else None
-    if values["email"] and email is None:
+    if email and (email := normalise_email(email)) is None:
         return RowProblem(number, "email", ProblemCode.INVALID_EMAIL, "not a valid e-mail address")
-    wants_letter = _WANTS_LETTER.get((values["channel"] or "").lower())
-    if wants_letter is None:
+    if (wants_letter := _WANTS_LETTER.get((channel_text or "").lower())) is None:
         return RowProblem(number, "channel", ProblemCode.INVALID_CHANNEL, "not a known channel; use email or letter")
-    country_code = normalise_country(values["country"]) if values["country"] else country
-    if country_code is None:
+    if (country_code := normalise_country(country_code) if country_code else country) is None:
         return RowProblem(number, "country", ProblemCode.INVALID_COUNTRY, "not an ISO 3166-1 alpha-2 country code")
     missing = [column for column in ADDRESS_COLUMNS if not values[column]]
     channel = choose_channel(wants_letter=wants_letter, has_email=email is not None, has_complete_address=not missing)
-    fields = {**values, "email": email, "country": country_code, "language": language}
-    del fields["channel"]
-    draft = PersonIn.model_construct(line=number, wants_letter=wants_letter, channel=channel, **fields)
-    person = PersonIn(line=number, wants_letter=wants_letter, channel=channel, dedup_key=dedup_key(draft, secret), **fields)
+    key = _identity_key(email, name or "", postal_code, line1, secret)
+    values.update(email=email, language=language, country=country_code)
+    del values["channel"]
+    person = PersonIn(line=number, wants_letter=wants_letter, channel=channel, dedup_key=key, **values)
     return person, _address_warning(person, missing)
 
 

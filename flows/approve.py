@@ -8,7 +8,7 @@ from typing import Any, Literal
 from prefect import flow, task
 from prefect.flow_runs import pause_flow_run, suspend_flow_run
 from prefect.input import RunInput
-from prefect.runtime import flow_run
+from prefect.runtime import deployment, flow_run
 from pydantic import Field
 
 from breach import approval, clock, deadlines, incidents
@@ -74,9 +74,9 @@ def _ask(incident_id: str, status: dict[str, Any], attempt: int) -> dict[str, An
         description=f"## Approve the notices of incident `{incident_id}`\n\nDrafts (hash `{status['hash'][:16]}`):\n{drafts}\n\n"
                     "Only a manager on the roster who did not draft them may approve.", decision="approve")
     # A deployment run suspends (no process held for days); a local run pauses in-process.
-    wait = max(300, min(status["seconds_left"], int(DEFAULT_WAIT.total_seconds()))) if not flow_run.deployment_id else max(300, status["seconds_left"])
+    wait = max(300, min(status["seconds_left"], int(DEFAULT_WAIT.total_seconds()))) if not deployment.id else max(300, status["seconds_left"])
     key = f"approval-{status['hash'][:12]}-{attempt}"
-    if flow_run.deployment_id:
+    if deployment.id:
         answer = suspend_flow_run(wait_for_input=form, timeout=wait, key=key)
     else:
         answer = pause_flow_run(wait_for_input=form, timeout=wait, poll_interval=2, key=key)

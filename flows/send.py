@@ -27,7 +27,8 @@ def prepare_outbox(incident_id: str) -> dict[str, list[int]]:
         approval.require_approved(session=session, incident_id=incident_id, roster=rt.settings.managers)
         summary = outbox.fill_outbox(session=session, incident_id=incident_id, batch_size=rt.settings.batch_size, actor=rt.actor, now=clock.utcnow())
         incident = incidents.get(session=session, incident_id=incident_id)
-        incidents.set_status(session=session, incident=incident, to=IncidentStatus.SENDING, actor=rt.actor, now=clock.utcnow())
+        if incident.status != IncidentStatus.NOTIFIED:  # a re-run after everything was sent only finds nothing to do
+            incidents.set_status(session=session, incident=incident, to=IncidentStatus.SENDING, actor=rt.actor, now=clock.utcnow())
         batches = {c.value: outbox.open_batches(session=session, incident_id=incident_id, channel=c) for c in (Channel.EMAIL, Channel.LETTER)}
     emit("outbox", incident_id=incident_id, deliveries=summary.deliveries, batches=summary.batches)
     return batches

@@ -23,6 +23,7 @@ import random
 import re
 import tempfile
 import time
+import unicodedata
 from collections.abc import Callable
 from datetime import UTC, datetime
 from email import policy
@@ -34,7 +35,7 @@ from pathlib import Path
 from typing import Annotated, Any, Protocol
 
 import sendgrid
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, StringConstraints, field_validator, model_validator
 from python_http_client import exceptions as http_errors
 
 from breach.exceptions import BreachError
@@ -56,12 +57,37 @@ _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _ADDRESS = re.compile(rf"{_ATEXT}(?:\.{_ATEXT})*@{_LABEL}(?:\.{_LABEL})+")
 _EMAILISH = re.compile(r"[^\s@\"'<>,;:]+@[^\s@\"'<>,;:]*[^\s@\"'<>,;:.]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029\ud800-\udfff]")  # surrogates can't be encoded
+_SPELL_OUT = str.maketrans({"æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "ß": "ss", "œ": "oe", "Œ": "OE", "þ": "th",
+                            "Þ": "Th", "ð": "d", "Ð": "D", "đ": "d", "Đ": "D", "ł": "l", "Ł": "L"})
 _Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")]
 
 
+def ascii_address(email: str) -> str | None:
+    """The address as SendGrid and the outbox take it (IDN domain as punycode), or None if unusable."""
+    local, at, domain = email.strip().rpartition("@")
+    if not at:
+        return None
+    if not domain.isascii():
+        try:
+            domain = domain.encode("idna").decode("ascii")
+        except UnicodeError:
+            return None
+    candidate = f"{local}@{domain}"  # a non-ASCII local part (SMTPUTF8) stays unusable
+    return candidate if len(candidate) <= 254 and _ADDRESS.fullmatch(candidate) else None
+
+
 def is_sendable_address(email: str) -> bool:
-    """True for a plain ASCII address both SendGrid and the outbox accept (no IDN/EAI)."""
-    return len(email) <= 254 and _ADDRESS.fullmatch(email) is not None
+    """True when the e-mail channel can take this address; route the others to letters."""
+    return ascii_address(email) is not None
+
+
+def _usable_address(value: str) -> str:
+    if (address := ascii_address(value)) is None:
+        raise ValueError("not a usable e-mail address")  # never quote the value
+    return address
+
+
+_Address = Annotated[str, AfterValidator(_usable_address)]
 
 
 def _one_line(value: str) -> str:
@@ -71,6 +97,14 @@ def _one_line(value: str) -> str:
 
 def _plain_name(name: str) -> str:
     return _one_line(name)[:MAX_NAME_CHARS]
+
+
+def _ascii_fallback(name: str) -> str:
+    """Transliterate to ASCII: SendGrid takes no Unicode in `from` (LIMITS.md L6), e.g. Ærø -> AEro."""
+    if name.isascii():
+        return name
+    spelled = name.translate(_SPELL_OUT)
+    return unicodedata.normalize("NFKD", spelled).encode("ascii", "ignore").decode("ascii")
 
 
 def _display_name(name: str) -> str:
@@ -87,15 +121,9 @@ class Recipient(_Model):
     """One data subject on one delivery."""
 
     delivery_id: _Id
-    email: str = Field(repr=False)
+    email: _Address = Field(repr=False)
     name: str = Field(repr=False)
 
-    @field_validator("email")
-    @classmethod
-    def _sendable(cls, value: str) -> str:
-        if not is_sendable_address(value):
-            raise ValueError("not a plain ASCII e-mail address")
-        return value
 
 
 class EmailBatch(_Model):
@@ -106,17 +134,15 @@ class EmailBatch(_Model):
     subject: str = Field(min_length=1)
     text: str = Field(min_length=1)
     html: str | None = Field(default=None, min_length=1)
-    from_email: str
+    from_email: _Address
     from_name: str
     recipients: list[Recipient] = Field(min_length=1)
     sandbox: bool = False
 
-    @field_validator("from_email")
+    @field_validator("html", mode="before")
     @classmethod
-    def _sendable_from(cls, value: str) -> str:
-        if not is_sendable_address(value):
-            raise ValueError("not a plain ASCII e-mail address")
-        return value
+    def _empty_html_is_none(cls, value: object) -> object:
+        return None if value == "" else value
 
     @model_validator(mode="after")
     def _unique_deliveries(self) -> EmailBatch:
@@ -179,21 +205,22 @@ def is_transient(exc: BaseException) -> bool:
 
 def retry_delay(exc: BaseException, attempt: int, *, now: float | None = None, base: float = 2.0,
                 cap: float = 300.0, rng: random.Random | None = None) -> float:
-    """Seconds to wait before retry number `attempt` (1, 2, ...): until reset for 429, else backoff.
+    """Seconds to wait before the next try: until X-RateLimit-Reset for 429, else backoff.
 
     Args:
         exc: a RateLimited or TransientSendError; anything else is not retryable (ValueError).
+        attempt: retries already made (0 before the first retry).
         base: the first backoff ceiling; it doubles each attempt and the delay is drawn from
             [ceiling/2, ceiling] so parallel batches do not retry in lockstep.
     """
-    if attempt < 1:
-        raise ValueError("attempt counts from 1")
+    if attempt < 0:
+        raise ValueError("attempt counts from 0")
     rng = rng or random.Random()
     if isinstance(exc, RateLimited):
         wait = exc.reset_at - (time.time() if now is None else now)
         return min(cap, max(0.0, wait) + rng.uniform(0.0, 1.0))
     if isinstance(exc, TransientSendError):
-        ceiling = min(cap, base * 2 ** (attempt - 1))
+        ceiling = min(cap, base * 2 ** min(attempt, 32))
         return rng.uniform(ceiling / 2, ceiling)
     raise ValueError(f"{type(exc).__name__} is not retryable")
 
@@ -215,14 +242,12 @@ def sendgrid_body(batch: EmailBatch) -> dict[str, Any]:
     if (dupes := len(addresses) - len(set(addresses))) > 0:
         raise ValueError(f"batch {batch.batch_key}: {dupes} recipient(s) share an address with another "
                          "in the batch; SendGrid refuses duplicates, put them in separate batches")
-    if not (batch.from_email.isascii() and batch.from_name.isascii()):
-        raise ValueError("SendGrid does not accept Unicode in the from field (LIMITS.md L6)")
     subject, text, body_html = batch.prepared()
     content = [{"type": "text/plain", "value": text}]  # L11: text/plain first, then text/html
     if body_html is not None:
         content.append({"type": "text/html", "value": body_html})
-    sender = {"email": batch.from_email}
-    if from_name := _display_name(batch.from_name):
+    sender = {"email": batch.from_email}  # ASCII already: the address validator saw to that
+    if from_name := _display_name(_ascii_fallback(batch.from_name)):
         sender["name"] = from_name
     body: dict[str, Any] = {
         "personalizations": [_personalization(r) for r in batch.recipients],

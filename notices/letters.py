@@ -20,9 +20,10 @@ import re
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Iterator, Literal
+from typing import Callable, Hashable, Iterable, Iterator, Literal
 
 import reportlab
+from reportlab import rl_config
 from babel.dates import format_date
 from pydantic import BaseModel, Field
 from reportlab.lib.pagesizes import A4
@@ -161,6 +162,7 @@ _CAPACITY = (int((BODY_BOTTOM - FIRST_BODY_TOP) // LEADING), int((BODY_BOTTOM - 
 
 def layout_body(body_text: str) -> list[list[Line]]:
     """Break the body into pages of lines; short blocks and headings with their next block stay together."""
+    register_fonts()
     blocks = [_layout_paragraph(line.rstrip(), RIGHT - LEFT) if line.strip() else _BLANK
               for line in body_text.strip().splitlines()]
     pages: list[list[Line]] = [[]]
@@ -192,16 +194,38 @@ def _return_line(sender: ControllerProfile) -> str:
     return " \u00b7 ".join([sender.name, *sender.address_lines])
 
 
-def _draw_first_page_head(canvas: Canvas, letter: Letter) -> None:
-    """Letterhead, window field (return line and address), sender block, subject and fold marks."""
+class _Forms:
+    """Form XObjects: content shared by many pages is drawn once per batch and placed by reference."""
+
+    def __init__(self, canvas: Canvas) -> None:
+        self.canvas = canvas
+        self.names: dict[Hashable, str] = {}
+
+    def place(self, key: Hashable, draw: Callable[[Canvas], None]) -> None:
+        """Place the form for ``key``, drawing it with ``draw`` the first time it is needed."""
+        name = self.names.get(key)
+        if name is None:
+            name = self.names[key] = f"F{len(self.names)}"
+            self.canvas.beginForm(name)
+            draw(self.canvas)
+            self.canvas.endForm()
+        self.canvas.doForm(name)
+
+
+def _sender_key(letter: Letter) -> tuple[Hashable, ...]:
+    """Everything the static first-page head shows, as a cache key."""
+    s = letter.sender
+    return (letter.language, letter.reference, letter.date, letter.subject, s.name, tuple(s.address_lines),
+            s.contact_phone, s.contact_email, s.website)
+
+
+def _draw_head(canvas: Canvas, letter: Letter) -> None:
+    """Letterhead, return line, sender block, subject and fold marks: the same for a whole batch."""
     s, labels = letter.sender, _LABELS[letter.language]
     _lines(canvas, LEFT, 22 * mm, [s.name], font=FONT_BOLD, size=15, leading=18)
     _lines(canvas, LEFT, 48.5 * mm, [_return_line(s)], font=FONT, size=7, leading=8)
     canvas.setLineWidth(0.3)
     canvas.line(LEFT, PAGE_H - 49.7 * mm, LEFT + 80 * mm, PAGE_H - 49.7 * mm)
-    address = [letter.recipient_name, *letter.address_lines][:8]
-    size = 10 if len(address) <= 6 else 8.5
-    _lines(canvas, LEFT, 66 * mm, address, font=FONT, size=size, leading=size * 1.2)
     block = [*s.address_lines, ""]
     block += [f"{labels['phone']}: {s.contact_phone}"] if s.contact_phone else []
     block += [f"{labels['email']}: {s.contact_email}"] + ([s.website] if s.website else [])
@@ -214,39 +238,79 @@ def _draw_first_page_head(canvas: Canvas, letter: Letter) -> None:
         canvas.line(4 * mm, PAGE_H - y_mm * mm, (4 + length) * mm, PAGE_H - y_mm * mm)
 
 
+def _address_lines(letter: Letter) -> tuple[float, list[str]]:
+    """Font size and lines for the address zone: shrink to fit 27 mm rather than cut a line."""
+    entries = [" ".join(entry.split()) for entry in [letter.recipient_name, *letter.address_lines] if entry.strip()]
+    for size in (10, 9, 8, 7):
+        lines = [line for entry in entries for line in wrap(entry, FONT, size, 80 * mm)]
+        if (len(lines) - 1) * size * 1.2 <= 23 * mm:
+            return size, lines
+    return 7, lines[: int(23 * mm // (7 * 1.2)) + 1]
+
+
+def _draw_address(canvas: Canvas, letter: Letter) -> None:
+    """The recipient in the window's address zone (DIN 5008 type B: 45 mm from the top, 85 x 45 mm)."""
+    size, lines = _address_lines(letter)
+    _lines(canvas, LEFT, 66 * mm, lines, font=FONT, size=size, leading=size * 1.2)
+
+
 def _date_text(letter: Letter) -> str:
     """The letter's date in words for its language."""
     return format_date(letter.date, "long", locale=LOCALES[letter.language])
 
 
-def _draw_page(canvas: Canvas, letter: Letter, lines: list[Line], n: int, total: int) -> None:
-    """One page: the head (first page) or a short running head, the body lines, the page number."""
-    if n == 1:
-        _draw_first_page_head(canvas, letter)
-    else:
-        _lines(canvas, LEFT, 15 * mm, [f"{letter.sender.name} \u00b7 {letter.reference}"], font=FONT, size=8, leading=10)
-    text = canvas.beginText(LEFT, PAGE_H - (FIRST_BODY_TOP if n == 1 else NEXT_BODY_TOP))
-    text.setFont(FONT, BODY_SIZE, LEADING)
-    current = FONT
-    for font, indent, bullet, line in lines:
+def _draw_body(canvas: Canvas, entries: Iterable[tuple[int, Line]], top: float) -> None:
+    """Body lines at their line numbers below ``top``, bullets with a hanging indent."""
+    text = canvas.beginText(LEFT, PAGE_H - top)
+    current = ""
+    for number, (font, indent, bullet, line) in entries:
         if font != current:
             text.setFont(font, BODY_SIZE, LEADING)
             current = font
+        y = PAGE_H - top - number * LEADING
         if bullet:
-            text.setXPos(indent - 3.5 * mm)
+            text.setTextOrigin(LEFT + indent - 3.5 * mm, y)
             text.textOut("\u2022")
-            text.setXPos(3.5 * mm)
-        elif indent:
-            text.setXPos(indent)
-        text.textLine(line)
-        if indent:
-            text.setXPos(-indent)
+        text.setTextOrigin(LEFT + indent, y)
+        text.textOut(line)
     canvas.drawText(text)
-    footer = _LABELS[letter.language]["page"].format(n=n, total=total)
+
+
+def _draw_footer(canvas: Canvas, letter: Letter, n: int, total: int) -> None:
+    """Sender line and 'Side n af m' at the foot of the page."""
     canvas.setFont(FONT, 8)
-    canvas.drawRightString(RIGHT, PAGE_H - 287 * mm, footer)
+    canvas.drawRightString(RIGHT, PAGE_H - 287 * mm, _LABELS[letter.language]["page"].format(n=n, total=total))
     canvas.drawString(LEFT, PAGE_H - 287 * mm, " \u00b7 ".join(filter(None, [letter.sender.name, letter.sender.org_number])))
+
+
+def _draw_page(canvas: Canvas, forms: _Forms, letter: Letter, lines: list[Line], n: int, total: int) -> None:
+    """One page; what repeats across letters comes from forms, the name and address are drawn directly."""
+    top = FIRST_BODY_TOP if n == 1 else NEXT_BODY_TOP
+    if n == 1:
+        forms.place(("head", _sender_key(letter)), lambda c: _draw_head(c, letter))
+        _draw_address(canvas, letter)
+    else:
+        running = [f"{letter.sender.name} \u00b7 {letter.reference}"]
+        forms.place(("running", *running), lambda c: _lines(c, LEFT, 15 * mm, running, font=FONT, size=8, leading=10))
+    name = " ".join(letter.recipient_name.split())
+    personal = [(i, line) for i, line in enumerate(lines) if name and name in line[3]]
+    shared = tuple((i, line) for i, line in enumerate(lines) if not (name and name in line[3]))
+    forms.place(("body", top, shared), lambda c: _draw_body(c, shared, top))
+    _draw_body(canvas, personal, top)
+    foot_key = ("foot", letter.language, n, total, letter.sender.name, letter.sender.org_number)
+    forms.place(foot_key, lambda c: _draw_footer(c, letter, n, total))
     canvas.showPage()
+
+
+@contextmanager
+def _binary_streams() -> Iterator[None]:
+    """Skip ASCII85 on page streams while writing: it only inflates compressed data and costs time."""
+    saved = rl_config.useA85
+    rl_config.useA85 = 0
+    try:
+        yield
+    finally:
+        rl_config.useA85 = saved
 
 
 def write_letters_pdf(letters: Iterable[Letter], path: Path) -> LetterBatchInfo:
@@ -255,13 +319,14 @@ def write_letters_pdf(letters: Iterable[Letter], path: Path) -> LetterBatchInfo:
     path = Path(path)
     deliveries: list[LetterPages] = []
     page_no = 0
-    with atomic_output(path) as tmp:
+    with atomic_output(path) as tmp, _binary_streams():
         canvas = Canvas(str(tmp), pagesize=A4, pageCompression=1)
         canvas.setTitle(path.stem)
+        forms = _Forms(canvas)
         for letter in letters:
             pages = layout_body(letter.body_text)
             for n, lines in enumerate(pages, start=1):
-                _draw_page(canvas, letter, lines, n, len(pages))
+                _draw_page(canvas, forms, letter, lines, n, len(pages))
             country = letter.country or letter.sender.country
             deliveries.append(LetterPages(delivery_id=letter.delivery_id, first_page=page_no + 1,
                                           last_page=page_no + len(pages), page_count=len(pages), country=country))

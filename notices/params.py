@@ -46,11 +46,6 @@ def format_instant(moment: datetime | str, *, tz: str, language: str) -> str:
     return _AT[language].format(date=date, time=time, zone=local.tzname())
 
 
-def format_day(moment: datetime, *, language: str) -> str:
-    """A calendar date in words, e.g. '24. november 2026' or '24 November 2026'."""
-    return format_date(moment, "long", locale=LOCALES[language])
-
-
 def format_number(value: int, *, language: str) -> str:
     """A count with the language's digit grouping, e.g. '1.200' (da) or '1,200' (en)."""
     return format_decimal(value, locale=LOCALES[language])
@@ -62,17 +57,25 @@ def category_labels(categories: Iterable[str], language: str) -> list[str]:
     return [table[key]["labels"][language] for key in categories]
 
 
-def _ranked(categories: Iterable[str], column: str, language: str, fallback: str) -> list[str]:
-    """Texts from ``column`` (consequences or advice) owed by the categories, once each, in rank order."""
+def _ranked(categories: Iterable[str], column: str, language: str, fallback: str, texts: str = "") -> list[str]:
+    """Texts from ``column`` (consequences or advice) owed by the categories, once each, in rank order.
+
+    The fallback (a generic sentence) is shown only when nothing more specific applies.
+    """
     data = load_table("categories")
     wanted = {key for category in categories for key in data["categories"][category][column]}
-    ranked = [key for key in data[column] if key in wanted] or [fallback]
-    return [data[column][key][language] for key in ranked]
+    ranked = [key for key in data[column] if key in wanted and key != fallback] or [fallback]
+    return [data[texts or column][key][language] for key in ranked]
 
 
 def consequences_for(categories: Iterable[str], language: str) -> list[str]:
     """Likely consequences for a person whose data of these categories was breached."""
     return _ranked(categories, "consequences", language, fallback="disclosure")
+
+
+def report_consequences_for(categories: Iterable[str], language: str) -> list[str]:
+    """Likely consequences for the people concerned, worded for the supervisory authority."""
+    return _ranked(categories, "consequences", language, fallback="disclosure", texts="consequences_report")
 
 
 def advice_for(categories: Iterable[str], language: str) -> list[str]:
@@ -176,7 +179,7 @@ class AuthorityNoticeParams(BaseModel):
 
     def consequences(self) -> list[str]:
         """Art. 33(3)(c): likely consequences, derived from the data categories."""
-        return consequences_for(self.facts.get("data_categories", []), self.language)
+        return report_consequences_for(self.facts.get("data_categories", []), self.language)
 
 
 PARAMS_BY_KIND: dict[NoticeKind, type[BaseModel]] = {

@@ -41,15 +41,15 @@ FALLBACK_NAMES = {"da": "modtager", "nb": "mottaker", "en": "recipient"}
 _VERSION_HEADER = re.compile(r"\{#\s*version:\s*(\d+)\s*#\}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 
-_ENV = SandboxedEnvironment(
+ENVIRONMENT = SandboxedEnvironment(
     loader=FileSystemLoader(TEMPLATES_DIR),
     autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False, default=False),
     undefined=StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,
 )
-_ENV.filters["answer"] = format_answer
-_ENV.globals.update(NAME_TAG_TEXT=NAME_TAG_TEXT, NAME_TAG_HTML=NAME_TAG_HTML)
+ENVIRONMENT.filters["answer"] = format_answer
+ENVIRONMENT.globals.update(NAME_TAG_TEXT=NAME_TAG_TEXT, NAME_TAG_HTML=NAME_TAG_HTML)
 
 
 class RenderedNotice(BaseModel):
@@ -89,7 +89,7 @@ def template_name(kind: NoticeKind, language: str, channel: Channel, part: str) 
 @lru_cache(maxsize=1)
 def _known_templates() -> frozenset[str]:
     """Every template file name the loader can find."""
-    return frozenset(_ENV.list_templates())
+    return frozenset(ENVIRONMENT.list_templates())
 
 
 @lru_cache(maxsize=None)
@@ -119,7 +119,7 @@ def render(kind: NoticeKind, params: BaseModel, *, channel: Channel) -> Rendered
     language = params.language
     context = _CONTEXT[kind](params)
     parts = {
-        part: _ENV.get_template(name).render(context)
+        part: ENVIRONMENT.get_template(name).render(context)
         for part in ("subject", "txt", "html")
         if (name := template_name(kind, language, channel, part)) in _known_templates() or part in REQUIRED_PARTS
     }
@@ -141,9 +141,13 @@ def clean_name(name: str | None) -> str:
     return " ".join(_CONTROL.sub(" ", name or "").split())
 
 
-def personalize(rendered: RenderedNotice, name: str | None) -> RenderedNotice:
-    """Put a person's name where the tags are; the content hash stays the approved draft's."""
-    text_name = clean_name(name) or rendered.fallback_name
+def personalize(rendered: RenderedNotice, name: str | None, *, fallback: str | None = None) -> RenderedNotice:
+    """Put a person's name where the tags are; the content hash stays the approved draft's.
+
+    Args:
+        fallback: used when the name is blank; defaults to the notice's ``fallback_name``.
+    """
+    text_name = clean_name(name) or clean_name(fallback) or rendered.fallback_name
     html = rendered.html.replace(NAME_TAG_HTML, escape(text_name, quote=True)) if rendered.html else rendered.html
     return rendered.model_copy(
         update={

@@ -22,7 +22,7 @@ from breach.people_store import contacts
 from breach.store.tables import DeliveryRow, DraftRow, SendBatchRow
 from notices.email import EmailBatch, EmailDeliveryError, EmailSender, Recipient, is_transient
 from notices.letters import Letter, letter_file_name, write_letters_pdf, write_manifest_csv
-from notices.render import RenderedNotice, personalize
+from notices.render import FALLBACK_NAMES, RenderedNotice, personalize
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,7 @@ def send_letter_batch(*, sessions: sessionmaker[Session], incident_id: str, batc
     for delivery_id, person_id, draft_id in rows:
         person, draft = people[person_id], drafts[draft_id]
         body = personalize(RenderedNotice(subject=draft.subject, text=draft.text, html=None, template_version=draft.template_version,
-                                          content_hash=draft.content_hash), person.name)
+                                          content_hash=draft.content_hash), person.name, fallback=FALLBACK_NAMES.get(person.language))
         letters.append(Letter(delivery_id=str(delivery_id), language=person.language, recipient_name=person.name,
                               address_lines=person.address_lines, subject=body.subject, body_text=body.text, sender=controller,
                               date=when, reference=incident_id))

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from breach import incidents
+from breach.enums import IncidentStatus
 from breach.store.tables import DraftRow
 
 
@@ -25,7 +26,9 @@ def facts_doc(**overrides: Any) -> dict[str, Any]:
         "exfiltration": "confirmed",
         "recipient": "hostile",
         "encryption": "none",
-        "subjects_affected": 3,
+        "malicious": True,
+        "accessed": "confirmed",
+        "subjects_affected": 1000,
     }
     doc.update(overrides)
     return doc
@@ -44,6 +47,8 @@ def make_drafts(*, session: Session, incident_id: str, now: datetime, actor: str
                      template_version="1", subject=f"subject {lang}", text=f"text {lang}", html=None,
                      content_hash=f"{lang}{round_no}".ljust(64, "0"), drafted_by=actor, drafted_at=now) for lang in ("da", "en")]
     session.add_all(rows)
+    incidents.set_status(session=session, incident=incidents.get(session=session, incident_id=incident_id),
+                         to=IncidentStatus.DRAFTED, actor=actor, now=now)
     session.flush()
     return rows
 

@@ -34,8 +34,8 @@ LAST = {
 }
 # Invented street names; real towns and postal codes.
 STREETS = {
-    "DK": ["Nordlysvej", "Fjordglimt", "Måneskinsgade", "Bøgelunden", "Æblehavevej", "Lærkebakken", "Søndre Strandsti",
-           "Hyldeblomstvej", "Kløvermarken", "Rønnebærstien"],
+    "DK": ["Nordlysvej", "Fjordglimt", "Måneskinsgade", "Bøgelunden", "Æblehavevej", "Lærkebakken",
+           "Søndre Strandsti", "Hyldeblomstvej", "Kløvermarken", "Rønnebærstien"],
     "NO": ["Fjordglimtveien", "Nordlysbakken", "Multestien", "Lyngheia", "Bjørkelia", "Fossekallveien",
            "Granlibakken", "Måkeskjærveien"],
     "GB": ["Kestrel Road", "Harbour Lane", "Foxglove Close", "Wren Street", "Millrace Gardens", "Cobbler's Row",
@@ -43,7 +43,8 @@ STREETS = {
 }
 TOWNS = {
     "DK": [("1050", "København K"), ("2200", "København N"), ("8000", "Aarhus C"), ("5000", "Odense C"),
-           ("9000", "Aalborg"), ("6700", "Esbjerg"), ("7100", "Vejle"), ("4000", "Roskilde"), ("2800", "Kongens Lyngby")],
+           ("9000", "Aalborg"), ("6700", "Esbjerg"), ("7100", "Vejle"), ("4000", "Roskilde"),
+           ("2800", "Kongens Lyngby")],
     "NO": [("0150", "Oslo"), ("0557", "Oslo"), ("5003", "Bergen"), ("7010", "Trondheim"), ("4006", "Stavanger"),
            ("9008", "Tromsø"), ("1606", "Fredrikstad")],
     "GB": [("BS1", "Bristol"), ("M4", "Manchester"), ("LS6", "Leeds"), ("EH3", "Edinburgh"), ("CB1", "Cambridge"),
