@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import threading
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +32,22 @@ def _prepare(data_dir: Path) -> None:
     os.environ.pop("BREACH_CONTROLLER_FILE", None)
     os.environ.update({"BREACH_DATA_DIR": str(data_dir.resolve()), "BREACH_MANAGERS": DEMO_MANAGER, "BREACH_ACTOR": DEMO_RESPONDER})
     runtime.cache_clear()
+
+
+def _facts_as_of_now(data_dir: Path) -> Path:
+    """The example facts with their instants moved so that awareness was three hours ago."""
+    from breach import clock
+
+    document = json.loads((EXAMPLES / "facts.json").read_text(encoding="utf-8"))
+    aware = clock.parse_instant(document["aware_at"])
+    shift = clock.utcnow().replace(second=0, microsecond=0) - timedelta(hours=3) - aware
+    for key in ("occurred_at", "detected_at", "aware_at"):
+        if document.get(key):
+            moment = datetime.fromisoformat(document[key])
+            document[key] = (moment + shift).isoformat()
+    path = data_dir / "facts.json"
+    path.write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
+    return path
 
 
 def _approve_when_paused(step: str, fields: dict[str, Any]) -> None:
@@ -62,7 +80,7 @@ def run_demo(data_dir: Path) -> dict[str, Any]:
     console.print(f"[bold]breach-notify demo[/]: a fictional Danish controller, {EXAMPLES / 'people.csv'}; outputs in {data_dir}/\n")
     unsubscribe = [subscribe(listener), subscribe(_approve_when_paused)]
     try:
-        result = breach_response(str(EXAMPLES / "facts.json"), str(EXAMPLES / "people.csv"))
+        result = breach_response(str(_facts_as_of_now(data_dir)), str(EXAMPLES / "people.csv"))
     finally:
         for undo in unsubscribe:
             undo()
