@@ -34,7 +34,18 @@ def prepare_outbox(incident_id: str) -> dict[str, list[int]]:
     return batches
 
 
-@task(persist_result=False, cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[30, 120])
+def _transient_only(task: Any, task_run: Any, state: Any) -> bool:
+    """Retry a batch only for failures worth retrying (429, 5xx, timeouts), never for a refused request."""
+    try:
+        state.result()
+    except EmailDeliveryError as exc:
+        return is_transient(exc)
+    except Exception:
+        return False
+    return False
+
+
+@task(persist_result=False, cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[30, 120], retry_condition_fn=_transient_only)
 def send_email(incident_id: str, batch_no: int) -> int:
     """Send one e-mail batch, waiting out 429s and backing off on 5xx and timeouts."""
     rt = runtime()

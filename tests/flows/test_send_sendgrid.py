@@ -1,0 +1,79 @@
+"""The real send path through the official sendgrid client to the local SendGrid-compatible server."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+
+import pytest
+
+from breach.enums import ApprovalDecision
+from breach import approval, clock
+from breach.examples.generate import write_people
+from breach.people_store import channel_counts
+from flows.assess import assess_incident
+from flows.draft import draft_notices
+from flows.open_incident import open_incident
+from flows.people import import_people
+from flows.runtime import runtime
+from flows.send import send_notices
+from notices.outbox import delivery_counts
+from tests.factories import facts_doc
+from tests.flows.conftest import MANAGER
+from tests.support.sendgrid_server import SendGridTestServer
+
+pytestmark = pytest.mark.flows
+
+
+def _approved_incident(rt, tmp_path, people: int) -> str:
+    facts = tmp_path / "facts.json"
+    facts.write_text(json.dumps(facts_doc(reference=f"SG-{time.time_ns()}")), encoding="utf-8")
+    incident_id = open_incident(str(facts))
+    assess_incident(incident_id)
+    people_csv = tmp_path / "people.csv"
+    write_people(people_csv, n=people, seed=7)
+    import_people(incident_id, str(people_csv))
+    draft_notices(incident_id)
+    with rt.sessions.begin() as session:
+        approval.decide(session=session, incident_id=incident_id, actor=MANAGER, decision=ApprovalDecision.APPROVED,
+                        comment="", roster=rt.settings.managers, now=clock.utcnow())
+    return incident_id
+
+
+def test_sendgrid_receives_each_person_once_despite_a_500_and_a_429(rt, tmp_path, monkeypatch):
+    incident_id = _approved_incident(rt, tmp_path, people=120)
+    with SendGridTestServer(api_key="SG.test-key", seed=1) as server:
+        monkeypatch.setenv("SENDGRID_API_KEY", "SG.test-key")
+        monkeypatch.setenv("BREACH_SENDGRID_HOST", server.host)
+        monkeypatch.setenv("BREACH_BATCH_SIZE", "50")
+        runtime.cache_clear()
+        server.fail_next("500", "429")
+        result = send_notices(incident_id)
+        received = server.received_emails()
+        refused = list(server.errors)
+    rt2 = runtime()
+    with rt2.sessions() as session:
+        counts = channel_counts(session=session, incident_id=incident_id)
+        deliveries = delivery_counts(session=session, incident_id=incident_id)
+    addresses = Counter(email for email, _ in received)
+    assert len(addresses) == counts["email"] and max(addresses.values()) == 1
+    assert all(args["incident_id"] == incident_id and args["delivery_id"].isdigit() for _, args in received)
+    assert deliveries["email"] == {"accepted": counts["email"]}
+    assert result["sent"] == counts["email"] + counts["letter"]
+    assert refused == []  # every request that reached validation was valid against the schema
+
+
+def test_a_refused_request_marks_the_batch_failed_and_leaves_it_resumable(rt, tmp_path, monkeypatch):
+    incident_id = _approved_incident(rt, tmp_path, people=20)
+    with SendGridTestServer(api_key="SG.right-key", seed=2) as server:
+        monkeypatch.setenv("SENDGRID_API_KEY", "SG.wrong-key")
+        monkeypatch.setenv("BREACH_SENDGRID_HOST", server.host)
+        runtime.cache_clear()
+        with pytest.raises(Exception) as info:
+            send_notices(incident_id)
+        assert "@" not in str(info.value)  # no address in the error that reaches Prefect
+        with runtime().sessions() as session:
+            emails = channel_counts(session=session, incident_id=incident_id)["email"]
+            assert emails > 0 and delivery_counts(session=session, incident_id=incident_id)["email"] == {"failed": emails}
+        assert server.received_emails() == []
