@@ -17,7 +17,7 @@ os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 from breach import audit, clock  # noqa: E402
 from breach.exceptions import BreachError, InvalidFacts  # noqa: E402
-from flows.console import console, err  # noqa: E402
+from flows.console import console, err, stop_progress  # noqa: E402
 
 app = typer.Typer(help="Personal-data breach response: assess, clock, draft, approve, notify, report.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -68,6 +68,7 @@ def open_(facts: Path = typer.Argument(..., help="Facts document"),
         result = breach_response(str(facts.resolve()), str(people.resolve()) if people else None)
     finally:
         unsubscribe()
+        stop_progress()
     console.print(f"[bold]Done:[/] {result['incident_id']}, decision: {result['decision']}")
 
 
@@ -119,6 +120,7 @@ def send(incident_id: str) -> None:
         result = send_notices(incident_id)
     finally:
         unsubscribe()
+        stop_progress()
     console.print(f"sent {result['sent']}; deliveries: {result['deliveries']}")
 
 

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from breach import clock
@@ -46,6 +47,39 @@ def listener(step: str, fields: dict[str, Any]) -> None:
         handler(fields)
 
 
+class _Bar:
+    """One Rich progress bar at a time, for the long steps (import, send)."""
+
+    def __init__(self) -> None:
+        self.progress: Progress | None = None
+        self.task: Any = None
+
+    def start(self, label: str, total: int | None) -> None:
+        self.stop()
+        self.progress = Progress(TextColumn(f"  {label}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                                 console=console, transient=True)
+        self.task = self.progress.add_task(label, total=total)
+        self.progress.start()
+
+    def update(self, *, completed: int | None = None, advance: int = 0) -> None:
+        if self.progress is not None:
+            self.progress.update(self.task, completed=completed, advance=advance)
+
+    def stop(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+            self.progress = None
+
+
+_bar = _Bar()
+
+
+def _import_progress(f: dict[str, Any]) -> None:
+    if _bar.progress is None:
+        _bar.start("importing people", None)
+    _bar.update(completed=f["rows"])
+
+
 def _opened(f: dict[str, Any]) -> None:
     word = "opened" if f["created"] else "found (same reference)"
     console.print(f"[bold]1. Incident {f['incident_id']}[/] {word}, facts version {f['facts_version']}")
@@ -65,6 +99,7 @@ def _clock(f: dict[str, Any]) -> None:
 
 
 def _imported(f: dict[str, Any]) -> None:
+    _bar.stop()
     c = f["counts"]
     console.print("[bold]4. People[/]" + (" (this file was already imported)" if f["skipped"] else ""))
     console.print(f"  {c}")
@@ -91,20 +126,23 @@ def _refused(f: dict[str, Any]) -> None:
 
 def _outbox(f: dict[str, Any]) -> None:
     console.print(f"[bold]7. Sending[/] {f['deliveries']} deliveries in batches {f['batches']}")
+    _bar.start("sending", f["deliveries"])
 
 
 def _batch(f: dict[str, Any]) -> None:
+    _bar.update(advance=f["sent"])
     console.print(f"  {f['channel']} batch {f['batch_no']}: {f['sent']} sent")
 
 
 def _exported(f: dict[str, Any]) -> None:
+    _bar.stop()
     console.print("[bold]8. Exports[/]")
     for kind, path in f["paths"].items():
         console.print(f"  {kind}: {path}")
 
 
 _HANDLERS = {
-    "opened": _opened, "assessed": _assessed, "clock": _clock, "imported": _imported, "drafted": _drafted,
+    "import_progress": _import_progress, "opened": _opened, "assessed": _assessed, "clock": _clock, "imported": _imported, "drafted": _drafted,
     "awaiting_approval": _awaiting, "approval": _approval, "approval_refused": _refused, "outbox": _outbox,
     "batch_sent": _batch, "exported": _exported,
 }
@@ -118,3 +156,8 @@ def table(title: str, columns: list[str], rows: list[list[Any]]) -> Table:
     for r in rows:
         t.add_row(*[str(x) for x in r])
     return t
+
+
+def stop_progress() -> None:
+    """Close any progress bar left open (e.g. after an error)."""
+    _bar.stop()

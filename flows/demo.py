@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from flows.console import console, listener, table
+from flows.console import console, listener, stop_progress, table
 from flows.progress import subscribe
 from flows.runtime import EXAMPLES, runtime
 
@@ -84,6 +84,7 @@ def run_demo(data_dir: Path) -> dict[str, Any]:
     finally:
         for undo in unsubscribe:
             undo()
+        stop_progress()
     _summary(result, data_dir)
     return result
 
