@@ -168,6 +168,20 @@ def demo(data_dir: Path = typer.Option(Path("breach-demo"), "--data-dir", help="
     run_demo(data_dir)
 
 
+# Command groups that live in their own modules; each module has register(app).
+EXTENSIONS = ("flows.cli_discover", "flows.cli_deadlines", "flows.cli_register", "flows.cli_webhook", "flows.cli_keys")
+
+
+def _register_extensions() -> None:
+    import importlib
+
+    for name in EXTENSIONS:
+        importlib.import_module(name).register(app)
+
+
+_register_extensions()
+
+
 def main() -> None:
     """Console entry point: domain errors become one clear line and exit 1."""
     try:
