@@ -45,13 +45,13 @@ def make_engine(url: str) -> Engine:
 def upgrade(engine: Engine) -> bool:
     """Apply pending migrations; returns True when something was applied."""
     config = alembic_config(engine.url.render_as_string(hide_password=False))
-    head = ScriptDirectory.from_config(config).get_current_head()
+    heads = set(ScriptDirectory.from_config(config).get_heads())
     with engine.connect() as connection:
-        if MigrationContext.configure(connection).get_current_revision() == head:
+        if set(MigrationContext.configure(connection).get_current_heads()) == heads:
             return False
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, "heads")
     return True
 
 
