@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from breach import audit
 from breach.enums import ApprovalDecision, IncidentStatus
-from breach.exceptions import ApprovalRefused, NotApproved
+from breach.exceptions import ApprovalRefused, AuditChainBroken, NotApproved
 from breach.incidents import get, set_status
 from breach.store.tables import ApprovalRow, DraftRow
 
@@ -87,4 +87,18 @@ def require_approved(*, session: Session, incident_id: str, roster: list[str]) -
         check_approver(incident_id=incident_id, actor=latest.actor, roster=roster, drafts=drafts)
     except ApprovalRefused as exc:
         raise NotApproved(incident_id, f"the recorded approval is not valid: {exc.reason}") from exc
+    _require_audited(session=session, approval=latest)
     return latest
+
+
+def _require_audited(*, session: Session, approval: ApprovalRow) -> None:
+    """Refuse an approval row without its entry in an intact audit chain (e.g. written straight into the database)."""
+    try:
+        audit.verify(session=session)
+    except AuditChainBroken as exc:
+        raise NotApproved(approval.incident_id, f"the audit log is broken, so no approval can be trusted: {exc}") from exc
+    wanted = (approval.actor, approval.round, approval.drafts_hash)
+    entries = [e for e in audit.events_for(session=session, incident_id=approval.incident_id)
+               if e.action == f"notices.{ApprovalDecision.APPROVED.value}"]
+    if not any((e.actor, e.details.get("round"), e.details.get("drafts_hash")) == wanted for e in entries):
+        raise NotApproved(approval.incident_id, "the approval has no matching entry in the audit log (forged?)")

@@ -7,6 +7,8 @@ wall clock in the controller's time zone.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 import pendulum
@@ -53,6 +55,50 @@ def reminder_instants(deadline: datetime, *, before: tuple[timedelta, ...] = DEF
     return sorted(as_utc(deadline) - lead for lead in before)
 
 
+@dataclass(frozen=True)
+class Duration:
+    """An ISO 8601 duration split into calendar parts (years, months, days) and elapsed time."""
+
+    text: str
+    months: int = 0
+    days: int = 0
+    elapsed: timedelta = timedelta(0)
+
+
+_DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
+
+
+def parse_duration(text: str) -> Duration:
+    """Parse an ISO 8601 duration such as PT72H, PT4H, P1M or P1DT12H; refuses an empty one (``P``, ``PT``)."""
+    match = _DURATION.match(text or "")
+    if match is None or text in ("P", "") or text.endswith("T"):
+        raise ValueError(f"not an ISO 8601 duration: {text!r}")
+    years, months, weeks, days, hours, minutes, seconds = match.groups()
+    elapsed = timedelta(hours=float(hours or 0), minutes=int(minutes or 0), seconds=int(seconds or 0))
+    return Duration(text, months=12 * int(years or 0) + int(months or 0), days=7 * int(weeks or 0) + int(days or 0), elapsed=elapsed)
+
+
+def add_duration(anchor: datetime, duration: Duration | str, *, tz: str) -> datetime:
+    """``anchor`` plus ``duration``, as a UTC instant.
+
+    Hours, minutes and seconds are elapsed time (PT72H is 72 real hours across a daylight-saving
+    change). Years, months and days are calendar units on the wall clock of ``tz``: one month
+    after 31 January is the last day of February at the same local time (pendulum clamps).
+    """
+    d = parse_duration(duration) if isinstance(duration, str) else duration
+    moment = as_utc(anchor)
+    if d.months or d.days:
+        local = pendulum.instance(moment).in_timezone(tz).add(months=d.months, days=d.days).in_timezone("UTC")
+        moment = datetime(local.year, local.month, local.day, local.hour, local.minute, local.second, local.microsecond, tzinfo=timezone.utc)
+    return moment + d.elapsed
+
+
+def urgency(deadline: datetime, *, now: datetime) -> str:
+    """'green' with more than 24 hours left, 'yellow' with more than 6, else 'red' (also when overdue)."""
+    left = time_left(deadline, now=now)
+    return "green" if left > timedelta(hours=24) else "yellow" if left > timedelta(hours=6) else "red"
+
+
 def local_text(moment: datetime, *, tz: str, language: str = "en") -> str:
     """Render an instant in a time zone and language, e.g. 'tirsdag d. 24. november 2026 kl. 14:05'."""
     locale = {"nb": "nb", "da": "da"}.get(language, "en")
@@ -74,6 +120,20 @@ def relative_text(deadline: datetime, *, now: datetime, language: str = "en") ->
     ahead, behind = _RELATIVE.get(language, _RELATIVE["en"])
     hours = int(abs(left.total_seconds()) // 3600)
     return (ahead if left >= timedelta(0) else behind).format(n=hours)
+
+
+def deadline_text(due: datetime, *, now: datetime, tz: str, language: str = "en") -> str:
+    """A deadline on the local wall clock with the time left, e.g. 'tirsdag d. 24. november 2026 kl. 14:05 (om 31 timer)'."""
+    locale = {"nb": "nb", "da": "da"}.get(language, "en")
+    local = pendulum.instance(as_utc(due)).in_timezone(tz)
+    text = local.format(_FORMATS.get(locale, _FORMATS["en"]), locale=locale)
+    return f"{text} ({relative_text(due, now=now, language=locale)})"
+
+
+def local_iso(moment: datetime, *, tz: str) -> str:
+    """ISO 8601 on the wall clock of ``tz`` with its offset, e.g. '2026-11-24T09:30:00+01:00'."""
+    local = pendulum.instance(as_utc(moment)).in_timezone(tz)
+    return local.isoformat()
 
 
 def parse_instant(text: str) -> datetime:

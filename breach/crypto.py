@@ -284,6 +284,14 @@ class MultiKeyCipher:
         """The blind index of ``value`` under the current key."""
         return self.current.blind_index(value)
 
+    def index_key_of(self, token: bytes) -> bytes:
+        """The blind-index key that went with the master key which made ``token`` (for re-keying indexes)."""
+        kid = token_key_id(token)
+        cipher = self._by_id.get(kid)
+        if cipher is None:
+            raise DecryptionFailed(f"unknown key id 0x{kid:08x}")
+        return cipher.index_key
+
 
 def generate_master_key() -> bytes:
     """32 fresh random bytes from the operating system."""
@@ -325,7 +333,58 @@ def load_master_key(*, env_value: str | None, key_file: Path) -> bytes:
     except (OSError, UnicodeDecodeError) as exc:
         message = f"cannot read the key file {key_file}: {exc.__class__.__name__}"
         raise ConfigurationError(FILE_SETTING, message) from exc
-    return _decode_key(text, setting=FILE_SETTING, where=f"the key file {key_file}")
+    first = text.strip().splitlines()[0] if text.strip() else text  # further lines: previous keys (rotation)
+    return _decode_key(first, setting=FILE_SETTING, where=f"the key file {key_file}")
+
+
+OLD_KEYS_SETTING = "BREACH_MASTER_KEYS_OLD"
+
+
+def load_master_keys(*, env_value: str | None, env_old: str | None, key_file: Path) -> list[bytes]:
+    """Every master key, newest first: BREACH_MASTER_KEY (+ BREACH_MASTER_KEYS_OLD, comma-separated),
+    else the key file, whose first line is the current key and further lines previous ones."""
+    if env_value is not None:
+        old = [_decode_key(part, setting=OLD_KEYS_SETTING, where=f"previous key {n}")
+               for n, part in enumerate((env_old or "").split(","), start=1) if part.strip()]
+        return [_decode_key(env_value, setting=ENV_SETTING, where="the value"), *old]
+    first = load_master_key(env_value=None, key_file=key_file)
+    lines = [line for line in Path(key_file).expanduser().read_text(encoding="ascii").splitlines() if line.strip()]
+    rest = [_decode_key(line, setting=FILE_SETTING, where=f"line {n} of the key file {key_file}")
+            for n, line in enumerate(lines[1:], start=2)]
+    if env_old:
+        rest += [_decode_key(part, setting=OLD_KEYS_SETTING, where="a previous key") for part in env_old.split(",") if part.strip()]
+    return [first, *rest]
+
+
+def install_new_key(key_file: Path) -> bytes:
+    """Make a fresh key the key file's current one, keeping the previous keys below it (for decryption)."""
+    key_file = Path(key_file).expanduser()
+    old = [line.strip() for line in key_file.read_text(encoding="ascii").splitlines() if line.strip()] if key_file.exists() else []
+    key = generate_master_key()
+    fd, temp_name = tempfile.mkstemp(dir=key_file.parent, prefix=".master-key-")
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write("\n".join([encode_master_key(key), *old]) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp_name, key_file)
+    except BaseException:
+        os.unlink(temp_name)
+        raise
+    return key
+
+
+def retire_old_keys(key_file: Path) -> int:
+    """Keep only the key file's current key (after a finished rotation); returns how many were removed."""
+    key_file = Path(key_file).expanduser()
+    lines = [line.strip() for line in key_file.read_text(encoding="ascii").splitlines() if line.strip()]
+    fd, temp_name = tempfile.mkstemp(dir=key_file.parent, prefix=".master-key-")
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(lines[0] + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temp_name, key_file)
+    return len(lines) - 1
 
 
 def _create_key_file(key_file: Path) -> bytes:

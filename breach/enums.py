@@ -22,12 +22,14 @@ class RiskLevel(StrEnum):
 class NoticeKind(StrEnum):
     AUTHORITY_REPORT = "authority_report"
     SUBJECT_NOTICE = "subject_notice"
+    PUBLIC_NOTICE = "public_notice"
 
 
 class Channel(StrEnum):
     EMAIL = "email"
     LETTER = "letter"
     FORM = "form"
+    WEB = "web"
     NONE = "none"
 
 

@@ -125,11 +125,14 @@ def send(incident_id: str) -> None:
 
 
 @app.command()
-def export(incident_id: str) -> None:
+def export(incident_id: str,
+           authority: Optional[str] = typer.Option(None, "--authority", help="Authority whose form to fill, e.g. DK, NO (default: the lead)"),
+           template: Optional[str] = typer.Option(None, "--template", help="A common template instead, e.g. edpb"),
+           followup: bool = typer.Option(False, "--followup", help="The next supplementary report (Art. 33(4)): what changed since the last filing")) -> None:
     """Export the authority filing pack (JSON, Markdown, PDF) and the breach register (CSV)."""
     from flows.export import export_reports
 
-    for kind, path in export_reports(incident_id).items():
+    for kind, path in export_reports(incident_id, authority, template, followup).items():
         console.print(f"{kind}: {path}")
 
 

@@ -1,4 +1,8 @@
-"""Start the clocks an incident's assessment calls for (Art. 33(1): 72 hours from awareness)."""
+"""Start the clocks an incident's facts and assessment call for under every regime in force.
+
+GDPR Art. 33(1): 72 hours from awareness; Art. 33(2) for a processor; NIS2 Art. 23(4), DORA Art. 19(4)
+and Reg. (EU) 611/2013 Art. 2 where the facts flag them (rules in ``breach/data/regimes.json``).
+"""
 
 from __future__ import annotations
 
@@ -25,10 +29,7 @@ def start_deadlines(incident_id: str) -> list[str]:
                                       actor=rt.actor, now=clock.utcnow())
         started = [(r.obligation, r.party, r.due_at) for r in rows]
         zone = incident.timezone
-    for obligation, party, due in started:
-        emit("clock", incident_id=incident_id, obligation=obligation, party=party, due_at=due, timezone=zone)
-    if not started:
-        emit("clock", incident_id=incident_id, obligation=None, party=None, due_at=None, timezone=zone)
+    emit("clock", incident_id=incident_id, timezone=zone, deadlines=started)
     return [due.isoformat() for _, _, due in started]
 
 

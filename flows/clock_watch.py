@@ -2,33 +2,57 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 
-from breach import clock, deadlines, incidents
+from breach import clock, deadlines
+from breach.store.tables import DeadlineRow
 from notices.email import EmailBatch, Recipient
 from flows.runtime import runtime
 
 
 @task
-def raise_due_reminders() -> list[dict[str, str]]:
+def raise_due_reminders(now_iso: str | None = None) -> list[dict[str, str]]:
     """Claim due reminders (once each), tell the managers and the responder, and refresh the artifacts."""
     rt = runtime()
-    now = clock.utcnow()
+    now = clock.parse_instant(now_iso) if now_iso else clock.utcnow()
     with rt.sessions.begin() as session:
         due = deadlines.claim_due_reminders(session=session, now=now)
-        zones = {d.incident_id: incidents.get(session=session, incident_id=d.incident_id).timezone for d in due}
+        board = {incident_id: (zone, [_line(r, zone, now) for r in rows])
+                 for incident_id, (zone, rows) in deadlines.running_by_incident(session=session).items()}
     raised = []
     for reminder in due:
+        zone = board.get(reminder.incident_id, ("UTC", []))[0]
         left = clock.relative_text(reminder.due_at, now=now)
-        local = clock.local_text(reminder.due_at, tz=zones[reminder.incident_id])
+        local = clock.local_text(reminder.due_at, tz=zone)
         subject = f"[{reminder.incident_id}] {reminder.obligation} deadline {local}: {left}"
         _notify(subject=subject, reminder_id=reminder.reminder_id)
-        create_markdown_artifact(key=f"clock-{reminder.incident_id.lower()}",
-                                 markdown=f"| obligation | due | left |\n|---|---|---|\n| {reminder.obligation} ({reminder.party}) | {local} | {left} |")
         get_run_logger().warning("%s", subject)
         raised.append({"incident_id": reminder.incident_id, "obligation": reminder.obligation, "left": left})
+    for incident_id, (_, lines) in board.items():
+        create_markdown_artifact(key=artifact_key(incident_id), markdown=board_markdown(incident_id, lines, now=now),
+                                 description=f"Running clocks of {incident_id}")
     return raised
+
+
+def artifact_key(incident_id: str) -> str:
+    """The artifact key of an incident's clocks, e.g. clock-br-2026-0007 (Prefect keys are lowercase)."""
+    return f"clock-{incident_id.lower()}"
+
+
+def _line(row: DeadlineRow, zone: str, now: datetime) -> list[str]:
+    state = "overdue" if clock.is_overdue(row.due_at, now=now) else clock.urgency(row.due_at, now=now)
+    return [f"{row.obligation} ({row.party})", clock.local_text(row.due_at, tz=zone), row.due_at.isoformat(),
+            clock.relative_text(row.due_at, now=now), state, row.legal_basis.split(":")[0]]
+
+
+def board_markdown(incident_id: str, lines: list[list[str]], *, now: datetime) -> str:
+    """A Markdown table of every running obligation of an incident and its time left (ids only, no people)."""
+    head = f"### {incident_id}: running clocks at {clock.as_utc(now).isoformat()}\n\n"
+    table = "| obligation | due (local) | due (UTC) | left | urgency | basis |\n|---|---|---|---|---|---|\n"
+    return head + table + "".join("| " + " | ".join(cells) + " |\n" for cells in lines)
 
 
 def _notify(*, subject: str, reminder_id: int) -> None:
@@ -41,6 +65,10 @@ def _notify(*, subject: str, reminder_id: int) -> None:
 
 
 @flow(name="clock-watch")
-def clock_watch() -> int:
-    """Raise every reminder that has fallen due since the last run; returns how many."""
-    return len(raise_due_reminders())
+def clock_watch(now_iso: str | None = None) -> int:
+    """Raise every reminder that has fallen due since the last run and refresh each incident's clock artifact.
+
+    Args:
+        now_iso: pretend it is this instant (ISO 8601 with offset); for tests and drills only.
+    """
+    return len(raise_due_reminders(now_iso))

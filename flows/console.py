@@ -92,10 +92,10 @@ def _assessed(f: dict[str, Any]) -> None:
 
 def _clock(f: dict[str, Any]) -> None:
     console.print("[bold]3. Clock[/]")
-    if f["due_at"] is None:
+    if not f["deadlines"]:
         console.print("  no deadline started (no notification due, or aware_at unknown)")
-    else:
-        show_deadline(f["due_at"], f["timezone"], obligation=f["obligation"], party=f["party"])
+    for obligation, party, due_at in f["deadlines"]:
+        show_deadline(due_at, f["timezone"], obligation=obligation, party=party)
 
 
 def _imported(f: dict[str, Any]) -> None:
@@ -134,6 +134,10 @@ def _batch(f: dict[str, Any]) -> None:
     console.print(f"  {f['channel']} batch {f['batch_no']}: {f['sent']} sent")
 
 
+def _public_pending(f: dict[str, Any]) -> None:
+    console.print(f"  [yellow]public notice not exported yet:[/] {f['reason']}")
+
+
 def _exported(f: dict[str, Any]) -> None:
     _bar.stop()
     console.print("[bold]8. Exports[/]")
@@ -142,7 +146,7 @@ def _exported(f: dict[str, Any]) -> None:
 
 
 _HANDLERS = {
-    "import_progress": _import_progress, "opened": _opened, "assessed": _assessed, "clock": _clock, "imported": _imported, "drafted": _drafted,
+    "import_progress": _import_progress, "public_notice_pending": _public_pending, "opened": _opened, "assessed": _assessed, "clock": _clock, "imported": _imported, "drafted": _drafted,
     "awaiting_approval": _awaiting, "approval": _approval, "approval_refused": _refused, "outbox": _outbox,
     "batch_sent": _batch, "exported": _exported,
 }

@@ -1,30 +1,42 @@
-"""Export the authority filing pack and the breach register."""
+"""Export the authority filing pack (or a supplementary report) and the breach register."""
 
 from __future__ import annotations
 
 from prefect import flow, task
 
 from breach import clock
-from notices.exporting import export_filing_pack, export_register
+from notices.exporting import export_filing_pack, export_followup
+from breach.exceptions import NotApproved
+from notices.public_notice import export_public_notices
+from notices.register_export import export_register
 from flows.progress import emit
 from flows.runtime import runtime
 
 
 @task
-def write_exports(incident_id: str) -> dict[str, str]:
-    """Write filing pack (JSON, Markdown, PDF) and the register (CSV); returns kind -> path."""
+def write_exports(incident_id: str, authority: str | None = None, template: str | None = None,
+                  followup: bool = False) -> dict[str, str]:
+    """Write the filing pack (JSON, Markdown, PDF) or the next supplementary report, and the register (CSV)."""
     rt = runtime()
     out = rt.settings.data_dir / "exports"
     with rt.sessions.begin() as session:
         now = clock.utcnow()
-        files = export_filing_pack(session=session, incident_id=incident_id, controller=rt.controller, out_dir=out, actor=rt.actor, now=now)
+        write = export_followup if followup else export_filing_pack
+        files = write(session=session, incident_id=incident_id, controller=rt.controller, out_dir=out, actor=rt.actor,
+                      now=now, authority=authority, template=template)
         files.append(export_register(session=session, out_dir=out, actor=rt.actor, now=now))
+        try:
+            files += export_public_notices(session=session, incident_id=incident_id, roster=rt.settings.managers,
+                                           out_dir=out, actor=rt.actor, now=now)
+        except NotApproved as exc:  # Art. 34(3)(c) pages leave only once approved; say so rather than skip silently
+            emit("public_notice_pending", incident_id=incident_id, reason=str(exc))
     paths = {f.kind: str(f.path) for f in files}
     emit("exported", incident_id=incident_id, paths=paths)
     return paths
 
 
 @flow(name="export-reports")
-def export_reports(incident_id: str) -> dict[str, str]:
-    """Export an incident's filing pack and the whole breach register."""
-    return write_exports(incident_id)
+def export_reports(incident_id: str, authority: str | None = None, template: str | None = None,
+                   followup: bool = False) -> dict[str, str]:
+    """Export an incident's filing pack (per authority form or template) and the whole breach register."""
+    return write_exports(incident_id, authority, template, followup)

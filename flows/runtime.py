@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -11,7 +12,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from breach.controller import ControllerProfile, load_profile
-from breach.crypto import MultiKeyCipher, load_master_key
+from breach.crypto import MultiKeyCipher, load_master_keys
 from breach.settings import BreachSettings
 from breach.store.session import session_factory
 from notices.email import EmailSender, build_sender
@@ -44,9 +45,19 @@ class Runtime:
 def runtime() -> Runtime:
     """The process's runtime, built from the environment on first use."""
     settings = BreachSettings()
-    master = load_master_key(env_value=settings.master_key.get_secret_value() if settings.master_key else None,
-                             key_file=settings.key_file)
-    cipher = MultiKeyCipher.from_master_keys([master])
+    current = settings.master_key.get_secret_value() if settings.master_key else _secret_block_key()
+    masters = load_master_keys(env_value=current, env_old=os.environ.get("BREACH_MASTER_KEYS_OLD"), key_file=settings.key_file)
+    cipher = MultiKeyCipher.from_master_keys(masters)
     profile_path = settings.controller_file or EXAMPLES / "controller.json"
     return Runtime(settings=settings, email=EmailSettings(), sessions=session_factory(settings.database_url),
                    cipher=cipher, index_key=cipher.index_key, controller=load_profile(profile_path))
+
+
+def _secret_block_key() -> str | None:
+    """The current master key from the Prefect Secret block named in BREACH_MASTER_KEY_BLOCK, if set."""
+    name = os.environ.get("BREACH_MASTER_KEY_BLOCK", "").strip()
+    if not name:
+        return None
+    from prefect.blocks.system import Secret
+
+    return str(Secret.load(name).get())

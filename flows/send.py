@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
 from prefect import flow, task, unmapped
 from prefect.cache_policies import NO_CACHE
+from prefect.task_runners import ThreadPoolTaskRunner
 
 from breach import approval, clock, incidents
 from breach.enums import Channel, IncidentStatus
@@ -17,6 +19,12 @@ from flows.progress import emit
 from flows.runtime import runtime
 
 IN_TASK_ATTEMPTS = 5
+# Batches in flight at once (the SendGrid calls wait on the network), and batches per task run:
+# a task run costs ~35 ms of Prefect client + server work, so 10 batches (10,000 people) share one.
+SEND_WORKERS = int(os.environ.get("BREACH_SEND_WORKERS", "4"))
+BATCHES_PER_TASK = int(os.environ.get("BREACH_SEND_BATCHES_PER_TASK", "10"))
+# First backoff ceiling in seconds after a 5xx or timeout (doubling per attempt); 429s wait for X-RateLimit-Reset.
+RETRY_BASE_S = float(os.environ.get("BREACH_SEND_RETRY_BASE", "2"))
 
 
 @task(persist_result=False, cache_policy=NO_CACHE)
@@ -46,10 +54,27 @@ def _transient_only(task: Any, task_run: Any, state: Any) -> bool:
 
 
 @task(persist_result=False, cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[30, 120], retry_condition_fn=_transient_only)
-def send_email(incident_id: str, batch_no: int) -> int:
-    """Send one e-mail batch, waiting out 429s and backing off on 5xx and timeouts."""
+def send_email(incident_id: str, batch_nos: list[int]) -> int:
+    """Send some e-mail batches one after another, waiting out 429s and backing off on 5xx and timeouts.
+
+    A refused batch (4xx) does not stop the others; the first refusal is raised at the end.
+    """
     rt = runtime()
     sender = rt.sender()
+    sent, refused = 0, None
+    for batch_no in batch_nos:
+        try:
+            sent += _send_one(rt, sender, incident_id, batch_no)
+        except EmailDeliveryError as exc:
+            if is_transient(exc):
+                raise
+            refused = refused or exc
+    if refused is not None:
+        raise refused
+    return sent
+
+
+def _send_one(rt: Any, sender: Any, incident_id: str, batch_no: int) -> int:
     for attempt in range(IN_TASK_ATTEMPTS):
         try:
             outcome = send_email_batch(sessions=rt.sessions, incident_id=incident_id, batch_no=batch_no, sender=sender,
@@ -59,7 +84,7 @@ def send_email(incident_id: str, batch_no: int) -> int:
         except EmailDeliveryError as exc:
             if not is_transient(exc) or attempt == IN_TASK_ATTEMPTS - 1:
                 raise
-            time.sleep(retry_delay(exc, attempt))
+            time.sleep(retry_delay(exc, attempt, base=RETRY_BASE_S))
     return 0
 
 
@@ -85,11 +110,16 @@ def finish(incident_id: str) -> dict[str, dict[str, int]]:
         return outbox.delivery_counts(session=session, incident_id=incident_id)
 
 
-@flow(name="send-notices")
+def _chunks(batch_nos: list[int], size: int) -> list[list[int]]:
+    return [batch_nos[i:i + size] for i in range(0, len(batch_nos), max(1, size))]
+
+
+@flow(name="send-notices", task_runner=ThreadPoolTaskRunner(max_workers=SEND_WORKERS))
 def send_notices(incident_id: str) -> dict[str, Any]:
     """Send every open batch of an approved incident; safe to run again after a crash."""
     batches = prepare_outbox(incident_id)
-    emails = send_email.map(unmapped(incident_id), batches["email"]) if batches["email"] else []
+    chunks = _chunks(batches["email"], BATCHES_PER_TASK)
+    emails = send_email.map(unmapped(incident_id), chunks) if chunks else []
     letters = send_letters.map(unmapped(incident_id), batches["letter"]) if batches["letter"] else []
     sent = sum(f.result() for f in [*emails, *letters])
     return {"sent": sent, "deliveries": finish(incident_id)}

@@ -13,12 +13,13 @@ from breach.approval import current_drafts, current_round
 from breach.controller import ControllerProfile
 from breach.enums import Channel, IncidentStatus, NoticeKind
 from breach.store.tables import DraftRow, PersonRow
-from notices.params import AuthorityNoticeParams, SubjectNoticeParams
+from notices.params import AuthorityNoticeParams, PublicNoticeParams, SubjectNoticeParams
 from notices.render import RenderedNotice, render
 from notices.report import build_filing_pack, filing_pack_markdown
 from breach.people_store import channel_counts
 
 SUBJECT_CHANNELS = (Channel.EMAIL, Channel.LETTER)
+PUBLIC_LANGUAGES = ("da", "nb", "en")
 
 
 def authority_params(*, session: Session, incident_id: str, controller: ControllerProfile, notified_at: datetime | None = None) -> AuthorityNoticeParams:
@@ -57,6 +58,20 @@ def _wanted(*, session: Session, incident_id: str, controller: ControllerProfile
             if channel in SUBJECT_CHANNELS:
                 params = _subject_params(session=session, incident_id=incident_id, controller=controller, language=language)
                 out.append((NoticeKind.SUBJECT_NOTICE, language, Channel(channel), render(NoticeKind.SUBJECT_NOTICE, params, channel=Channel(channel))))
+    if (assessment.result or {}).get("public_communication"):
+        out.extend(_public_notices(session=session, incident_id=incident_id, controller=controller))
+    return out
+
+
+def _public_notices(*, session: Session, incident_id: str, controller: ControllerProfile) -> list[tuple[NoticeKind, str, Channel, RenderedNotice]]:
+    """Art. 34(3)(c): one public web page per language of the people known, and the controller's own."""
+    known = set(session.execute(select(PersonRow.language).where(PersonRow.incident_id == incident_id).distinct()).scalars())
+    languages = sorted((known | {controller.default_language}) & set(PUBLIC_LANGUAGES))
+    out = []
+    for language in languages:
+        base = _subject_params(session=session, incident_id=incident_id, controller=controller, language=language)
+        params = PublicNoticeParams(**base.model_dump())
+        out.append((NoticeKind.PUBLIC_NOTICE, language, Channel.WEB, render(NoticeKind.PUBLIC_NOTICE, params, channel=Channel.WEB)))
     return out
 
 

@@ -24,7 +24,7 @@ import re
 import tempfile
 import time
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from email import policy
 from email.errors import HeaderParseError
@@ -48,6 +48,7 @@ ARG_DELIVERY_ID = "delivery_id"
 ARG_INCIDENT_ID = "incident_id"
 ARG_BATCH_KEY = "batch_key"
 MAX_PERSONALIZATIONS = 1000  # LIMITS.md L1/L2: 1,000 recipients per request, one each
+ACTIVITY_LIMIT = 1000  # Email Activity API: at most 1,000 messages per query
 MAX_NAME_CHARS = 256  # keeps substitutions far below L17's 10,000 bytes per personalization
 DEFAULT_HOST = "https://api.sendgrid.com"
 RATE_LIMIT_FALLBACK_S = 60.0  # a 429 without X-RateLimit-Reset: assume a minute
@@ -336,6 +337,34 @@ class SendGridSender:
                            status_code=response.status_code)
 
 
+    def find_batch(self, batch_key: str, *, incident_id: str | None = None,
+                   recipients: Sequence[Recipient] | None = None) -> list[str] | None:
+        """Delivery ids of `batch_key` that SendGrid accepted, from the Email Activity API; None = cannot tell.
+
+        Queries ``GET /v3/messages?query=unique_args['batch_key']="..."``. A message's delivery id is
+        its ``unique_args.delivery_id`` when the answer carries it, else the id of the recipient in
+        `recipients` with that ``to_email``. The real Activity API indexes messages with a delay,
+        so an empty answer right after a crash is weaker evidence than a non-empty one.
+        """
+        query = f"unique_args['{ARG_BATCH_KEY}']=\"{batch_key}\""
+        try:
+            response = self._client.client.messages.get(query_params={"query": query, "limit": ACTIVITY_LIMIT},
+                                                        timeout=self.timeout)
+            messages = json.loads(response.body or b"{}").get("messages") or []
+        except (http_errors.HTTPError, TimeoutError, OSError, http.client.HTTPException, ValueError, AttributeError):
+            log.warning("e-mail batch %s: the Email Activity API gave no usable answer", batch_key)
+            return None
+        by_address = {r.email.lower(): r.delivery_id for r in recipients or ()}
+        found: list[str] = []
+        for message in messages:
+            args = message.get("unique_args") or {}
+            delivery_id = args.get(ARG_DELIVERY_ID) or by_address.get(str(message.get("to_email", "")).lower())
+            if delivery_id is None:
+                return None  # a message we cannot place: do not guess
+            found.append(str(delivery_id))
+        return found
+
+
 def _mapped(exc: http_errors.HTTPError, batch_key: str) -> EmailDeliveryError:
     status = int(exc.status_code)
     message, field = _first_error(exc.body)
@@ -369,6 +398,13 @@ class OutboxSender:
             _write_atomic(self.path_for(batch.incident_id, recipient.delivery_id), message.as_bytes())
         log.info("e-mail batch %s: %d messages written to the outbox", batch.batch_key, len(batch.recipients))
         return BatchResult(accepted=[r.delivery_id for r in batch.recipients], message_id=None, status_code=202)
+
+    def find_batch(self, batch_key: str, *, incident_id: str | None = None,
+                   recipients: Sequence[Recipient] | None = None) -> list[str] | None:
+        """Delivery ids among `recipients` whose .eml exists (written atomically, so complete)."""
+        if incident_id is None or recipients is None:
+            return None
+        return [r.delivery_id for r in recipients if self.path_for(incident_id, r.delivery_id).exists()]
 
     def _message(self, batch: EmailBatch, recipient: Recipient, subject: str, text: str,
                  body_html: str | None) -> EmailMessage:

@@ -339,6 +339,8 @@ def write_letters_pdf(letters: Iterable[Letter], path: Path) -> LetterBatchInfo:
 
 def write_manifest_csv(infos: Iterable[LetterBatchInfo], path: Path) -> int:
     """Write the print-and-post manifest (no names or addresses); return the number of rows."""
+    from notices.register import neutralise  # register imports this module's atomic_output
+
     rows = 0
     with atomic_output(Path(path)) as tmp:
         with open(tmp, "w", newline="", encoding="utf-8") as handle:
@@ -346,6 +348,6 @@ def write_manifest_csv(infos: Iterable[LetterBatchInfo], path: Path) -> int:
             writer.writerow(MANIFEST_COLUMNS)
             for info in infos:
                 for d in info.deliveries:
-                    writer.writerow([d.delivery_id, info.file_name, d.first_page, d.page_count, d.country])
+                    writer.writerow([neutralise(str(cell)) for cell in (d.delivery_id, info.file_name, d.first_page, d.page_count, d.country)])
                     rows += 1
     return rows

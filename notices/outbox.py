@@ -15,11 +15,13 @@ from breach.store.tables import DeliveryRow, SendBatchRow, UTCDateTime
 
 # One statement fills the outbox for a million people; ROW_NUMBER numbers each channel's
 # deliveries so that batch numbers are dense and stable (integer division on both databases).
+# Ordered by draft first: a batch holds one draft (language) wherever it can, so one request
+# carries up to 1,000 people instead of one request per language per batch.
 _FILL = text(
     """
     INSERT INTO deliveries (incident_id, person_id, draft_id, channel, batch_no, state, attempts, updated_at)
     SELECT p.incident_id, p.id, d.id, p.channel,
-           (ROW_NUMBER() OVER (PARTITION BY p.channel ORDER BY p.id) - 1) / :batch_size,
+           (ROW_NUMBER() OVER (PARTITION BY p.channel ORDER BY d.id, p.id) - 1) / :batch_size,
            :state, 0, :now
     FROM people p
     JOIN drafts d ON d.incident_id = p.incident_id AND d.round = :round AND d.kind = :kind

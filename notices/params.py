@@ -132,6 +132,11 @@ class SubjectNoticeParams(BaseModel):
         return format_instant(moment, tz=self.controller.timezone, language=self.language)
 
 
+class PublicNoticeParams(SubjectNoticeParams):
+    """Art. 34(3)(c): a public communication that informs the people "in an equally effective manner"
+    when telling each of them would take disproportionate effort; the same Art. 34(2) content, addressed to all."""
+
+
 class AuthorityNoticeParams(BaseModel):
     """Art. 33(3): what the supervisory authority must be told; see ``notices.report``."""
 
@@ -185,4 +190,5 @@ class AuthorityNoticeParams(BaseModel):
 PARAMS_BY_KIND: dict[NoticeKind, type[BaseModel]] = {
     NoticeKind.SUBJECT_NOTICE: SubjectNoticeParams,
     NoticeKind.AUTHORITY_REPORT: AuthorityNoticeParams,
+    NoticeKind.PUBLIC_NOTICE: PublicNoticeParams,
 }

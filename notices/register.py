@@ -9,6 +9,7 @@ people, so a cell that a spreadsheet would run as a formula is neutralised (OWAS
 from __future__ import annotations
 
 import csv
+import json
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable
@@ -26,14 +27,20 @@ REGISTER_COLUMNS: tuple[str, ...] = (
     "breach_types",
     "data_categories",
     "subjects_affected",
+    "records_affected",
+    "effects",
     "measures_taken",
     "risk",
+    "verdict",
     "notify_authority",
     "notify_subjects",
     "rationale",
+    "authorities",
+    "obligations",
     "authority_deadline",
     "notified_at",
     "deadline_met",
+    "filings",
 )
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 LIST_SEPARATOR = "; "
@@ -84,6 +91,14 @@ def deadline_met(row: dict[str, Any]) -> bool | None:
         return bool(given)
     notified, deadline = _instant(row.get("notified_at")), _instant(row.get("authority_deadline"))
     return notified <= deadline if notified and deadline else None
+
+
+def write_register_json(rows: Iterable[dict[str, Any]], path: Path) -> int:
+    """Write the register as a JSON array (keys sorted, so the same register gives the same bytes); return the count."""
+    items = [{**row, "deadline_met": deadline_met(row)} for row in rows]
+    with atomic_output(Path(path)) as tmp:
+        Path(tmp).write_text(json.dumps(items, ensure_ascii=False, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
+    return len(items)
 
 
 def write_register_csv(rows: Iterable[dict[str, Any]], path: Path) -> int:

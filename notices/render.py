@@ -34,6 +34,7 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 CHANNELS: dict[NoticeKind, tuple[Channel, ...]] = {
     NoticeKind.SUBJECT_NOTICE: (Channel.EMAIL, Channel.LETTER),
     NoticeKind.AUTHORITY_REPORT: (Channel.FORM, Channel.EMAIL),
+    NoticeKind.PUBLIC_NOTICE: (Channel.WEB,),
 }
 REQUIRED_PARTS = ("subject", "txt")
 # Used when a person's name is unknown, so the greeting still reads as a sentence.
@@ -78,6 +79,7 @@ def _authority_context(params: AuthorityNoticeParams) -> dict[str, Any]:
 _CONTEXT: dict[NoticeKind, Callable[[Any], dict[str, Any]]] = {
     NoticeKind.SUBJECT_NOTICE: _subject_context,
     NoticeKind.AUTHORITY_REPORT: _authority_context,
+    NoticeKind.PUBLIC_NOTICE: _subject_context,
 }
 
 

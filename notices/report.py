@@ -25,6 +25,7 @@ from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Space
 from breach.exceptions import DeadlineMissed
 from notices.letters import atomic_output, register_fonts
 from notices.params import LOCALES, AuthorityNoticeParams, format_number, load_table
+from notices.report_timeline import timeline_drawing
 
 PACK_VERSION = 1
 SPECIAL_CATEGORIES = frozenset({
@@ -56,6 +57,9 @@ class _Words:
     def country(self, code: str) -> str:
         """A country's name in the pack's language."""
         return Locale.parse(LOCALES[self.language]).territories.get(code, code)
+
+
+Words = _Words  # public name for the other form builders (notices.report_forms)
 
 
 def _notification(p: AuthorityNoticeParams, w: _Words) -> dict[str, Any]:
@@ -208,8 +212,39 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def build_filing_pack(params: AuthorityNoticeParams) -> dict[str, Any]:
-    """The form's answers as JSON-ready dict: sections in form order, each field with its Danish question."""
+def answer_catalogue(params: AuthorityNoticeParams, words: _Words | None = None) -> dict[str, Any]:
+    """Every answer of the Danish pack by 'section.field', worded in the params' language (other forms map onto it)."""
+    w = words or _Words(params.language)
+    return {f"{key}.{field}": value for key, build in _SECTIONS.items() for field, value in build(params, w).items()}
+
+
+def pack_header(params: AuthorityNoticeParams, *, title: str, authority: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What every pack carries above its answers: case, authority, deadline (Art. 33(1)) and the timeline's instants."""
+    declared = params.facts.get("controller") or {}
+    return {
+        "kind": "authority_report",
+        "pack_version": PACK_VERSION,
+        "language": params.language,
+        "title": title,
+        "incident_id": params.incident_id,
+        "controller_name": declared.get("name") or params.controller.name,
+        "authority": authority or params.assessment.get("authority"),
+        "deadline": _iso(params.deadline()),
+        "deadline_text": params.when(params.deadline()),
+        "notified_at": _iso(params.notified_at),
+        "notified_text": params.when(params.notified_at),
+        "late": params.is_late(),
+        "timeline": {
+            "occurred_at": _iso(params.instant("occurred_at")), "detected_at": _iso(params.instant("detected_at")),
+            "aware_at": _iso(params.instant("aware_at")), "contained": params.facts.get("contained"),
+            "contained_at": _iso(params.instant("contained_at")), "notified_at": _iso(params.notified_at),
+            "deadline": _iso(params.deadline()), "timezone": params.controller.timezone,
+        },
+    }
+
+
+def build_filing_pack(params: AuthorityNoticeParams, *, authority: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The Danish form's answers as JSON-ready dict: sections in form order, each field with its Danish question."""
     w, form = _Words(params.language), load_table("filing_form")
     sections: dict[str, Any] = {}
     for key, build in _SECTIONS.items():
@@ -223,20 +258,15 @@ def build_filing_pack(params: AuthorityNoticeParams) -> dict[str, Any]:
                 for field, q in labels["fields"].items()
             },
         }
-    return {
-        "kind": "authority_report",
-        "pack_version": PACK_VERSION,
-        "language": params.language,
-        "title": form["title"][params.language],
-        "incident_id": params.incident_id,
-        "authority": params.assessment.get("authority"),
-        "deadline": _iso(params.deadline()),
-        "deadline_text": params.when(params.deadline()),
-        "notified_at": _iso(params.notified_at),
-        "late": params.is_late(),
+    pack = pack_header(params, title=form["title"][params.language], authority=authority)
+    if authority:
+        sections["notification"]["fields"]["authority"]["answer"] = authority.get("name")
+    pack.update({
+        "form": "dk", "form_source": form.get("source"), "form_last_verified": form.get("last_verified"),
         "sections": sections,
         "missing": [f"{s}.{f}" for s, sec in sections.items() for f, v in sec["fields"].items() if v["answer"] is None],
-    }
+    })
+    return pack
 
 
 def format_answer(answer: Any, language: str) -> str:
@@ -252,26 +282,27 @@ def format_answer(answer: Any, language: str) -> str:
 
 def _header_rows(pack: dict[str, Any]) -> list[tuple[str, str]]:
     """The key facts shown above the answers: authority, where to file, controller, case, deadline."""
-    sections, lang = pack["sections"], pack["language"]
+    lang = pack["language"]
     values = load_table("filing_form")["values"]
 
-    def row(section: str, field: str) -> tuple[str, str]:
-        entry = sections[section]["fields"][field]
-        return entry["question"], format_answer(entry["answer"], lang)
+    def label(key: str) -> str:
+        return values[key][lang]
 
     authority = pack.get("authority") or {}
     where = authority.get("form_url") or authority.get("email") or authority.get("website")
-    rows = [row("notification", "authority")]
-    rows += [(values["file_via"][lang], where)] if where else []
-    rows += [row("controller", "name"), row("notification", "incident_id"), row("notification", "deadline")]
-    rows += [row("timeline", "notified_at")] if pack.get("notified_at") else []
-    rows += [(values["missing_count"][lang], str(len(pack["missing"])))] if pack["missing"] else []
+    rows = [(label("authority_label"), format_answer(authority.get("name"), lang))]
+    rows += [(label("file_via"), where)] if where else []
+    rows += [(label("authority_address_label"), ", ".join(authority["address_lines"]))] if authority.get("address_lines") else []
+    rows += [(label("controller_label"), format_answer(pack.get("controller_name"), lang)),
+             (label("case_label"), pack["incident_id"]), (label("deadline_label"), format_answer(pack.get("deadline_text"), lang))]
+    rows += [(label("notified_label"), pack["notified_text"])] if pack.get("notified_text") else []
+    rows += [(label("missing_count"), str(len(pack["missing"])))] if pack["missing"] else []
     return rows
 
 
 def _questions(field: dict[str, Any], language: str) -> tuple[str, str | None]:
-    """The question in the pack's language and, when that is not Danish, the Danish form's wording."""
-    return field["question"], (None if language == "da" else field["question_da"])
+    """The question in the pack's language and, on the Danish form in another language, the Danish wording."""
+    return field["question"], (None if language == "da" else field.get("question_da"))
 
 
 def filing_pack_markdown(pack: dict[str, Any]) -> str:
@@ -304,7 +335,7 @@ def write_filing_pack_pdf(pack: dict[str, Any], path: Path) -> None:
     table = Table(rows, colWidths=[60 * mm, 110 * mm])
     table.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, -1), HexColor("#f1f3f5")), ("VALIGN", (0, 0), (-1, -1), "TOP"),
                                ("BOX", (0, 0), (-1, -1), 0.5, HexColor("#999999"))]))
-    story += [table, Spacer(1, 4 * mm)]
+    story += [table, Spacer(1, 4 * mm), timeline_drawing(pack), Spacer(1, 4 * mm)]
     story += _pdf_sections(pack, styles)
     footer = f"{pack['incident_id']} \u00b7 {pack['title']}"
 
@@ -314,8 +345,9 @@ def write_filing_pack_pdf(pack: dict[str, Any], path: Path) -> None:
         canvas.drawRightString(A4[0] - 20 * mm, 10 * mm, str(doc.page))
 
     with atomic_output(Path(path)) as tmp:
+        # invariant: no creation time or random id in the file, so the same pack gives the same bytes
         doc = SimpleDocTemplate(str(tmp), pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm,
-                                topMargin=18 * mm, bottomMargin=18 * mm, title=footer)
+                                topMargin=18 * mm, bottomMargin=18 * mm, title=footer, invariant=1)
         doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
 
 

@@ -218,6 +218,17 @@ class SendBatchRow(Base):
     provider_message_id: Mapped[str | None] = mapped_column(String(200))
 
 
+class WebhookRequestRow(Base):
+    """A digest of each accepted Event Webhook request (timestamp + body), so a replay is refused.
+
+    Rows older than the accepted timestamp window are pruned: a request that old is refused as stale anyway.
+    """
+
+    __tablename__ = "webhook_requests"
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
 class FilingRow(Base):
     """A notification filed with an authority (Art. 33), with the authority's receipt."""
 

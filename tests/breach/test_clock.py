@@ -54,3 +54,41 @@ def test_reminders_are_absolute_instants_before_the_deadline():
 def test_unknown_timezone_refused():
     with pytest.raises(ValueError, match="unknown time zone"):
         clock.validate_timezone("Europe/Atlantis")
+
+
+def test_deadline_text_in_three_languages():
+    due = datetime(2026, 11, 24, 13, 5, tzinfo=timezone.utc)
+    now = due - timedelta(hours=31)
+    assert clock.deadline_text(due, now=now, tz="Europe/Copenhagen", language="da") == "tirsdag d. 24. november 2026 kl. 14:05 (om 31 timer)"
+    assert clock.deadline_text(due, now=now, tz="Europe/Oslo", language="nb") == "tirsdag 24. november 2026 kl. 14:05 (om 31 timer)"
+    assert clock.deadline_text(due, now=now, tz="Europe/London", language="en") == "Tuesday 24 November 2026, 13:05 (in 31 hours)"
+    assert clock.deadline_text(due, now=due + timedelta(hours=3), tz="UTC", language="nb").endswith("(3 timer på overtid)")
+
+
+@pytest.mark.parametrize("hours_left, colour", [(30, "green"), (24.01, "green"), (24, "yellow"), (7, "yellow"), (6, "red"), (1, "red"), (-2, "red")])
+def test_urgency_colours(hours_left, colour):
+    now = datetime(2026, 11, 21, 10, 0, tzinfo=timezone.utc)
+    assert clock.urgency(now + timedelta(hours=hours_left), now=now) == colour
+
+
+@pytest.mark.parametrize("text, months, days, elapsed", [
+    ("PT72H", 0, 0, timedelta(hours=72)), ("PT4H", 0, 0, timedelta(hours=4)), ("P1M", 1, 0, timedelta(0)),
+    ("P1Y2M3DT4H5M6S", 14, 3, timedelta(hours=4, minutes=5, seconds=6)), ("PT1.5H", 0, 0, timedelta(minutes=90)), ("P2W", 0, 14, timedelta(0)),
+])
+def test_parse_duration(text, months, days, elapsed):
+    d = clock.parse_duration(text)
+    assert (d.months, d.days, d.elapsed) == (months, days, elapsed)
+
+
+@pytest.mark.parametrize("text", ["72h", "P", "PT", "P1H", "", "PT-1H"])
+def test_parse_duration_refuses_nonsense(text):
+    with pytest.raises(ValueError, match="ISO 8601"):
+        clock.parse_duration(text)
+
+
+def test_month_is_calendar_month_in_the_controllers_zone():
+    # 31 January 23:30 in Copenhagen is still January there, though 22:30 UTC; one month later: 28 February 23:30 local.
+    anchor = datetime(2027, 1, 31, 22, 30, tzinfo=timezone.utc)
+    due = clock.add_duration(anchor, "P1M", tz="Europe/Copenhagen")
+    assert due.astimezone(ZoneInfo("Europe/Copenhagen")) == datetime(2027, 2, 28, 23, 30, tzinfo=ZoneInfo("Europe/Copenhagen"))
+    assert clock.add_duration(anchor, "P1M", tz="UTC") == datetime(2027, 2, 28, 22, 30, tzinfo=timezone.utc)

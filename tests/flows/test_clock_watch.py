@@ -42,3 +42,41 @@ def test_missed_reminders_are_raised_once_when_watching_resumes(rt, tmp_path):
     assert _reminders(rt, incident_id) == [60, 360, 1440, 2880]
     mails = list((rt.settings.outbox_dir / "clock-watch" / "email").glob("*.eml"))
     assert any(incident_id in path.read_text(encoding="utf-8") for path in mails)
+
+
+def _artifact(incident_id):
+    from prefect.client.orchestration import get_client
+
+    # Artifact.get sends null offset/filters that this server version refuses (422); ask for the newest version directly.
+    body = {"artifacts": {"key": {"any_": [f"clock-{incident_id.lower()}"]}}, "sort": "CREATED_DESC", "limit": 1, "offset": 0}
+    with get_client(sync_client=True) as client:
+        found = client.request("POST", "/artifacts/filter", json=body).json()
+    return found[0]["data"] if found else None
+
+
+def test_restart_without_loss_across_runs_with_time_moved(rt, tmp_path):
+    aware = clock.utcnow().replace(microsecond=0) - timedelta(hours=74)  # every instant below is in the past: nothing else is claimed early
+    doc = facts_doc(reference=f"CW-{time.time_ns()}", aware_at=aware.isoformat(), regimes={"nis2_entity": "important"})
+    facts = tmp_path / "facts.json"
+    facts.write_text(json.dumps(doc), encoding="utf-8")
+    incident_id = open_incident(str(facts))
+    assess_incident(incident_id)
+    assert len(start_clock(incident_id)) == 3  # GDPR authority, NIS2 early warning, NIS2 incident notification
+    at = lambda hours: (aware + timedelta(hours=hours)).isoformat()  # noqa: E731
+
+    clock_watch(now_iso=at(30))  # the 48 h reminder of the 72 h clocks; the early warning's 6 h and 1 h and its overdue
+    first = _reminders(rt, incident_id)
+    assert first == [0, 60, 360, 2880, 2880]
+    board = _artifact(incident_id)
+    assert incident_id in board and "authority (DK)" in board and "nis2.incident_notification (csirt)" in board
+    assert "in 42 hours" in board and "nis2.early_warning" in board and "overdue" in board
+
+    clock_watch(now_iso=at(30))  # the same instant again, e.g. an overlapping run: nothing twice
+    assert _reminders(rt, incident_id) == first
+    # the watcher was down from +30 h to +71.5 h: the 24 h, 6 h and 1 h reminders of both 72 h clocks are raised once now
+    clock_watch(now_iso=at(71.5))
+    assert _reminders(rt, incident_id) == sorted(first + [60, 60, 360, 360, 1440, 1440])
+    assert "in 0 hours" in _artifact(incident_id)
+    clock_watch(now_iso=at(73))
+    assert _reminders(rt, incident_id) == sorted(first + [0, 0, 60, 60, 360, 360, 1440, 1440])
+    assert "1 hours overdue" in _artifact(incident_id)

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from breach.controller import ControllerProfile
 from breach.enums import Channel, Language, NoticeKind
-from notices.params import PARAMS_BY_KIND, AuthorityNoticeParams, SubjectNoticeParams, load_table
+from notices.params import PARAMS_BY_KIND, AuthorityNoticeParams, PublicNoticeParams, SubjectNoticeParams, load_table
 from notices.render import (
     CHANNELS,
     ENVIRONMENT,
@@ -65,7 +65,13 @@ def authority_params(language: str = "da") -> AuthorityNoticeParams:
                                  assessment=assessment, people_counts={"email": 40}, language=language)
 
 
-PARAMS_FOR = {NoticeKind.SUBJECT_NOTICE: subject_params, NoticeKind.AUTHORITY_REPORT: authority_params}
+def public_params(language: str = "da", **overrides: Any) -> PublicNoticeParams:
+    """Params for the Art. 34(3)(c) public notice of the same breach."""
+    return PublicNoticeParams(**subject_params(language, **overrides).model_dump())
+
+
+PARAMS_FOR = {NoticeKind.SUBJECT_NOTICE: subject_params, NoticeKind.AUTHORITY_REPORT: authority_params,
+              NoticeKind.PUBLIC_NOTICE: public_params}
 COMBINATIONS = [(kind, lang.value, channel) for kind in NoticeKind for lang in Language for channel in CHANNELS[kind]]
 
 
@@ -92,7 +98,7 @@ def test_every_kind_language_and_channel_renders(kind: NoticeKind, language: str
     if channel != Channel.LETTER:  # a letter shows the reference in its sender block
         assert "BR-2026-0007" in rendered.text + rendered.subject
     assert "{{" not in rendered.text and "{%" not in rendered.text
-    assert (rendered.html is not None) == (channel == Channel.EMAIL)
+    assert (rendered.html is not None) == (channel in (Channel.EMAIL, Channel.WEB))
     if rendered.html:
         assert rendered.html.lstrip().startswith("<!DOCTYPE html>")
     assert rendered.template_version.startswith(f"{kind.value}/{language}@1+")

@@ -1,0 +1,170 @@
+"""Shared set-up for the sending benchmarks: a throw-away data folder, the SendGrid stand-in in its own
+process on 127.0.0.1, and an approved incident with N synthetic people written straight into the
+database (real encryption and blind indexes; only the CSV parsing is skipped).
+
+People are invented from the name lists of breach/examples/generate.py, with addresses
+firstname.lastname.<n>@example.com / example.org.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+MANAGER, RESPONDER, API_KEY = "manager@example.com", "responder@example.com", "SG.bench-key"
+
+
+def setup_env(root: Path, *, host: str | None = None, timeout: float = 10.0) -> dict[str, str]:
+    """Point the engine and Prefect at `root` (set in os.environ, also returned for subprocesses)."""
+    env = {
+        "BREACH_DATA_DIR": str(root / "data"), "BREACH_DB_URL": f"sqlite:///{root / 'data' / 'breach.db'}",
+        "BREACH_MANAGERS": MANAGER, "BREACH_ACTOR": RESPONDER,
+        "BREACH_MASTER_KEY": os.environ.get("BREACH_BENCH_MASTER_KEY") or base64.b64encode(os.urandom(32)).decode(),
+        "BREACH_EMAIL_TIMEOUT": str(timeout), "PREFECT_HOME": str(root / "prefect"),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING",
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120", "PYTHONPATH": str(REPO),
+    }
+    if host:
+        env.update(SENDGRID_API_KEY=API_KEY, BREACH_SENDGRID_HOST=host)
+    os.environ.update(env)
+    os.environ["BREACH_BENCH_MASTER_KEY"] = env["BREACH_MASTER_KEY"]
+    return env
+
+
+@contextmanager
+def sendgrid_server(*args: str) -> Iterator[str]:
+    """The stand-in in a child process (its own core); yields its host."""
+    cmd = [sys.executable, "-W", "ignore::RuntimeWarning", "-m", "tests.support.sendgrid_server", "--api-key", API_KEY, *args]
+    proc = subprocess.Popen(cmd, cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        host = proc.stdout.readline().strip()
+        if not host.startswith("http://127.0.0.1:"):
+            raise RuntimeError("the test server did not start")
+        yield host
+    finally:
+        proc.stdin.close()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def server_stats(host: str) -> dict[str, Any]:
+    """Accepted requests, recipients, duplicates and faults counted by the stand-in."""
+    req = urllib.request.Request(f"{host}/_test/stats", headers={"Authorization": f"Bearer {API_KEY}"})
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        return json.loads(resp.read())
+
+
+def synthetic_people(n: int, seed: int = 2026) -> Iterator[tuple[str, str, str, str]]:
+    """(name, email, language, country) for n invented people with unique example.com/.org addresses."""
+    from breach.examples.generate import FIRST, LAST
+    rng = random.Random(seed)
+    countries = {"da": "DK", "nb": "NO", "en": "GB"}
+    for i in range(n):
+        language = rng.choices(("da", "nb", "en"), (60, 30, 10))[0]
+        first, last = rng.choice(FIRST[language]), rng.choice(LAST[language])
+        local = f"{first}.{last}".lower().translate(str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "'": "", " ": "."}))
+        yield f"{first} {last}", f"{local}.{seed}-{i}@example.{'com' if i % 2 else 'org'}", language, countries[language]
+
+
+def approved_incident(n: int, *, seed: int = 2026) -> str:
+    """Open, assess, store n e-mail people (encrypted), draft and approve; returns the incident id."""
+    from breach import approval, clock
+    from breach.enums import ApprovalDecision
+    from breach.people import _identity_key
+    from breach.people_store import _aad
+    from breach.store.tables import PersonRow
+    from flows.assess import assess_incident
+    from flows.draft import draft_notices
+    from flows.open_incident import open_incident
+    from flows.runtime import runtime
+    from sqlalchemy import insert
+
+    rt = runtime()
+    facts = json.loads((REPO / "breach" / "examples" / "facts.json").read_text(encoding="utf-8"))
+    facts["reference"] = f"BENCH-{time.time_ns()}"
+    facts_path = Path(os.environ["BREACH_DATA_DIR"]) / "facts.json"
+    facts_path.parent.mkdir(parents=True, exist_ok=True)
+    facts_path.write_text(json.dumps(facts), encoding="utf-8")
+    incident_id = open_incident(str(facts_path))
+    assess_incident(incident_id)
+    index_key, batch = rt.cipher.index_key, rt.settings.batch_size
+    with rt.sessions.begin() as session:
+        rows = []
+        for line, (name, email, language, country) in enumerate(synthetic_people(n, seed), start=2):
+            key = _identity_key(email, name, None, None, index_key)
+            contact = json.dumps({"name": name, "email": email, "phone": None, "external_id": None, "address_lines": []},
+                                 ensure_ascii=False)
+            rows.append({"incident_id": incident_id, "line": line, "batch_no": (line - 2) // batch, "language": language,
+                         "channel": "email", "wants_letter": False, "country": country, "dedup_key": key,
+                         "contact_enc": rt.cipher.encrypt(contact, aad=_aad(incident_id, key))})
+            if len(rows) >= 20_000:
+                session.execute(insert(PersonRow), rows)
+                rows.clear()
+        if rows:
+            session.execute(insert(PersonRow), rows)
+    draft_notices(incident_id)
+    with rt.sessions.begin() as session:
+        approval.decide(session=session, incident_id=incident_id, actor=MANAGER, decision=ApprovalDecision.APPROVED,
+                        comment="benchmark", roster=rt.settings.managers, now=clock.utcnow())
+    return incident_id
+
+
+def delivery_states(incident_id: str) -> dict[str, int]:
+    """Count of e-mail deliveries per state."""
+    from flows.runtime import runtime
+    from notices.outbox import delivery_counts
+    with runtime().sessions() as session:
+        return delivery_counts(session=session, incident_id=incident_id).get("email", {})
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else 0.0
+
+
+def temp_root(prefix: str) -> Path:
+    return Path(tempfile.mkdtemp(prefix=prefix))
+
+
+@contextmanager
+def prefect_api() -> Iterator[str]:
+    """One temporary Prefect server for this process and the sending processes it starts."""
+    from prefect.server.api.server import SubprocessASGIServer
+    server = SubprocessASGIServer()
+    server.start(timeout=180)
+    os.environ["PREFECT_API_URL"] = server.api_url
+    try:
+        yield server.api_url
+    finally:
+        server.stop()
+
+
+def send_in_child(incident_id: str) -> subprocess.Popen:
+    """`breach send`'s flow in a separate process, as an operator would start it."""
+    code = f"from flows.send import send_notices; send_notices({incident_id!r})"
+    return subprocess.Popen([sys.executable, "-c", code], cwd=REPO, env=dict(os.environ),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def run_send(incident_id: str) -> float:
+    """The send flow in this process; returns seconds."""
+    from flows.runtime import runtime
+    from flows.send import send_notices
+    runtime.cache_clear()
+    started = time.perf_counter()
+    send_notices(incident_id)
+    return time.perf_counter() - started

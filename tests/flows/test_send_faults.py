@@ -1,0 +1,50 @@
+"""Quick versions of bench/faults.py and bench/chaos.py: nobody lost, nobody told twice."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+
+import pytest
+
+from breach.people_store import channel_counts
+from flows import send as send_flow
+from flows.runtime import runtime
+from flows.send import send_notices
+from notices.outbox import delivery_counts
+from tests.flows.test_send_sendgrid import _approved_incident
+from tests.support.sendgrid_server import SendGridTestServer
+
+pytestmark = [pytest.mark.flows, pytest.mark.integration]
+
+
+def test_a_third_of_requests_failing_loses_nobody_and_duplicates_nobody(rt, tmp_path, monkeypatch):
+    incident_id = _approved_incident(rt, tmp_path, people=150)
+    with SendGridTestServer(api_key="SG.test-key", seed=11, fault_rate=0.35, hang_seconds=1.2, timeout_accepts=True) as server:
+        monkeypatch.setenv("SENDGRID_API_KEY", "SG.test-key")
+        monkeypatch.setenv("BREACH_SENDGRID_HOST", server.host)
+        monkeypatch.setenv("BREACH_BATCH_SIZE", "15")
+        monkeypatch.setenv("BREACH_EMAIL_TIMEOUT", "1")
+        monkeypatch.setattr(send_flow, "RETRY_BASE_S", 0.05)
+        runtime.cache_clear()
+        send_notices(incident_id)
+        received = Counter(email for email, _ in server.received_emails())
+        faults = set(server.faults)
+    with runtime().sessions() as session:
+        emails = channel_counts(session=session, incident_id=incident_id)["email"]
+        assert delivery_counts(session=session, incident_id=incident_id)["email"] == {"accepted": emails}
+    assert len(received) == emails and max(received.values()) == 1
+    assert {"429", "500", "drop"} <= faults or "timeout" in faults  # faults really happened
+
+
+@pytest.mark.skipif(os.environ.get("BREACH_QUICK_CHAOS") != "1", reason="starts its own Prefect server and child processes (~1-2 min); BREACH_QUICK_CHAOS=1")
+def test_killing_the_sender_loses_nobody_and_duplicates_nobody(monkeypatch):
+    from bench.chaos import chaos
+    saved = dict(os.environ)
+    try:
+        result = chaos(400, 2, seed=3, batch_size=20, window=(6.0, 14.0))
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        runtime.cache_clear()
+    assert result["lost"] == 0 and result["duplicates"] == 0 and result["states"] == {"accepted": 400}
