@@ -143,8 +143,15 @@ def temp_root(prefix: str) -> Path:
 @contextmanager
 def prefect_api() -> Iterator[str]:
     """One temporary Prefect server for this process and the sending processes it starts."""
+    import socket
+
     from prefect.server.api.server import SubprocessASGIServer
-    server = SubprocessASGIServer()
+    # SubprocessASGIServer is a singleton per port: without a port of our own we would get (and
+    # later stop) the process's ephemeral server, e.g. the one prefect_test_harness started.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = SubprocessASGIServer(port=port)
     server.start(timeout=180)
     os.environ["PREFECT_API_URL"] = server.api_url
     try:
