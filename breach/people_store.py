@@ -23,6 +23,7 @@ from breach.people import ImportReport, PersonIn, RowProblem, read_people
 from breach.store.tables import PersonRow
 
 CHUNK = 1000
+MAX_PROBLEMS = 1000
 
 
 @dataclass
@@ -30,6 +31,12 @@ class ImportResult:
     report: ImportReport
     problems: list[RowProblem] = field(default_factory=list)
     skipped_same_file: bool = False
+
+    def add_problem(self, problem: RowProblem) -> None:
+        """Count a problem and keep the first MAX_PROBLEMS of them to show."""
+        self.report.add_problem(problem)
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(problem)
 
 
 @dataclass(frozen=True)
@@ -80,15 +87,11 @@ def import_people(*, session: Session, incident_id: str, path: Path, cipher: Mul
     result, rows = ImportResult(report=ImportReport()), []
     for item in read_people(path, default_country=default_country, index_key=cipher.index_key):
         if isinstance(item, RowProblem):
-            result.report.add_problem(item)
-            if len(result.problems) < 1000:
-                result.problems.append(item)
+            result.add_problem(item)
             continue
         key = item.dedup_key
         if key in seen:
-            problem = RowProblem(line=item.line, column="email", code="duplicate", message="duplicate of a person already imported")
-            result.report.add_problem(problem)
-            result.problems.append(problem) if len(result.problems) < 1000 else None
+            result.add_problem(RowProblem(line=item.line, column="email", code="duplicate", message="duplicate of a person already imported"))
             continue
         seen.add(key)
         rows.append(_row(incident_id=incident_id, person=item, key=key, cipher=cipher, batch_no=position // batch_size))

@@ -25,6 +25,22 @@ def _paused_run(run_id: str | None) -> str | None:
     return run_id if run.state is not None and run.state.is_paused() else None
 
 
+def wait_until_paused(run_id: str, *, timeout: float = 120.0, poll: float = 0.25) -> bool:
+    """Poll Prefect until the run is paused (True) or ``timeout`` seconds pass (False)."""
+    import time
+
+    from prefect import get_client
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with get_client(sync_client=True) as client:
+            state = client.read_flow_run(run_id).state
+        if state is not None and state.is_paused():
+            return True
+        time.sleep(poll)
+    return False
+
+
 def submit_decision(rt: Runtime, *, incident_id: str, approver: str, reject: bool, comment: str) -> ApprovalResult:
     """Check the four-eyes rules here first, so a refusal is shown at once, then hand the answer over."""
     with rt.sessions() as session:

@@ -13,7 +13,7 @@ from pydantic import Field
 
 from breach import approval, clock, deadlines, incidents
 from breach.enums import ApprovalDecision
-from breach.exceptions import ApprovalRefused
+from breach.exceptions import ApprovalRefused, NotApproved
 from flows.progress import emit
 from flows.runtime import runtime
 
@@ -36,7 +36,7 @@ def approval_status(incident_id: str) -> dict[str, Any]:
         try:
             approval.require_approved(session=session, incident_id=incident_id, roster=rt.settings.managers)
             approved = True
-        except Exception:
+        except NotApproved:
             approved = False
         clocks = [d for d in deadlines.deadlines_of(session=session, incident_id=incident_id) if d.state == "running"]
         left = min((clock.time_left(d.due_at, now=clock.utcnow()) for d in clocks), default=DEFAULT_WAIT)

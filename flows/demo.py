@@ -6,7 +6,6 @@ import json
 import os
 import shutil
 import threading
-import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -56,17 +55,9 @@ def _approve_when_paused(step: str, fields: dict[str, Any]) -> None:
 
 
 def _demo_manager(incident_id: str, run_id: str) -> None:
-    from prefect import get_client
+    from flows.approval_client import submit_decision, wait_until_paused
 
-    from flows.approval_client import submit_decision
-
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        with get_client(sync_client=True) as client:
-            state = client.read_flow_run(run_id).state
-        if state is not None and state.is_paused():
-            break
-        time.sleep(0.5)
+    wait_until_paused(run_id)
     console.print(f"  [magenta]demo:[/] approving as [bold]{DEMO_MANAGER}[/], the configured demo manager "
                   f"(in a real incident a manager runs `breach approve {incident_id} --as EMAIL` or uses the Prefect UI)")
     submit_decision(runtime(), incident_id=incident_id, approver=DEMO_MANAGER, reject=False, comment="demo approval")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +25,7 @@ from breach.exceptions import BreachError
 from breach.store.tables import AssessmentRow, ExportRow, FactsRow
 from notices.drafting import authority_params
 from notices.followup import build_followup, followup_markdown
+from notices.letters import atomic_output
 from notices.params import AuthorityNoticeParams
 from notices.report import build_filing_pack, filing_pack_markdown, write_filing_pack_pdf
 from notices.report_forms import FORM_BY_AUTHORITY, build_form_pack
@@ -47,9 +47,8 @@ def _digest(path: Path) -> str:
 
 
 def _write_text(path: Path, text: str) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    with atomic_output(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
 
 
 def pack_json(pack: dict[str, Any]) -> str:

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from breach import approval as approval_rules
 from breach.exceptions import InvalidPeopleFile, NotApproved
 from breach.people_store import channel_counts
-from flows.approval_client import submit_decision
+from flows.approval_client import submit_decision, wait_until_paused
 from flows.breach_response import breach_response
 from flows.progress import subscribe
 from flows.send import send_notices
@@ -43,13 +43,7 @@ def _approve_when_paused(incident_holder: dict, rt) -> callable:
     def listener(step, fields):
         if step == "awaiting_approval":
             def approve():
-                from prefect import get_client
-                for _ in range(240):
-                    with get_client(sync_client=True) as client:
-                        state = client.read_flow_run(fields["flow_run_id"]).state
-                    if state and state.is_paused():
-                        break
-                    time.sleep(0.25)
+                wait_until_paused(fields["flow_run_id"], timeout=60)
                 incident_holder["result"] = submit_decision(rt, incident_id=fields["incident_id"], approver=MANAGER, reject=False, comment="ok")
             threading.Thread(target=approve, daemon=True).start()
     return listener
