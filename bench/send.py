@@ -39,7 +39,7 @@ def baseline(host: str, people: int) -> float:
     from pydantic import SecretStr
 
     from breach.controller import load_profile
-    from notices.email import EmailBatch, Recipient, SendGridSender, sendgrid_body
+    from notices.email import JSON_CONTENT_TYPE, EmailBatch, Recipient, SendGridSender, encode_body, sendgrid_body
     sender = SendGridSender(SecretStr(c.API_KEY), host=host, timeout=30)
     profile = load_profile(c.REPO / "breach" / "examples" / "controller.json")
     text = "Dear -recipient_name_text-,\n" + "We are writing to tell you about a personal data breach. " * 40
@@ -51,7 +51,8 @@ def baseline(host: str, people: int) -> float:
             body = sendgrid_body(EmailBatch.model_construct(
                 incident_id="BR-2026-0001", batch_key=f"baseline:{i}", subject="Important: a breach of your data", text=text,
                 html=html, from_email=profile.sender_email, from_name=profile.name, recipients=batch, sandbox=False))
-            sender._client.client.mail.send.post(request_body=body, timeout=30)
+            sender._client.client.mail.send.post(request_body=encode_body(body), timeout=30,
+                                                 request_headers={"Content-Type": JSON_CONTENT_TYPE})
             batch = []
     return people / (time.perf_counter() - started)
 

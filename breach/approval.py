@@ -68,6 +68,12 @@ def decide(*, session: Session, incident_id: str, actor: str, decision: Approval
     return row
 
 
+def latest_decision(*, session: Session, incident_id: str) -> ApprovalRow | None:
+    """The newest approval or rejection of the incident (any round), or None."""
+    stmt = select(ApprovalRow).where(ApprovalRow.incident_id == incident_id).order_by(ApprovalRow.id.desc()).limit(1)
+    return session.execute(stmt).scalar_one_or_none()
+
+
 def require_approved(*, session: Session, incident_id: str, roster: list[str]) -> ApprovalRow:
     """The approval that lets notices leave; NotApproved unless it matches the drafts as they are now."""
     drafts = current_drafts(session=session, incident_id=incident_id)

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterable
 
-from sqlalchemy import select
+from sqlalchemy import Insert, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from breach.exceptions import AuditChainBroken
@@ -34,12 +35,9 @@ def entry_hash(*, seq: int, at: datetime, actor: str, action: str, incident_id: 
 
 
 def record(*, session: Session, action: str, actor: str, at: datetime, incident_id: str | None = None, details: dict[str, Any] | None = None) -> AuditEventRow:
-    """Append one entry; the head row is locked so concurrent writers stay in one chain."""
+    """Append one entry; the head row is write-locked first so concurrent writers stay in one chain."""
     details = json.loads(json.dumps(details or {}, default=str))
-    head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one_or_none()
-    if head is None:
-        head = AuditHead(id=1, seq=0, hash=GENESIS)
-        session.add(head)
+    head = lock_head(session)
     seq = head.seq + 1
     digest = entry_hash(seq=seq, at=at, actor=actor, action=action, incident_id=incident_id, details=details, prev_hash=head.hash)
     row = AuditEventRow(seq=seq, incident_id=incident_id, at=at, actor=actor, action=action, details=details, prev_hash=head.hash, hash=digest)
@@ -47,6 +45,31 @@ def record(*, session: Session, action: str, actor: str, at: datetime, incident_
     head.seq, head.hash = seq, digest
     session.flush()
     return row
+
+
+def lock_head(session: Session) -> AuditHead:
+    """The chain's head, read only after this transaction holds the write lock on it.
+
+    A no-op UPDATE comes first: on PostgreSQL it locks the row (a second writer waits, then reads
+    the new head); on SQLite it opens the write transaction, which serialises writers across
+    processes (SELECT ... FOR UPDATE does nothing there, and a plain SELECT first would let two
+    processes read the same head).
+    """
+    touch = update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq).execution_options(synchronize_session=False)
+    if not session.execute(touch).rowcount:  # the first entry ever: create the head, then lock it
+        session.execute(_insert_if_missing(session))
+        session.execute(touch)
+    return session.execute(select(AuditHead).where(AuditHead.id == 1).execution_options(populate_existing=True)).scalar_one()
+
+
+def _insert_if_missing(session: Session) -> Insert:
+    values = {"id": 1, "seq": 0, "hash": GENESIS}
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(AuditHead).values(**values).on_conflict_do_nothing(index_elements=["id"])
+    if dialect == "sqlite":
+        return sqlite.insert(AuditHead).values(**values).on_conflict_do_nothing(index_elements=["id"])
+    return insert(AuditHead).values(**values)
 
 
 @dataclass(frozen=True)

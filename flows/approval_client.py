@@ -1,4 +1,4 @@
-"""Approve or reject from a terminal: resume the paused run if one waits, else record directly."""
+"""Approve or reject from a terminal: record the decision, then resume the paused run if one waits."""
 
 from __future__ import annotations
 
@@ -42,20 +42,20 @@ def wait_until_paused(run_id: str, *, timeout: float = 120.0, poll: float = 0.25
 
 
 def submit_decision(rt: Runtime, *, incident_id: str, approver: str, reject: bool, comment: str) -> ApprovalResult:
-    """Check the four-eyes rules here first, so a refusal is shown at once, then hand the answer over."""
-    with rt.sessions() as session:
-        incident = incidents.get(session=session, incident_id=incident_id)
-        drafts = approval.current_drafts(session=session, incident_id=incident_id)
-        approval.check_approver(incident_id=incident_id, actor=approver, roster=rt.settings.managers, drafts=drafts)
-        run_id = incident.approval_flow_run_id
+    """Record the decision here first (durable, after the four-eyes checks), then wake the run that waits for it.
+
+    Recording first means an answer is never lost: if the paused run's process died (a reboot),
+    the decision still counts and the next `breach send` finds it.
+    """
+    with rt.sessions.begin() as session:
+        run_id = incidents.get(session=session, incident_id=incident_id).approval_flow_run_id
+        approval.decide(session=session, incident_id=incident_id, actor=approver,
+                        decision=ApprovalDecision.REJECTED if reject else ApprovalDecision.APPROVED,
+                        comment=comment, roster=rt.settings.managers, now=clock.utcnow())
     paused = _paused_run(run_id)
     if paused:
         from prefect.flow_runs import resume_flow_run
 
         resume_flow_run(paused, run_input={"decision": "reject" if reject else "approve", "approver": approver, "comment": comment})
         return ApprovalResult("flow", paused)
-    with rt.sessions.begin() as session:
-        approval.decide(session=session, incident_id=incident_id, actor=approver,
-                        decision=ApprovalDecision.REJECTED if reject else ApprovalDecision.APPROVED,
-                        comment=comment, roster=rt.settings.managers, now=clock.utcnow())
     return ApprovalResult("direct", None)

@@ -45,6 +45,14 @@ def approval_status(incident_id: str) -> dict[str, Any]:
 
 
 @task
+def newest_decision_id(incident_id: str) -> int:
+    """The id of the newest recorded decision (0 if none), taken before the manager is asked."""
+    with runtime().sessions() as session:
+        latest = approval.latest_decision(session=session, incident_id=incident_id)
+        return latest.id if latest is not None else 0
+
+
+@task
 def remember_paused_run(incident_id: str, run_id: str) -> None:
     """Store which flow run waits for this incident's approval, so `breach approve` can resume it."""
     rt = runtime()
@@ -53,10 +61,21 @@ def remember_paused_run(incident_id: str, run_id: str) -> None:
 
 
 @task
-def record_decision(incident_id: str, answer: dict[str, Any], seen_hash: str) -> dict[str, str]:
-    """Record the manager's answer after the roster and four-eyes checks."""
+def record_decision(incident_id: str, answer: dict[str, Any], seen_hash: str, last_before: int) -> dict[str, str]:
+    """Record the manager's answer after the roster and four-eyes checks.
+
+    `breach approve` records the decision itself before it resumes the run (so an answer given
+    while no process holds the run is not lost); a matching decision newer than `last_before`
+    (the newest decision id when the manager was asked) is that one, and is not recorded twice.
+    """
     rt = runtime()
     decision = ApprovalDecision.APPROVED if answer["decision"] == "approve" else ApprovalDecision.REJECTED
+    with rt.sessions() as session:
+        latest = approval.latest_decision(session=session, incident_id=incident_id)
+        if (latest is not None and latest.id > last_before and latest.decision == decision and latest.drafts_hash == seen_hash
+                and latest.actor == answer["approver"].strip().lower()):
+            emit("approval", incident_id=incident_id, decision=decision.value, approver=latest.actor)
+            return {"outcome": decision.value, "reason": latest.comment}
     try:
         with rt.sessions.begin() as session:
             approval.decide(session=session, incident_id=incident_id, actor=answer["approver"], decision=decision,
@@ -94,7 +113,8 @@ def approve_notices(incident_id: str) -> str:
     remember_paused_run(incident_id, str(flow_run.id))
     emit("awaiting_approval", incident_id=incident_id, flow_run_id=str(flow_run.id), drafts=status["drafts"])
     for attempt in range(MAX_ATTEMPTS):
-        outcome = record_decision(incident_id, _ask(incident_id, status, attempt), status["hash"])
+        last_before = newest_decision_id(incident_id)
+        outcome = record_decision(incident_id, _ask(incident_id, status, attempt), status["hash"], last_before)
         if outcome["outcome"] != "refused":
             return outcome["outcome"]
     return "refused"

@@ -103,7 +103,9 @@ def approve(incident_id: str, as_: str = typer.Option(..., "--as", help="Your e-
     result = submit_decision(runtime(), incident_id=incident_id, approver=as_, reject=reject, comment=comment)
     word = "rejection" if reject else "approval"
     if result.via == "flow":
-        console.print(f"{word} handed to the waiting flow run {result.flow_run_id}; it records it and continues.")
+        console.print(f"{word} recorded, and the waiting flow run {result.flow_run_id} was resumed.")
+    elif reject:
+        console.print(f"{word} recorded. No run was waiting; the drafts stay unapproved and nothing will be sent.")
     else:
         console.print(f"{word} recorded. No run was waiting: run [bold]breach send {incident_id}[/] to send.")
 

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from prefect import flow, task, unmapped
 from prefect.cache_policies import NO_CACHE
-from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.futures import as_completed
+from prefect.settings import PREFECT_API_URL, temporary_settings
+from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
 from breach import approval, clock, incidents
 from breach.enums import Channel, IncidentStatus
@@ -23,6 +28,10 @@ IN_TASK_ATTEMPTS = 5
 # a task run costs ~35 ms of Prefect client + server work, so 10 batches (10,000 people) share one.
 SEND_WORKERS = int(os.environ.get("BREACH_SEND_WORKERS", "4"))
 BATCHES_PER_TASK = int(os.environ.get("BREACH_SEND_BATCHES_PER_TASK", "10"))
+# Big sends use several processes (the e-mail bodies are built in Python, so one process is one core);
+# starting them costs a few seconds, so only from PROCESS_MIN_BATCHES batches (of 1,000 people) on.
+SEND_PROCESSES = int(os.environ.get("BREACH_SEND_PROCESSES", str(min(4, (os.cpu_count() or 1) + 1))))
+PROCESS_MIN_BATCHES = int(os.environ.get("BREACH_SEND_PROCESS_MIN_BATCHES", "100"))
 # First backoff ceiling in seconds after a 5xx or timeout (doubling per attempt); 429s wait for X-RateLimit-Reset.
 RETRY_BASE_S = float(os.environ.get("BREACH_SEND_RETRY_BASE", "2"))
 
@@ -117,9 +126,49 @@ def _chunks(batch_nos: list[int], size: int) -> list[list[int]]:
 @flow(name="send-notices", task_runner=ThreadPoolTaskRunner(max_workers=SEND_WORKERS))
 def send_notices(incident_id: str) -> dict[str, Any]:
     """Send every open batch of an approved incident; safe to run again after a crash."""
+    gc.freeze()  # what is loaded by now lives on: keep the collector from rescanning it for every batch
     batches = prepare_outbox(incident_id)
     chunks = _chunks(batches["email"], BATCHES_PER_TASK)
-    emails = send_email.map(unmapped(incident_id), chunks) if chunks else []
     letters = send_letters.map(unmapped(incident_id), batches["letter"]) if batches["letter"] else []
-    sent = sum(f.result() for f in [*emails, *letters])
+    if SEND_PROCESSES > 1 and len(batches["email"]) >= PROCESS_MIN_BATCHES:
+        sent = _send_in_processes(incident_id, chunks)
+    else:
+        emails = send_email.map(unmapped(incident_id), chunks) if chunks else []
+        sent = sum(f.result() for f in emails)
+    sent += sum(f.result() for f in letters)
     return {"sent": sent, "deliveries": finish(incident_id)}
+
+
+@contextmanager
+def _shared_api() -> Iterator[None]:
+    """In Prefect's ephemeral mode, point the pool's processes at this process's temporary server.
+
+    Without it each process would start a temporary server of its own (seconds each, on one database).
+    """
+    if PREFECT_API_URL.value():
+        yield
+        return
+    from prefect.server.api.server import SubprocessASGIServer
+    server = SubprocessASGIServer()  # the one this process's client already started
+    server.start()
+    with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
+        yield
+
+
+def _send_in_processes(incident_id: str, chunks: list[list[int]]) -> int:
+    """The e-mail chunks as task runs in a pool of processes; progress is reported here, per chunk."""
+    sent, first_error = 0, None
+    with _shared_api(), ProcessPoolTaskRunner(max_workers=SEND_PROCESSES) as runner:
+        chunk_of = {runner.submit(send_email, {"incident_id": incident_id, "batch_nos": chunk}): chunk for chunk in chunks}
+        for future in as_completed(list(chunk_of)):
+            chunk = chunk_of[future]
+            try:
+                count = future.result()
+            except Exception as exc:  # the others go on; the first failure is raised at the end
+                first_error = first_error or exc
+                continue
+            sent += count
+            emit("batch_sent", incident_id=incident_id, channel="email", batch_no=f"{chunk[0]}-{chunk[-1]}", sent=count)
+    if first_error is not None:
+        raise first_error
+    return sent

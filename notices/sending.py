@@ -12,7 +12,6 @@ is answered, so a batch split over several drafts never re-sends a part that wen
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -39,9 +38,6 @@ from notices.letters import Letter, letter_file_name, write_letters_pdf, write_m
 from notices.render import FALLBACK_NAMES, RenderedNotice, personalize
 
 UNKNOWN_OUTCOME = frozenset({"in_flight", "unknown"})
-# The audit chain takes the next sequence number inside the writer's transaction; batches sent from
-# several threads of one process take turns here so two never read the same last entry.
-_AUDIT_LOCK = threading.Lock()
 _OPEN = (DeliveryState.PENDING.value, DeliveryState.SENDING.value, DeliveryState.FAILED.value)
 # error codes of deliveries skipped without blocking their batch (no personal data in them)
 NO_ADDRESS, UNSENDABLE_ADDRESS, DUPLICATE_ADDRESS = "no_address", "unsendable_address", "duplicate_address_in_batch"
@@ -64,12 +60,16 @@ def batch_key(incident_id: str, batch_no: int, draft_id: int) -> str:
 
 
 def _claim(*, sessions: sessionmaker[Session], incident_id: str, channel: Channel, batch_no: int) -> str | None:
-    """Mark the batch in flight (committed); return the state it was found in, None when done."""
-    with _AUDIT_LOCK, sessions.begin() as session:
-        batch = session.execute(
-            select(SendBatchRow).where(SendBatchRow.incident_id == incident_id, SendBatchRow.channel == channel.value,
-                                       SendBatchRow.batch_no == batch_no).with_for_update()
-        ).scalar_one()
+    """Mark the batch in flight (committed); return the state it was found in, None when done.
+
+    The no-op UPDATE write-locks the batch row before it is read (on SQLite it opens the write
+    transaction), so two senders in different processes can never both find it pending.
+    """
+    where = (SendBatchRow.incident_id == incident_id, SendBatchRow.channel == channel.value, SendBatchRow.batch_no == batch_no)
+    with sessions.begin() as session:
+        session.execute(update(SendBatchRow).where(*where).values(attempts=SendBatchRow.attempts)
+                        .execution_options(synchronize_session=False))
+        batch = session.execute(select(SendBatchRow).where(*where).execution_options(populate_existing=True)).scalar_one()
         found = batch.state
         if found == "done":
             return None
@@ -84,7 +84,7 @@ def _finish(*, sessions: sessionmaker[Session], incident_id: str, channel: Chann
             delivery_state: DeliveryState | None, message_id: str | None, artifact: str | None = None, error: str | None = None) -> None:
     """Close the batch; `delivery_state` (if given) goes to its deliveries still pending or sending."""
     now = clock.utcnow()
-    with _AUDIT_LOCK, sessions.begin() as session:
+    with sessions.begin() as session:
         if delivery_state is not None:
             session.execute(update(DeliveryRow).where(
                 DeliveryRow.incident_id == incident_id, DeliveryRow.channel == channel.value, DeliveryRow.batch_no == batch_no,
@@ -105,7 +105,7 @@ def _mark(*, sessions: sessionmaker[Session], incident_id: str, ids: Iterable[in
     ids = list(ids)
     if not ids:
         return
-    with _AUDIT_LOCK, sessions.begin() as session:
+    with sessions.begin() as session:
         session.execute(update(DeliveryRow).where(DeliveryRow.incident_id == incident_id, DeliveryRow.id.in_(ids))
                         .values(state=state.value, provider_message_id=message_id, error=error,
                                 attempts=DeliveryRow.attempts + 1, updated_at=clock.utcnow()))
@@ -114,7 +114,7 @@ def _mark(*, sessions: sessionmaker[Session], incident_id: str, ids: Iterable[in
 def _mark_sent(*, sessions: sessionmaker[Session], incident_id: str, batch_no: int, draft_id: int, count: int,
                message_id: str | None) -> None:
     """One UPDATE: the open deliveries of one (batch, draft) request are accepted, except those set aside."""
-    with _AUDIT_LOCK, sessions.begin() as session:
+    with sessions.begin() as session:
         done = session.execute(update(DeliveryRow).where(
             DeliveryRow.incident_id == incident_id, DeliveryRow.channel == Channel.EMAIL.value, DeliveryRow.batch_no == batch_no,
             DeliveryRow.draft_id == draft_id, DeliveryRow.state.in_(_OPEN),
@@ -150,13 +150,13 @@ class _Person(NamedTuple):
 def _load_email(*, sessions: sessionmaker[Session], incident_id: str, batch_no: int, cipher: MultiKeyCipher):
     """(delivery id, draft id, name, e-mail) of the batch's open deliveries, decrypted in one pass; and the drafts."""
     with sessions() as session:
-        rows = session.execute(
+        rows = session.connection().execute(  # Core, not ORM rows: a thousand plain tuples
             select(DeliveryRow.id, DeliveryRow.draft_id, PersonRow.dedup_key, PersonRow.contact_enc)
             .join(PersonRow, PersonRow.id == DeliveryRow.person_id)
             .where(DeliveryRow.incident_id == incident_id, DeliveryRow.channel == Channel.EMAIL.value,
                    DeliveryRow.batch_no == batch_no, DeliveryRow.state.in_(_OPEN))
             .order_by(DeliveryRow.id)
-        ).tuples().all()
+        ).all()
         drafts = {d.id: d for d in session.execute(select(DraftRow).where(DraftRow.id.in_({r[1] for r in rows}))).scalars()}
     prefix, decrypt, people = b"person:" + incident_id.encode() + b":", cipher.decrypt, []
     for delivery_id, draft_id, key, token in rows:
@@ -211,7 +211,7 @@ def _reconcile(*, sessions: sessionmaker[Session], sender: EmailSender, incident
         already += len(done)
         if rest := [r for r in recipients if r.delivery_id not in accepted]:
             left[draft_id] = rest
-    with _AUDIT_LOCK, sessions.begin() as session:
+    with sessions.begin() as session:
         audit.record(session=session, action="batch.reconciled", actor="sender", at=clock.utcnow(), incident_id=incident_id,
                      details={"channel": Channel.EMAIL.value, "batch_no": batch_no, "already_accepted": already,
                               "to_send": sum(len(r) for r in left.values()), "requests_unknown": unknown})

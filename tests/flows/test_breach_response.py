@@ -61,6 +61,10 @@ def test_whole_workflow_sends_each_person_once_by_their_channel(rt, tmp_path):
     incident_id = result["incident_id"]
     assert holder["result"].via == "flow"
     assert result["decision"] == "approved"
+    with rt.sessions() as session:  # recorded once by `breach approve`, not again by the resumed run
+        from breach.audit import events_for
+        approved = [e for e in events_for(session=session, incident_id=result["incident_id"]) if e.action == "notices.approved"]
+        assert len(approved) == 1 and approved[0].actor == MANAGER
     assert result["verdict"]["notify_authority"] is True
     with rt.sessions() as session:
         assert channel_counts(session=session, incident_id=incident_id) == {"email": 2, "letter": 2, "none": 1}
@@ -107,3 +111,36 @@ def test_bad_people_file_is_refused_whole(rt, tmp_path):
         import_people(incident_id, str(bad))
     with rt.sessions() as session:
         assert sum(channel_counts(session=session, incident_id=incident_id).values()) == 0
+
+
+def test_an_approval_given_to_a_paused_run_whose_process_died_still_counts(rt, tmp_path):
+    """After a reboot Prefect still shows the local run as paused, but no process holds it any more."""
+    from prefect import get_client
+    from prefect.states import Paused
+
+    from breach import incidents
+    from flows.assess import assess_incident
+    from flows.draft import draft_notices
+    from flows.open_incident import open_incident
+    from flows.people import import_people
+
+    incident_id = open_incident(str(_write_facts(tmp_path, reference=f"ORPHAN-{time.time_ns()}")))
+    assess_incident(incident_id)
+    import_people(incident_id, str(write_people_csv(tmp_path / "p.csv", PEOPLE[:2])))
+    assert draft_notices(incident_id)
+    with get_client(sync_client=True) as client:  # a run left paused by a process that is gone
+        from prefect import flow
+
+        @flow(name="approve-notices-orphan")
+        def _orphan() -> None: ...
+
+        run = client.create_flow_run(_orphan, parameters={"incident_id": incident_id})
+        client.set_flow_run_state(run.id, Paused(timeout_seconds=3600, pause_key="approval-x"), force=True)
+    with rt.sessions.begin() as session:
+        incidents.get(session=session, incident_id=incident_id).approval_flow_run_id = str(run.id)
+
+    given = submit_decision(rt, incident_id=incident_id, approver=MANAGER, reject=False, comment="after the reboot")
+    assert given.via == "flow" and given.flow_run_id == str(run.id)
+    with rt.sessions() as session:
+        assert approval_rules.require_approved(session=session, incident_id=incident_id, roster=rt.settings.managers).actor == MANAGER
+    assert send_notices(incident_id)["deliveries"]["email"] == {"accepted": 2}

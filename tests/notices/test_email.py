@@ -370,3 +370,36 @@ def test_build_sender_picks_sendgrid_only_with_a_key(tmp_path: Path, server: Sen
     assert isinstance(build_sender(api_key=SecretStr(KEY), host=server.host, outbox=tmp_path, timeout=5),
                       SendGridSender)
     assert isinstance(build_sender(api_key=None, host=None, outbox=tmp_path, timeout=5), OutboxSender)
+
+
+# -- the fast paths give exactly what the careful paths give -------------------------------------
+
+_NAMEISH = st.text(alphabet=st.sampled_from(list("Ab æøå-'.;,") + ["\n", "\r", "\t", "\x00", "\x1c", "\x7f", "\x85", "\u2028", "\u00a0", "\ud800"]), max_size=40)
+
+
+@settings(max_examples=400, deadline=None)
+@given(name=st.one_of(_NAMEISH, st.text(max_size=300)))
+def test_the_name_fast_path_equals_the_careful_one(name: str) -> None:
+    from notices.email import MAX_NAME_CHARS, _display_name, _one_line, _plain_name
+    careful = _one_line(name)[:MAX_NAME_CHARS]
+    assert _plain_name(name) == careful
+    assert _display_name(name) == " ".join(careful.replace(";", " ").replace(",", " ").split())
+
+
+@settings(max_examples=400, deadline=None)
+@given(email=st.one_of(st.emails(), st.text(alphabet=st.sampled_from(list("ab.@-_+ æ\n")), max_size=30)))
+def test_the_address_fast_path_equals_the_careful_one(email: str) -> None:
+    from notices import email as module
+    fast = module.ascii_address(email)
+    local, at, domain = email.strip().rpartition("@")
+    if not at:
+        assert fast is None
+        return
+    try:
+        domain = domain if domain.isascii() else domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        assert fast is None
+        return
+    candidate = f"{local}@{domain}"
+    careful = candidate if len(candidate) <= 254 and module._ADDRESS.fullmatch(candidate) else None
+    assert fast == careful

@@ -1,0 +1,49 @@
+"""Several processes appending to the audit log at once still build one unbroken chain."""
+
+from __future__ import annotations
+
+import multiprocessing
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import func, select
+
+from breach import audit
+from breach.store.session import engine_for
+from breach.store.tables import AuditEventRow
+from sqlalchemy.orm import sessionmaker
+
+pytestmark = pytest.mark.integration
+
+WRITERS, ENTRIES = 4, 40
+
+
+def _append(url: str, writer: int, start: multiprocessing.synchronize.Event) -> None:
+    sessions = sessionmaker(engine_for(url))
+    start.wait(30)
+    for i in range(ENTRIES):
+        with sessions.begin() as session:
+            # a read before the append, as the send path does, must not let two writers take one seq
+            session.execute(select(func.count()).select_from(AuditEventRow)).scalar_one()
+            audit.record(session=session, action="test.concurrent", actor=f"writer-{writer}@example.com",
+                         at=datetime.now(timezone.utc), incident_id="BR-CONCURRENT", details={"i": i})
+
+
+def test_writers_in_several_processes_keep_one_chain(db_url: str) -> None:
+    sessions = sessionmaker(engine_for(db_url))
+    with sessions() as session:
+        before = session.execute(select(func.count()).select_from(AuditEventRow)).scalar_one()
+    ctx = multiprocessing.get_context("spawn")
+    start = ctx.Event()
+    procs = [ctx.Process(target=_append, args=(db_url, w, start)) for w in range(WRITERS)]
+    for p in procs:
+        p.start()
+    start.set()
+    for p in procs:
+        p.join(120)
+    assert [p.exitcode for p in procs] == [0] * WRITERS
+    with sessions() as session:
+        report = audit.verify(session=session)
+        seqs = list(session.execute(select(AuditEventRow.seq).order_by(AuditEventRow.seq)).scalars())
+    assert report.entries == before + WRITERS * ENTRIES
+    assert seqs == list(range(1, len(seqs) + 1))
