@@ -22,3 +22,8 @@ def emit(step: str, **fields: Any) -> None:
     """Tell every listener that ``step`` happened."""
     for listener in list(_listeners):
         listener(step, fields)
+
+
+def clear() -> None:
+    """Forget every listener (a forked sending process must not drive its parent's console)."""
+    _listeners.clear()

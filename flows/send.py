@@ -4,34 +4,30 @@ from __future__ import annotations
 
 import gc
 import os
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import nullcontext
 from typing import Any
 
 from prefect import flow, task, unmapped
 from prefect.cache_policies import NO_CACHE
-from prefect.futures import as_completed
-from prefect.settings import PREFECT_API_URL, temporary_settings
-from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
+from prefect.task_runners import ThreadPoolTaskRunner
 
 from breach import approval, clock, incidents
 from breach.enums import Channel, IncidentStatus
 from notices import outbox
-from notices.email import EmailDeliveryError, is_transient, retry_delay
-from notices.sending import send_email_batch, send_letter_batch
+from notices.email import EmailDeliveryError, is_transient
+from notices.sending import send_letter_batch
+from flows import send_processes
 from flows.progress import emit
 from flows.runtime import runtime
 
-IN_TASK_ATTEMPTS = 5
 # Batches in flight at once (the SendGrid calls wait on the network), and batches per task run:
 # a task run costs ~35 ms of Prefect client + server work, so 10 batches (10,000 people) share one.
 SEND_WORKERS = int(os.environ.get("BREACH_SEND_WORKERS", "4"))
 BATCHES_PER_TASK = int(os.environ.get("BREACH_SEND_BATCHES_PER_TASK", "10"))
-# Big sends use several processes (the e-mail bodies are built in Python, so one process is one core);
-# starting them costs a few seconds, so only from PROCESS_MIN_BATCHES batches (of 1,000 people) on.
-SEND_PROCESSES = int(os.environ.get("BREACH_SEND_PROCESSES", str(min(4, (os.cpu_count() or 1) + 1))))
-PROCESS_MIN_BATCHES = int(os.environ.get("BREACH_SEND_PROCESS_MIN_BATCHES", "100"))
+# Big sends fork sending processes (building a request body is Python work: one process, one core),
+# one per core, from PROCESS_MIN_BATCHES e-mail batches (of 1,000 people) on; 0 or 1 keeps one process.
+SEND_PROCESSES = int(os.environ.get("BREACH_SEND_PROCESSES", str(os.cpu_count() or 1)))
+PROCESS_MIN_BATCHES = int(os.environ.get("BREACH_SEND_PROCESS_MIN_BATCHES", "20"))
 # First backoff ceiling in seconds after a 5xx or timeout (doubling per attempt); 429s wait for X-RateLimit-Reset.
 RETRY_BASE_S = float(os.environ.get("BREACH_SEND_RETRY_BASE", "2"))
 
@@ -84,17 +80,12 @@ def send_email(incident_id: str, batch_nos: list[int]) -> int:
 
 
 def _send_one(rt: Any, sender: Any, incident_id: str, batch_no: int) -> int:
-    for attempt in range(IN_TASK_ATTEMPTS):
-        try:
-            outcome = send_email_batch(sessions=rt.sessions, incident_id=incident_id, batch_no=batch_no, sender=sender,
-                                       cipher=rt.cipher, controller=rt.controller, sandbox=rt.email.sendgrid_sandbox)
-            emit("batch_sent", incident_id=incident_id, channel="email", batch_no=batch_no, sent=outcome.sent)
-            return outcome.sent
-        except EmailDeliveryError as exc:
-            if not is_transient(exc) or attempt == IN_TASK_ATTEMPTS - 1:
-                raise
-            time.sleep(retry_delay(exc, attempt, base=RETRY_BASE_S))
-    return 0
+    if send_processes.active():
+        sent = send_processes.send_batch(incident_id, batch_no, retry_base=RETRY_BASE_S)
+    else:
+        sent = send_processes.send_with_retries(rt, sender, incident_id, batch_no, retry_base=RETRY_BASE_S)
+    emit("batch_sent", incident_id=incident_id, channel="email", batch_no=batch_no, sent=sent)
+    return sent
 
 
 @task(persist_result=False, cache_policy=NO_CACHE, retries=1)
@@ -129,46 +120,10 @@ def send_notices(incident_id: str) -> dict[str, Any]:
     gc.freeze()  # what is loaded by now lives on: keep the collector from rescanning it for every batch
     batches = prepare_outbox(incident_id)
     chunks = _chunks(batches["email"], BATCHES_PER_TASK)
-    letters = send_letters.map(unmapped(incident_id), batches["letter"]) if batches["letter"] else []
-    if SEND_PROCESSES > 1 and len(batches["email"]) >= PROCESS_MIN_BATCHES:
-        sent = _send_in_processes(incident_id, chunks)
-    else:
+    forked = SEND_PROCESSES > 1 and len(batches["email"]) >= PROCESS_MIN_BATCHES
+    runtime()  # built before any fork, so the sending processes inherit it
+    with send_processes.sending_processes(SEND_PROCESSES) if forked else nullcontext():
         emails = send_email.map(unmapped(incident_id), chunks) if chunks else []
-        sent = sum(f.result() for f in emails)
-    sent += sum(f.result() for f in letters)
+        letters = send_letters.map(unmapped(incident_id), batches["letter"]) if batches["letter"] else []
+        sent = sum(f.result() for f in [*emails, *letters])
     return {"sent": sent, "deliveries": finish(incident_id)}
-
-
-@contextmanager
-def _shared_api() -> Iterator[None]:
-    """In Prefect's ephemeral mode, point the pool's processes at this process's temporary server.
-
-    Without it each process would start a temporary server of its own (seconds each, on one database).
-    """
-    if PREFECT_API_URL.value():
-        yield
-        return
-    from prefect.server.api.server import SubprocessASGIServer
-    server = SubprocessASGIServer()  # the one this process's client already started
-    server.start()
-    with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
-        yield
-
-
-def _send_in_processes(incident_id: str, chunks: list[list[int]]) -> int:
-    """The e-mail chunks as task runs in a pool of processes; progress is reported here, per chunk."""
-    sent, first_error = 0, None
-    with _shared_api(), ProcessPoolTaskRunner(max_workers=SEND_PROCESSES) as runner:
-        chunk_of = {runner.submit(send_email, {"incident_id": incident_id, "batch_nos": chunk}): chunk for chunk in chunks}
-        for future in as_completed(list(chunk_of)):
-            chunk = chunk_of[future]
-            try:
-                count = future.result()
-            except Exception as exc:  # the others go on; the first failure is raised at the end
-                first_error = first_error or exc
-                continue
-            sent += count
-            emit("batch_sent", incident_id=incident_id, channel="email", batch_no=f"{chunk[0]}-{chunk[-1]}", sent=count)
-    if first_error is not None:
-        raise first_error
-    return sent

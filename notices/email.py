@@ -187,6 +187,7 @@ class EmailDeliveryError(BreachError):
         self.body = body
         self.batch_key = batch_key
         self.field = field
+        self.reason = reason
         what = reason or f"SendGrid answered {status_code}"
         detail = f": {body}" + (f" (field {field})" if field else "") if body else ""
         super().__init__(f"e-mail batch {batch_key}: {what}{detail}")

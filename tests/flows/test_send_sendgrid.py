@@ -77,3 +77,52 @@ def test_a_refused_request_marks_the_batch_failed_and_leaves_it_resumable(rt, tm
             emails = channel_counts(session=session, incident_id=incident_id)["email"]
             assert emails > 0 and delivery_counts(session=session, incident_id=incident_id)["email"] == {"failed": emails}
         assert server.received_emails() == []
+
+
+def test_forked_sending_processes_send_each_person_once_and_report_every_batch(rt, tmp_path, monkeypatch):
+    import multiprocessing
+
+    import flows.send as send_module
+    from flows.progress import subscribe
+
+    incident_id = _approved_incident(rt, tmp_path, people=300)
+    monkeypatch.setattr(send_module, "SEND_PROCESSES", 2)
+    monkeypatch.setattr(send_module, "PROCESS_MIN_BATCHES", 2)
+    monkeypatch.setattr(send_module, "RETRY_BASE_S", 0.05)
+    with SendGridTestServer(api_key="SG.test-key", seed=3) as server:
+        monkeypatch.setenv("SENDGRID_API_KEY", "SG.test-key")
+        monkeypatch.setenv("BREACH_SENDGRID_HOST", server.host)
+        monkeypatch.setenv("BREACH_BATCH_SIZE", "40")
+        runtime.cache_clear()
+        server.fail_next("500", "429")  # retried inside a sending process
+        reported: list[dict] = []
+        unsubscribe = subscribe(lambda step, fields: reported.append(fields) if step == "batch_sent" else None)
+        try:
+            result = send_notices(incident_id)
+        finally:
+            unsubscribe()
+        received = server.received_emails()
+    with runtime().sessions() as session:
+        emails = channel_counts(session=session, incident_id=incident_id)["email"]
+        deliveries = delivery_counts(session=session, incident_id=incident_id)
+    addresses = Counter(email for email, _ in received)
+    assert len(addresses) == emails and max(addresses.values()) == 1
+    assert deliveries["email"] == {"accepted": emails}
+    assert sum(f["sent"] for f in reported if f["channel"] == "email") == emails == result["deliveries"]["email"]["accepted"]
+    assert len({f["batch_no"] for f in reported if f["channel"] == "email"}) >= 2
+    assert multiprocessing.active_children() == []  # the sending processes are gone
+
+
+def test_a_refusal_in_a_sending_process_comes_back_as_the_same_kind_of_error():
+    from flows.send_processes import _rebuilt
+    from notices.email import EmailDeliveryError, RateLimited, TransientSendError, is_transient
+
+    limited = _rebuilt({"kind": "RateLimited", "status_code": 429, "body": None, "batch_key": "k", "field": None,
+                        "reason": None, "reset_at": 1_800_000_000.0, "transient": True})
+    assert isinstance(limited, RateLimited) and limited.reset_at == 1_800_000_000.0 and is_transient(limited)
+    lost = _rebuilt({"kind": "TransientSendError", "status_code": None, "body": None, "batch_key": "k", "field": None,
+                     "reason": "no answer within 30 s", "reset_at": None, "transient": True})
+    assert isinstance(lost, TransientSendError) and "no answer" in str(lost)
+    refused = _rebuilt({"kind": "EmailDeliveryError", "status_code": 400, "body": "Does not contain a valid address.",
+                        "batch_key": "k", "field": "personalizations.0.to.0.email", "reason": None, "reset_at": None, "transient": False})
+    assert type(refused) is EmailDeliveryError and refused.status_code == 400 and not is_transient(refused)

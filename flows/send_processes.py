@@ -1,0 +1,107 @@
+"""Sending processes for big sends: forked copies of the flow's process that each send whole batches.
+
+Building a 1,000-person request (decrypting contacts, the JSON body) is Python work, so one process
+sends with one core at most. For a big send the flow forks a few sending processes and its task
+runs hand them batch numbers; each answers with a count. Forked, not spawned: a child starts in
+milliseconds with everything already imported (a spawned one imports Prefect again, 5-10 s here).
+
+A child runs domain code only (database, cipher, SendGrid client; no Prefect calls): it drops the
+database connections it inherited, forgets the parent's progress listeners, and dies with its
+parent (PR_SET_PDEATHSIG), so a killed sender leaves no child sending on. Only incident ids, batch
+numbers and counts cross between the processes; a refused or failed batch comes back as plain
+fields and is raised again in the parent as the same kind of error.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import multiprocessing
+import signal
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from typing import Any
+
+from notices.email import EmailDeliveryError, EmailSender, RateLimited, TransientSendError, is_transient, retry_delay
+from notices.sending import send_email_batch
+from flows import progress
+from flows.runtime import Runtime, runtime
+
+IN_TASK_ATTEMPTS = 5
+_pool: ProcessPoolExecutor | None = None
+_PR_SET_PDEATHSIG = 1
+
+
+def send_with_retries(rt: Runtime, sender: EmailSender, incident_id: str, batch_no: int, *, retry_base: float) -> int:
+    """Send one batch, waiting out 429s and backing off on 5xx and timeouts; returns how many were sent."""
+    for attempt in range(IN_TASK_ATTEMPTS):
+        try:
+            return send_email_batch(sessions=rt.sessions, incident_id=incident_id, batch_no=batch_no, sender=sender,
+                                    cipher=rt.cipher, controller=rt.controller, sandbox=rt.email.sendgrid_sandbox).sent
+        except EmailDeliveryError as exc:
+            if not is_transient(exc) or attempt == IN_TASK_ATTEMPTS - 1:
+                raise
+            time.sleep(retry_delay(exc, attempt, base=retry_base))
+    return 0
+
+
+@contextmanager
+def sending_processes(count: int) -> Iterator[ProcessPoolExecutor]:
+    """Fork `count` sending processes for the duration of the block; `send_batch` uses them."""
+    global _pool
+    pool = ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("fork"), initializer=_start_child)
+    pool.submit(int).result()  # fork them all now, from the flow's own thread, before the task runs start
+    _pool = pool
+    try:
+        yield pool
+    finally:
+        _pool = None
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def active() -> bool:
+    """Whether this process has sending processes to hand batches to."""
+    return _pool is not None
+
+
+def send_batch(incident_id: str, batch_no: int, *, retry_base: float) -> int:
+    """Send one batch in a sending process (blocks this thread until it is answered)."""
+    if _pool is None:
+        raise RuntimeError("no sending processes: use sending_processes()")
+    outcome = _pool.submit(_child_send, incident_id, batch_no, retry_base).result()
+    if outcome[0] == "sent":
+        return outcome[1]
+    raise _rebuilt(outcome[1])
+
+
+def _start_child() -> None:
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        except OSError:  # pragma: no cover - no glibc: the child then ends when its call queue closes
+            pass
+    progress.clear()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the parent, which then stops us
+    rt = runtime()  # inherited from the parent, built before the fork
+    rt.sessions.kw["bind"].dispose(close=False)  # never share the parent's connections
+
+
+def _child_send(incident_id: str, batch_no: int, retry_base: float) -> tuple[str, Any]:
+    rt = runtime()
+    try:
+        return "sent", send_with_retries(rt, rt.sender(), incident_id, batch_no, retry_base=retry_base)
+    except EmailDeliveryError as exc:
+        return "error", {"kind": type(exc).__name__, "status_code": exc.status_code, "body": exc.body, "batch_key": exc.batch_key,
+                         "field": exc.field, "reason": exc.reason, "reset_at": getattr(exc, "reset_at", None),
+                         "transient": is_transient(exc)}
+
+
+def _rebuilt(fields: dict[str, Any]) -> EmailDeliveryError:
+    if fields["kind"] == RateLimited.__name__:
+        return RateLimited(fields["reset_at"], batch_key=fields["batch_key"], body=fields["body"])
+    if fields["transient"]:
+        return TransientSendError(fields["status_code"], batch_key=fields["batch_key"], body=fields["body"], reason=fields["reason"])
+    return EmailDeliveryError(status_code=fields["status_code"], body=fields["body"], batch_key=fields["batch_key"],
+                              field=fields["field"], reason=fields["reason"])
