@@ -12,9 +12,15 @@ import binascii
 import json
 import time
 from collections.abc import Iterator
+from itertools import chain
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError
+
+try:
+    import orjson
+except ImportError:  # pragma: no cover - depends on the environment
+    orjson = None
 
 Problem = dict[str, Any]  # {"message": str, "field": str | None, "help": None}
 
@@ -113,8 +119,118 @@ def _schema_problem(err: ValidationError) -> Problem:
 
 
 def limit_problems(body: dict[str, Any], *, now: float | None = None) -> list[Problem]:
-    """Cross-field rules of LIMITS.md section 1 for a body that already passed the schema."""
+    """Cross-field rules of LIMITS.md section 1 for a body that already passed the schema.
+
+    A body that `_surely_clean` passes has no problems; any other body (or one of a shape the schema
+    refuses) goes through the detailed checks, which name every field and keep SendGrid's order.
+    """
     now = time.time() if now is None else now
+    if _surely_clean(body, now):
+        return []
+    return _detailed_problems(body, now)
+
+
+def _surely_clean(body: dict[str, Any], now: float) -> bool:
+    """True only if `_detailed_problems` would find nothing: one pass over the personalizations.
+
+    It builds no field names and sizes maps with orjson, so a 1,000-person body costs ~1.5 ms instead of
+    ~20. It may say False for a clean body (the detailed checks then find nothing), never True for a bad
+    one; tests/support/test_sendgrid_limits_speed.py holds it to that, rule by rule.
+    """
+    try:
+        return _one_pass(body, now)
+    except Exception:  # noqa: BLE001 - a shape the schema refuses: the detailed checks decide (or raise) as before
+        return False
+
+
+def _one_pass(body: dict[str, Any], now: float) -> bool:
+    """The tests of `_detailed_problems`, each marked with its rule; False at the first that fails."""
+    latest = now + MAX_SCHEDULE_AHEAD_S  # L16
+    addresses: list[dict[str, Any]] = []
+    custom_args: list[dict[str, str]] = []
+    substitutions: list[dict[str, str]] = []
+    for pers in body["personalizations"]:
+        to = pers["to"]
+        if not to:  # L3
+            return False
+        addresses += to
+        if "cc" in pers:
+            addresses += pers["cc"]
+        if "bcc" in pers:
+            addresses += pers["bcc"]
+        if "from" in pers and not _ascii_sender(pers["from"]):  # L6
+            return False
+        args = pers.get("custom_args")
+        if args is not None:
+            if not args:  # L9
+                return False
+            custom_args.append(args)
+        headers = pers.get("headers")
+        if headers and not all(map(_allowed_header, headers)):  # L14
+            return False
+        when = pers.get("send_at")
+        if when is not None and when > latest:  # L16
+            return False
+        subs = pers.get("substitutions")
+        if subs:
+            substitutions.append(subs)
+    if len(addresses) > MAX_RECIPIENTS:  # L2
+        return False
+    if len({addr["email"].strip().lower() for addr in addresses}) != len(addresses):  # L4, the key of `_recipients`
+        return False
+    names = "".join([addr.get("name", "") for addr in addresses])
+    if ";" in names or "," in names:  # L5
+        return False
+    if not _ascii_sender(body.get("from") or {}):  # L6
+        return False
+    args = body.get("custom_args")
+    if args is not None:
+        if not args:  # L9
+            return False
+        custom_args.append(args)
+    if custom_args and max(_compact_sizes(custom_args)) >= MAX_CUSTOM_ARGS_BYTES:  # L8
+        return False
+    if substitutions and max(_compact_sizes(substitutions)) > MAX_SUBSTITUTION_BYTES:  # L17
+        return False
+    if not all(map(_allowed_header, body.get("headers") or {})):  # L14
+        return False
+    when = body.get("send_at")
+    if when is not None and when > latest:  # L16
+        return False
+    # L10, L11, L12, L13, L15 look at the message level only: their detailed checks are cheap
+    for check in (_subject_and_content(body), _attachments(body), _categories(body), _reply_to(body)):
+        for _found in check:
+            return False
+    return True
+
+
+def _ascii_sender(sender: dict[str, Any]) -> bool:
+    """L6: no Unicode in a `from` object (the test of `_from_ascii`)."""
+    return sender.get("email", "").isascii() and sender.get("name", "").isascii()
+
+
+def _allowed_header(name: str) -> bool:
+    """L14: not reserved, ASCII, no spaces, not empty (the test of `_headers`)."""
+    return (name.lower() not in RESERVED_HEADERS and name.isascii() and not any(c.isspace() for c in name)
+            and bool(name))
+
+
+def _compact_sizes(mappings: list[dict[str, str]]) -> Iterator[int]:
+    """`_json_bytes` of each mapping of strings to strings, ~10x faster with orjson.
+
+    For string keys and values orjson writes exactly the bytes of `json.dumps(separators=(",", ":"),
+    ensure_ascii=False)` in UTF-8 (same key order, same escapes; test_sendgrid_limits_speed checks every
+    code point). A value that is not a string fails the join (TypeError), a key that is not one fails
+    orjson: either sends the body to the detailed checks, which measure with json.dumps.
+    """
+    if orjson is None:
+        return map(_json_bytes, mappings)
+    "".join(chain.from_iterable(map(dict.values, mappings)))  # TypeError unless every value is a string
+    return map(len, map(orjson.dumps, mappings))
+
+
+def _detailed_problems(body: dict[str, Any], now: float) -> list[Problem]:
+    """Every problem, with its field, in rule order; at most MAX_ERRORS of them."""
     checks = (
         _recipients(body), _from_ascii(body), _custom_args(body), _subject_and_content(body),
         _attachments(body), _categories(body), _headers(body), _reply_to(body), _send_at(body, now),

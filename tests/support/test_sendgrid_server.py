@@ -149,6 +149,10 @@ def _drop(key: str) -> Callable[[dict[str, Any]], None]:
         (_set("from.name", "Ærø Kommune"), "from.name"),  # L6
         (_set("custom_args", {}), "custom_args"),  # L9
         (_set("custom_args", {"k": "x" * 10_000}), "custom_args"),  # L8
+        (_set("personalizations.0.custom_args", {"delivery_id": "ø" * 5_000}),
+         "personalizations.0.custom_args"),  # L8: 5,000 characters, 10,000+ bytes in UTF-8
+        (_set("personalizations.0.substitutions", {"-recipient_name_text-": "ø" * 5_000}),
+         "personalizations.0.substitutions"),  # L17
         (_set("personalizations.0.custom_args", {"n": 1}), "personalizations.0.custom_args.n"),  # L9 strings
         (_drop("subject"), "subject"),  # L10
         (_drop("content"), "content"),  # L11

@@ -1,0 +1,158 @@
+"""What the SendGrid stand-in costs per 1,000-person /v3/mail/send request.
+
+    .venv/bin/python bench/sendgrid_server_cost.py --runs 7 --requests 40 [--code-root /path/to/other/checkout]
+
+Builds a realistic body (1,000 personalizations of invented Danish/Norwegian/English people, two content
+blocks of ~3 KB, per-person custom_args and name substitutions), serialised the way the official client
+does it (`json.dumps`, ASCII escapes), and prints JSON with medians over `--runs` runs, in ms per request
+(in-process figures are CPU time of this process, round_trip is wall-clock time):
+
+- baseline_orjson_loads: orjson.loads of the same bytes (a same-run yardstick for this machine's speed)
+- limit_problems: the cross-field rules of LIMITS.md on the parsed body
+- check: `SendGridTestServer._check(raw)`, the whole server-side decision (UTF-8, JSON, schema, limits)
+- round_trip: POST over loopback with a plain http.client connection to the stand-in in its own process
+- server_cpu: CPU seconds (user + system) the stand-in's process spent per request during the round trips
+- *_ratio: each figure divided by the baseline
+
+On a shared machine CPU times swell with other load; compare runs through the ratios, or run the code before
+and after a change back to back with --code-root.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import http.client
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+REPO = Path(__file__).resolve().parents[1]
+
+API_KEY = "SG.bench-key"
+FIRST = ["Søren", "Mette", "Jørgen", "Åse", "Bjørn", "Frøya", "Håkon", "Øyvind", "Solveig", "Torbjørn", "Ærle",
+         "Ingrid", "Kasper", "Åsmund", "Amelia", "Oliver", "Niamh", "Priya"]
+LAST = ["Nørgaard", "Kjær", "Møller", "Sørensen", "Bæk", "Østergaard", "Frølund", "Sæther", "Ødegård", "Bråten",
+        "Løkken", "Grønli", "Kvåle", "O'Donnell", "Lindqvist-Hale", "Hartley"]
+_ASCII = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "'": "", " ": "."})
+
+
+def realistic_body(people: int = 1000, seed: int = 2026) -> dict[str, Any]:
+    """A /v3/mail/send body shaped like notices.email.sendgrid_body builds it."""
+    rng = random.Random(seed)
+    personalizations = []
+    for n in range(people):
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        name = f"{first} {last}"
+        local = f"{first}.{last}".lower().translate(_ASCII)
+        personalizations.append({
+            "to": [{"email": f"{local}.{n}@example.com", "name": name}],
+            "substitutions": {"-recipient_name_text-": name, "-recipient_name_html-": html.escape(name, quote=True)},
+            "custom_args": {"delivery_id": f"BR-2026-0001-email-{n:07d}"},
+        })
+    text = "Kære -recipient_name_text-,\n\n" + "Vi skriver for at fortælle dig om et brud på persondatasikkerheden. " * 45
+    body_html = ("<p>Kære -recipient_name_html-,</p>"
+                 + "<p>Vi skriver for at fortælle dig om et brud på persondatasikkerheden.</p>" * 40)
+    return {
+        "personalizations": personalizations,
+        "from": {"email": "dpo@example.org", "name": "Aero Kommune DPO"},
+        "subject": "Vigtigt: et brud på sikkerheden omkring dine personoplysninger",
+        "content": [{"type": "text/plain", "value": text}, {"type": "text/html", "value": body_html}],
+        "custom_args": {"incident_id": "BR-2026-0001", "batch_key": "BR-2026-0001:email:0"},
+    }
+
+
+def per_call_ms(fn: Any, repeat: int, clock: Any = time.process_time) -> float:
+    """Mean ms of `repeat` calls (one run); CPU time by default, so other work on the machine counts less."""
+    started = clock()
+    for _ in range(repeat):
+        fn()
+    return (clock() - started) * 1000 / repeat
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def round_trips(raw: bytes, runs: int, requests: int, code_root: Path) -> tuple[list[float], list[float]]:
+    """(ms per round trip, server CPU ms per request) for each run, against the stand-in in its own process."""
+    cmd = [sys.executable, "-W", "ignore::RuntimeWarning", "-m", "tests.support.sendgrid_server", "--api-key", API_KEY]
+    proc = subprocess.Popen(cmd, cwd=code_root, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        host = proc.stdout.readline().strip()
+        port = int(host.rsplit(":", 1)[1])
+        headers = {"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/json",
+                   "Accept": "application/json", "Content-Length": str(len(raw))}
+
+        def post() -> None:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            conn.request("POST", "/v3/mail/send", body=raw, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            conn.close()
+            if response.status != 202:
+                raise RuntimeError(f"the stand-in answered {response.status}")
+
+        for _ in range(3):  # warm-up: imports, first-use caches
+            post()
+        trip, cpu = [], []
+        for _ in range(runs):
+            before = _cpu_seconds(proc.pid)
+            trip.append(per_call_ms(post, requests, time.perf_counter))  # wall clock
+            time.sleep(0.05)  # let the handler thread finish its bookkeeping after the reply
+            cpu.append((_cpu_seconds(proc.pid) - before) * 1000 / requests)
+        return trip, cpu
+    finally:
+        proc.stdin.close()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=40, help="calls per run for the in-process figures")
+    parser.add_argument("--requests", type=int, default=40, help="POSTs per run for the round-trip figures")
+    parser.add_argument("--code-root", type=Path, default=REPO,
+                        help="a checkout whose tests/support to measure (e.g. an older copy, for before/after)")
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(args.code_root))
+    from tests.support import sendgrid_limits as limits
+    from tests.support.sendgrid_server import SendGridTestServer
+
+    body = realistic_body()
+    raw = json.dumps(body).encode("utf-8")  # what python_http_client sends: ASCII escapes, ", " separators
+    parsed = orjson.loads(raw)
+    server = SendGridTestServer(api_key=API_KEY, keep_bodies=False)
+    status, _ = server._check(raw)
+    if status != 200 or limits.limit_problems(parsed):
+        raise RuntimeError("the benchmark body is refused")
+
+    figures: dict[str, list[float]] = {"baseline_orjson_loads": [], "limit_problems": [], "check": []}
+    for _ in range(args.runs):
+        figures["baseline_orjson_loads"].append(per_call_ms(lambda: orjson.loads(raw), args.repeat))
+        figures["limit_problems"].append(per_call_ms(lambda: limits.limit_problems(parsed), args.repeat))
+        figures["check"].append(per_call_ms(lambda: server._check(raw), args.repeat))
+    figures["round_trip"], figures["server_cpu"] = round_trips(raw, args.runs, args.requests, args.code_root)
+
+    medians = {name: round(statistics.median(values), 3) for name, values in figures.items()}
+    base = medians["baseline_orjson_loads"]
+    out: dict[str, Any] = {"code_root": str(args.code_root), "body_bytes": len(raw), "personalizations": len(body["personalizations"]),
+                           "runs": args.runs, "unit": "ms per request (median of runs)", **medians}
+    out.update({f"{name}_ratio": round(medians[name] / base, 2) for name in figures if name != "baseline_orjson_loads"})
+    print(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    main()
