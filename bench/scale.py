@@ -1,0 +1,387 @@
+"""Beyond one machine: `prefect server` on PostgreSQL, a process work pool, 1 then 2 workers.
+
+    .venv/bin/python bench/scale.py --people 200000 --workers 1,2
+
+Starts (all on 127.0.0.1, all stopped at exit, also on Ctrl-C): PostgreSQL (`.ci/start-postgres.sh`
+when none answers on :5432) with two fresh databases of its own, one for Prefect and one for the
+project; `prefect server start` on a free port against the first; the SendGrid stand-in. It
+creates the process work pool `breach-process`, registers the `send-email-chunk` and
+`send-notices-fanout` deployments from prefect.yaml (`prefect deploy`), and for each worker count
+starts that many `prefect worker start --pool breach-process --limit 1` processes, writes a fresh
+approved incident of N people and runs `send-notices-fanout` for it (the coordinator runs in this
+process; each chunk is a flow run in a worker's child process).
+
+Prints JSON: people, for each worker count {workers, seconds, per_second, requests, duplicates,
+lost, batches_per_worker, ...} and speedup = per_second(2 workers) / per_second(1 worker).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench import _common as c  # noqa: E402
+
+REPO = c.REPO
+POOL = "breach-process"
+PREFECT = str(Path(sys.executable).with_name("prefect"))
+PG = "postgresql://postgres@127.0.0.1:5432"
+
+
+# ----------------------------------------------------------------------------------------------- processes
+
+class Procs:
+    """Child processes, each in its own process group (so a worker's flow-run children go with it)."""
+
+    def __init__(self) -> None:
+        self.procs: list[subprocess.Popen] = []
+
+    def start(self, cmd: list[str], *, env: dict[str, str], log: Path) -> subprocess.Popen:
+        out = open(log, "ab")
+        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        out.close()
+        self.procs.append(proc)
+        return proc
+
+    def stop(self, proc: subprocess.Popen, grace: float = 15.0) -> None:
+        """SIGINT (a worker and the server shut down cleanly), then SIGKILL to the whole group."""
+        if proc.poll() is None:
+            try:
+                os.killpg(proc.pid, signal.SIGINT)
+                proc.wait(timeout=grace)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                pass
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)  # leftovers of the group (flow-run children, uvicorn)
+        except ProcessLookupError:
+            pass
+        proc.wait()
+        if proc in self.procs:
+            self.procs.remove(proc)
+
+    def stop_all(self, grace: float = 15.0) -> None:
+        """SIGINT to every group at once, then each one stopped as in `stop`."""
+        for proc in self.procs:
+            if proc.poll() is None:
+                try:
+                    os.killpg(proc.pid, signal.SIGINT)
+                except ProcessLookupError:
+                    pass
+        deadline = time.monotonic() + grace
+        for proc in reversed(list(self.procs)):
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                pass
+            self.stop(proc, grace=0.1)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _psql(sql: str) -> None:
+    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qtc", sql], check=True, stdout=subprocess.DEVNULL)
+
+
+@contextmanager
+def postgres_databases(tag: str) -> Iterator[tuple[str, str]]:
+    """(Prefect's asyncpg URL, the project's psycopg URL): two fresh databases, dropped at exit."""
+    ready = subprocess.run(["pg_isready", "-h", "127.0.0.1", "-p", "5432", "-q"]).returncode == 0
+    if not ready:  # the script (re)creates breach_test, so it is only run when no server answers
+        subprocess.run(["bash", str(REPO / ".ci" / "start-postgres.sh")], check=True, stdout=subprocess.DEVNULL)
+    names = (f"scale_prefect_{tag}", f"scale_breach_{tag}")
+    for name in names:
+        _psql(f"DROP DATABASE IF EXISTS {name}")
+        _psql(f"CREATE DATABASE {name}")
+    try:
+        yield (f"postgresql+asyncpg://postgres@127.0.0.1:5432/{names[0]}",
+               f"postgresql+psycopg://postgres@127.0.0.1:5432/{names[1]}")
+    finally:
+        for name in names:
+            try:
+                _psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            except subprocess.CalledProcessError:
+                pass
+
+
+# ----------------------------------------------------------------------------------------------- Prefect
+
+class Cluster:
+    """A Prefect server, the work pool, the deployments and workers; used by this script and by the test."""
+
+    def __init__(self, procs: Procs, root: Path, env: dict[str, str], *, query_seconds: float = 2.0, pool: str = POOL) -> None:
+        self.procs, self.root, self.pool = procs, root, pool
+        self.env = {**os.environ, **env, "BREACH_HOME": str(REPO), "PREFECT_WORKER_QUERY_SECONDS": str(query_seconds),
+                    "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING"}
+        self.env.pop("PREFECT_PROFILE", None)
+        self.api_url = ""
+        self.workers: list[tuple[str, subprocess.Popen]] = []
+        (root / "logs").mkdir(parents=True, exist_ok=True)
+
+    def use_server(self, api_url: str) -> str:
+        """A Prefect server that is already running (e.g. the test suite's)."""
+        self.api_url = self.env["PREFECT_API_URL"] = api_url
+        return api_url
+
+    def start_server(self, database_url: str | None = None, timeout: float = 240.0) -> str:
+        port = free_port()
+        env = dict(self.env)
+        if database_url:
+            env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = database_url
+        env.pop("PREFECT_API_URL", None)
+        self.procs.start([PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port), "--no-ui"],
+                         env=env, log=self.root / "logs" / "server.log")
+        self.api_url = f"http://127.0.0.1:{port}/api"
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(f"{self.api_url}/health", timeout=5) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"prefect server did not answer within {timeout:.0f} s (see {self.root / 'logs' / 'server.log'})")
+            time.sleep(0.5)
+        self.env["PREFECT_API_URL"] = self.api_url
+        return self.api_url
+
+    def create_pool(self) -> None:
+        """The process work pool with Prefect's default job template (what `prefect work-pool create --type process` does)."""
+        from prefect.client.orchestration import get_client
+        from prefect.client.schemas.actions import WorkPoolCreate
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+        from prefect.workers.process import ProcessWorker
+        with temporary_settings({PREFECT_API_URL: self.api_url}), get_client(sync_client=True) as client:
+            client.create_work_pool(WorkPoolCreate(name=self.pool, type="process",
+                                                   base_job_template=ProcessWorker.get_default_base_job_template()), overwrite=True)
+
+    def deploy(self, names: tuple[str, ...] = ("send-email-chunk", "send-notices-fanout")) -> None:
+        """The process work pool, and the fan-out deployments as prefect.yaml declares them.
+
+        Registered from Python (`Flow.from_source(...).to_deployment(...).apply()`): `prefect deploy` and
+        `Flow.deploy` of prefect 3.8.8 fail while no worker is online (the client asks the server for
+        the pool's workers with `limit: null`, which the 3.8.8 server refuses with 422).
+        """
+        import yaml
+        from prefect import Flow
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+
+        entries = {d["name"]: d for d in yaml.safe_load((REPO / "prefect.yaml").read_text(encoding="utf-8"))["deployments"]}
+        with temporary_settings({PREFECT_API_URL: self.api_url}):
+            for name in names:
+                entry = entries[name]
+                flow = Flow.from_source(source=str(REPO), entrypoint=entry["entrypoint"])
+                flow.to_deployment(name=name, description=entry.get("description"), concurrency_limit=entry.get("concurrency_limit"),
+                                   enforce_parameter_schema=entry.get("enforce_parameter_schema", True),
+                                   work_pool_name=self.pool, work_queue_name=entry["work_pool"].get("work_queue_name")).apply()
+
+    def start_workers(self, n: int, *, limit: int = 1, prefix: str = "worker", timeout: float = 120.0, wait: bool = True) -> list[str]:
+        """n `prefect worker start` processes, each running at most `limit` flow runs at once; waits until online."""
+        names = []
+        for i in range(1, n + 1):
+            name = f"{prefix}-{i}"
+            proc = self.procs.start([PREFECT, "worker", "start", "--pool", self.pool, "--type", "process", "--name", name,
+                                     "--limit", str(limit)], env=self.env, log=self.root / "logs" / f"{name}.log")
+            self.workers.append((name, proc))
+            names.append(name)
+        if wait:
+            self.wait_workers(names, timeout=timeout)
+        return names
+
+    def wait_workers(self, names: list[str], timeout: float = 120.0) -> None:
+        deadline = time.monotonic() + timeout
+        while set(names) - self.online_workers():
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"workers {names} did not come online within {timeout:.0f} s")
+            for name, proc in self.workers:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"worker {name} exited with {proc.returncode}")
+            time.sleep(0.5)
+
+    def online_workers(self) -> set[str]:
+        from prefect.client.orchestration import get_client
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+        with temporary_settings({PREFECT_API_URL: self.api_url}), get_client(sync_client=True) as client:
+            try:
+                return {w.name for w in client.read_workers_for_work_pool(self.pool, limit=100, offset=0) if str(w.status).upper().endswith("ONLINE")}
+            except Exception:  # noqa: BLE001 - the pool may not exist yet
+                return set()
+
+    def stop_workers(self, grace: float = 15.0) -> None:
+        """SIGINT to all workers at once, then wait (SIGKILL to what is left)."""
+        for _name, proc in self.workers:
+            if proc.poll() is None:
+                try:
+                    os.killpg(proc.pid, signal.SIGINT)
+                except ProcessLookupError:
+                    pass
+        for _name, proc in self.workers:
+            self.procs.stop(proc, grace=grace)
+        self.workers.clear()
+
+
+def chunk_runs(api_url: str, incident_id: str) -> list[dict[str, Any]]:
+    """Every send-email-chunk run of the incident: worker name, pid, state, batch numbers, times."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowFilter, FlowFilterName, FlowRunFilter, FlowRunFilterTags
+    from prefect.client.schemas.sorting import FlowRunSort
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from flows.send_fanout import CHUNK_FLOW, WORKER_LABEL, incident_tag
+    with temporary_settings({PREFECT_API_URL: api_url}), get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=[incident_tag(incident_id)])),
+                                     flow_filter=FlowFilter(name=FlowFilterName(any_=[CHUNK_FLOW])), limit=200,
+                                     sort=FlowRunSort.ID_DESC)
+    return [{"worker": (r.labels or {}).get(WORKER_LABEL), "pid": r.infrastructure_pid, "state": r.state.type.value if r.state else None,
+             "batch_nos": list(r.parameters.get("batch_nos", [])), "created": r.created, "start": r.start_time, "end": r.end_time}
+            for r in runs]
+
+
+def batch_claims(incident_id: str) -> dict[str, int]:
+    """From our DB: e-mail batches by state, and how many were claimed more than once."""
+    from sqlalchemy import func, select
+
+    from breach.store.tables import SendBatchRow
+    from flows.runtime import runtime
+    with runtime().sessions() as session:
+        rows = session.execute(select(SendBatchRow.state, SendBatchRow.attempts, func.count()).where(
+            SendBatchRow.incident_id == incident_id, SendBatchRow.channel == "email").group_by(SendBatchRow.state, SendBatchRow.attempts)).all()
+    return {"batches": sum(n for _, _, n in rows), "done": sum(n for s, _, n in rows if s == "done"),
+            "claimed_more_than_once": sum(n for _, a, n in rows if a > 1)}
+
+
+def run_fanout(api_url: str, incident_id: str, chunk_batches: int) -> tuple[float, dict[str, Any]]:
+    """The coordinator flow in this process against `api_url`; returns (seconds, its result)."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from flows.runtime import runtime
+    from flows.send_fanout import send_notices_fanout
+    runtime.cache_clear()
+    with temporary_settings({PREFECT_API_URL: api_url}):
+        started = time.perf_counter()
+        result = send_notices_fanout(incident_id, chunk_batches=chunk_batches, poll_seconds=1.0)
+        return time.perf_counter() - started, result
+
+
+def spread(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Batches per worker and per process, and batches handed to more than one run."""
+    per_worker: Counter[str] = Counter()
+    per_pid: Counter[str] = Counter()
+    assigned: Counter[int] = Counter()
+    for r in runs:
+        per_worker[r["worker"] or "unknown"] += len(r["batch_nos"])
+        per_pid[r["pid"] or "unknown"] += len(r["batch_nos"])
+        assigned.update(r["batch_nos"])
+    starts = [r["start"] for r in runs if r["start"]]
+    ends = [r["end"] for r in runs if r["end"]]
+    return {"batches_per_worker": dict(sorted(per_worker.items())), "batches_per_process": dict(sorted(per_pid.items())),
+            "chunk_runs": len(runs), "chunk_runs_per_worker": dict(sorted(Counter(r["worker"] or "unknown" for r in runs).items())),
+            "batches_assigned_twice": sum(1 for n in assigned.values() if n > 1),
+            "chunk_phase_seconds": round((max(ends) - min(starts)).total_seconds(), 2) if starts and ends else None,
+            # created -> Running (the worker's poll, a process start, loading the flow) and Running -> final
+            "first_chunk_wait_seconds": _min([(r["start"] - r["created"]).total_seconds() for r in runs if r["start"]]),
+            "chunk_wait_seconds_median": _median([(r["start"] - r["created"]).total_seconds() for r in runs if r["start"]]),
+            "chunk_run_seconds_median": _median([(r["end"] - r["start"]).total_seconds() for r in runs if r["start"] and r["end"]])}
+
+
+def _min(values: list[float]) -> float | None:
+    return round(min(values), 2) if values else None
+
+
+def _median(values: list[float]) -> float | None:
+    return round(c.median(values), 2) if values else None
+
+
+# ----------------------------------------------------------------------------------------------- bench
+
+def one_count(cluster: Cluster, host: str, workers: int, people: int, chunk_batches: int, limit: int, seed: int) -> dict[str, Any]:
+    incident_id = c.approved_incident(people, seed=seed)  # before the workers start: its CPU time is not measured
+    before = c.server_stats(host)
+    names = cluster.start_workers(workers, limit=limit, prefix=f"w{workers}")
+    try:
+        seconds, result = run_fanout(cluster.api_url, incident_id, chunk_batches)
+    finally:
+        cluster.stop_workers()
+    after = c.server_stats(host)
+    states = c.delivery_states(incident_id)
+    runs = chunk_runs(cluster.api_url, incident_id)
+    out = {"workers": workers, "worker_names": names, "incident_id": incident_id, "seconds": round(seconds, 2),
+           "per_second": round(people / seconds), "requests": after["requests"] - before["requests"],
+           "recipients_received": after["recipients"] - before["recipients"],
+           "duplicates": after["duplicates"] - before["duplicates"], "lost": people - states.get("accepted", 0),
+           "delivery_states": states, **spread(runs), "db_batches": batch_claims(incident_id),
+           "failed_chunks": len(result["failed_chunks"]), "coordinator_seconds": result["seconds"]}
+    print(json.dumps({k: out[k] for k in ("workers", "seconds", "per_second", "batches_per_worker", "duplicates", "lost")}),
+          file=sys.stderr, flush=True)
+    return out
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM cleans up like Ctrl-C
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, default=200_000)
+    parser.add_argument("--workers", default="1,2", help="comma-separated worker counts, run one after another")
+    parser.add_argument("--chunk-batches", type=int, default=0,
+                        help="e-mail batches (1,000 people) per chunk run; default: 4 chunks per worker of the largest count")
+    parser.add_argument("--limit", type=int, default=1, help="flow runs at once per worker (prefect worker start --limit)")
+    parser.add_argument("--query-seconds", type=float, default=2.0, help="PREFECT_WORKER_QUERY_SECONDS (Prefect's default: 10)")
+    args = parser.parse_args()
+    counts = [int(x) for x in args.workers.split(",") if x.strip()]
+    batches = math.ceil(args.people / 1000)
+    chunk_batches = args.chunk_batches or max(1, math.ceil(batches / (4 * max(counts) * args.limit)))
+    root = c.temp_root("bench-scale-")
+    procs = Procs()
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # also when started with `&` (SIGINT inherited as ignored)
+    with ExitStack() as stack:
+        prefect_db, breach_db = stack.enter_context(postgres_databases(str(os.getpid())))
+        host = stack.enter_context(c.sendgrid_server())
+        stack.callback(procs.stop_all)  # first to run at exit: workers and server before their databases
+        env = c.setup_env(root, host=host, timeout=30)
+        env["BREACH_DB_URL"] = os.environ["BREACH_DB_URL"] = breach_db
+        cluster = Cluster(procs, root, env, query_seconds=args.query_seconds)
+        t0 = time.perf_counter()
+        cluster.start_server(prefect_db)
+        os.environ["PREFECT_API_URL"] = cluster.api_url
+        cluster.create_pool()
+        cluster.deploy()
+        setup_seconds = time.perf_counter() - t0
+        results = [one_count(cluster, host, n, args.people, chunk_batches, args.limit, seed=100 + n) for n in counts]
+    by = {r["workers"]: r for r in results}
+    speedup = round(by[2]["per_second"] / by[1]["per_second"], 2) if 1 in by and 2 in by else None
+    print(json.dumps({
+        "people": args.people, "email_batches": batches, "chunk_batches": chunk_batches, "worker_limit": args.limit,
+        "worker_query_seconds": args.query_seconds, "prefect_db": "postgresql", "project_db": "postgresql", "cpus": os.cpu_count(),
+        "setup_seconds": round(setup_seconds, 1), "runs": results, "speedup": speedup,
+    }, indent=2, default=str))
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except KeyboardInterrupt:
+        print("interrupted: every process stopped, the databases dropped", file=sys.stderr)
+        sys.exit(130)
