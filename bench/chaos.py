@@ -3,8 +3,10 @@
     .venv/bin/python bench/chaos.py --people 20000 --crashes 5
 
 Each round starts the real send flow (`send-notices`, as `breach send ID` does) in a child process
-against the local SendGrid stand-in, SIGKILLs it after a random delay, and starts it again. A last
-round runs to the end. Prints JSON: people, crashes, lost (e-mail people without an accepted
+against the local SendGrid stand-in, waits until the stand-in has received the round's first request
+(so the kill lands while sending, not while Prefect starts), SIGKILLs it after a further random delay,
+and starts it again. The stand-in answers each accepted request after `--latency` seconds, like a
+real round trip, so a kill often leaves requests accepted but unanswered. A last round runs to the end. Prints JSON: people, crashes, lost (e-mail people without an accepted
 delivery, or never received by the stand-in), duplicates (addresses the stand-in received more than
 once), max_duplicates_per_crash, reconciled (batches found in flight and reconciled).
 """
@@ -25,18 +27,32 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench import _common as c  # noqa: E402
 
 
-def chaos(people: int, crashes: int, *, seed: int = 1, batch_size: int = 100, window: tuple[float, float] = (8.0, 25.0)) -> dict:
+def _sending_started(host: str, child, before: int, limit: float = 300.0) -> bool:
+    """Wait until the stand-in has received a request more than `before` (False if the child ended first)."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline and child.poll() is None:
+        if c.server_stats(host)["requests"] > before:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def chaos(people: int, crashes: int, *, seed: int = 1, batch_size: int = 100, window: tuple[float, float] = (0.2, 3.0),
+          latency: float = 0.2) -> dict:
+    """`window`: seconds after the round's first request arrives before the kill."""
     rng = random.Random(seed)
     root = c.temp_root("bench-chaos-")
-    with c.sendgrid_server() as host, c.prefect_api():
+    with c.sendgrid_server("--latency", str(latency)) as host, c.prefect_api():
         c.setup_env(root, host=host, timeout=5)
         os.environ["BREACH_BATCH_SIZE"] = str(batch_size)
         incident_id = c.approved_incident(people)
         per_crash, killed, rounds = [], 0, 0
         while killed < crashes and rounds < crashes * 3:
             rounds += 1
-            before = c.server_stats(host)["duplicates"]
+            stats = c.server_stats(host)
+            before, requests = stats["duplicates"], stats["requests"]
             child = c.send_in_child(incident_id)
+            _sending_started(host, child, requests)
             try:
                 child.wait(timeout=rng.uniform(*window))  # finished before the kill: nothing to kill
             except Exception:
@@ -65,9 +81,10 @@ def main() -> None:
     parser.add_argument("--crashes", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--batch-size", type=int, default=100)
+    parser.add_argument("--latency", type=float, default=0.2, help="the stand-in's answer delay per request, seconds")
     args = parser.parse_args()
     started = time.perf_counter()
-    result = chaos(args.people, args.crashes, seed=args.seed, batch_size=args.batch_size)
+    result = chaos(args.people, args.crashes, seed=args.seed, batch_size=args.batch_size, latency=args.latency)
     print(json.dumps({**result, "seconds": round(time.perf_counter() - started, 1)}, indent=2))
 
 

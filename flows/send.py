@@ -25,8 +25,10 @@ from flows.runtime import runtime
 SEND_WORKERS = int(os.environ.get("BREACH_SEND_WORKERS", "4"))
 BATCHES_PER_TASK = int(os.environ.get("BREACH_SEND_BATCHES_PER_TASK", "10"))
 # Big sends fork sending processes (building a request body is Python work: one process, one core),
-# one per core, from PROCESS_MIN_BATCHES e-mail batches (of 1,000 people) on; 0 or 1 keeps one process.
-SEND_PROCESSES = int(os.environ.get("BREACH_SEND_PROCESSES", str(os.cpu_count() or 1)))
+# one per batch in flight, from PROCESS_MIN_BATCHES e-mail batches (of 1,000 people) on; 0 or 1 keeps
+# everything in this process. A process waiting for SendGrid's answer uses no core, so more processes
+# than cores is right.
+SEND_PROCESSES = int(os.environ.get("BREACH_SEND_PROCESSES", str(SEND_WORKERS)))
 PROCESS_MIN_BATCHES = int(os.environ.get("BREACH_SEND_PROCESS_MIN_BATCHES", "20"))
 # First backoff ceiling in seconds after a 5xx or timeout (doubling per attempt); 429s wait for X-RateLimit-Reset.
 RETRY_BASE_S = float(os.environ.get("BREACH_SEND_RETRY_BASE", "2"))
@@ -81,9 +83,9 @@ def send_email(incident_id: str, batch_nos: list[int]) -> int:
 
 def _send_one(rt: Any, sender: Any, incident_id: str, batch_no: int) -> int:
     if send_processes.active():
-        sent = send_processes.send_batch(incident_id, batch_no, retry_base=RETRY_BASE_S)
+        sent = send_processes.with_retries(lambda: send_processes.send_batch(incident_id, batch_no), retry_base=RETRY_BASE_S)
     else:
-        sent = send_processes.send_with_retries(rt, sender, incident_id, batch_no, retry_base=RETRY_BASE_S)
+        sent = send_processes.with_retries(lambda: send_processes.send_once(rt, sender, incident_id, batch_no), retry_base=RETRY_BASE_S)
     emit("batch_sent", incident_id=incident_id, channel="email", batch_no=batch_no, sent=sent)
     return sent
 

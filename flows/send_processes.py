@@ -19,7 +19,7 @@ import multiprocessing
 import signal
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import Any
@@ -34,16 +34,25 @@ _pool: ProcessPoolExecutor | None = None
 _PR_SET_PDEATHSIG = 1
 
 
-def send_with_retries(rt: Runtime, sender: EmailSender, incident_id: str, batch_no: int, *, retry_base: float) -> int:
-    """Send one batch, waiting out 429s and backing off on 5xx and timeouts; returns how many were sent."""
-    for attempt in range(IN_TASK_ATTEMPTS):
+def send_once(rt: Runtime, sender: EmailSender, incident_id: str, batch_no: int) -> int:
+    """One attempt at one batch in this process; returns how many were sent."""
+    return send_email_batch(sessions=rt.sessions, incident_id=incident_id, batch_no=batch_no, sender=sender,
+                            cipher=rt.cipher, controller=rt.controller, sandbox=rt.email.sendgrid_sandbox).sent
+
+
+def with_retries(attempt: Callable[[], int], *, retry_base: float) -> int:
+    """Run `attempt`, waiting out 429s and backing off on 5xx and timeouts, up to IN_TASK_ATTEMPTS times.
+
+    The waiting happens in the caller's thread, never in a sending process, so a batch that waits
+    for a rate-limit reset does not hold a process the other batches could use.
+    """
+    for attempt_no in range(IN_TASK_ATTEMPTS):
         try:
-            return send_email_batch(sessions=rt.sessions, incident_id=incident_id, batch_no=batch_no, sender=sender,
-                                    cipher=rt.cipher, controller=rt.controller, sandbox=rt.email.sendgrid_sandbox).sent
+            return attempt()
         except EmailDeliveryError as exc:
-            if not is_transient(exc) or attempt == IN_TASK_ATTEMPTS - 1:
+            if not is_transient(exc) or attempt_no == IN_TASK_ATTEMPTS - 1:
                 raise
-            time.sleep(retry_delay(exc, attempt, base=retry_base))
+            time.sleep(retry_delay(exc, attempt_no, base=retry_base))
     return 0
 
 
@@ -66,11 +75,11 @@ def active() -> bool:
     return _pool is not None
 
 
-def send_batch(incident_id: str, batch_no: int, *, retry_base: float) -> int:
-    """Send one batch in a sending process (blocks this thread until it is answered)."""
+def send_batch(incident_id: str, batch_no: int) -> int:
+    """One attempt at one batch in a sending process (blocks this thread until it is answered)."""
     if _pool is None:
         raise RuntimeError("no sending processes: use sending_processes()")
-    outcome = _pool.submit(_child_send, incident_id, batch_no, retry_base).result()
+    outcome = _pool.submit(_child_send, incident_id, batch_no).result()
     if outcome[0] == "sent":
         return outcome[1]
     raise _rebuilt(outcome[1])
@@ -88,10 +97,10 @@ def _start_child() -> None:
     rt.sessions.kw["bind"].dispose(close=False)  # never share the parent's connections
 
 
-def _child_send(incident_id: str, batch_no: int, retry_base: float) -> tuple[str, Any]:
+def _child_send(incident_id: str, batch_no: int) -> tuple[str, Any]:
     rt = runtime()
     try:
-        return "sent", send_with_retries(rt, rt.sender(), incident_id, batch_no, retry_base=retry_base)
+        return "sent", send_once(rt, rt.sender(), incident_id, batch_no)
     except EmailDeliveryError as exc:
         return "error", {"kind": type(exc).__name__, "status_code": exc.status_code, "body": exc.body, "batch_key": exc.batch_key,
                          "field": exc.field, "reason": exc.reason, "reset_at": getattr(exc, "reset_at", None),

@@ -6,13 +6,19 @@ cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 [ -x "$PY" ] || { echo "no .venv: run the install command from README.md first" >&2; exit 2; }
 status=0
+# Tests that start (and kill) Prefect servers of their own run in their own pytest processes.
+RESTART=tests/flows/test_machine_restart.py
 echo "== tests on SQLite =="
-"$PY" -m pytest -q "$@" || status=$?
+"$PY" -m pytest -q --ignore="$RESTART" "$@" || status=$?
 echo "== crash-and-resume test (its own Prefect server, so its own process) =="
 BREACH_QUICK_CHAOS=1 "$PY" -m pytest -q tests/flows/test_send_faults.py -k killing "$@" || status=$?
+echo "== whole-machine restart test (its own Prefect server, so its own process) =="
+"$PY" -m pytest -q "$RESTART" "$@" || status=$?
 if PG_URL=$(bash .ci/start-postgres.sh 2>/dev/null) && [ -n "$PG_URL" ]; then
   echo "== database and flow tests on PostgreSQL =="
-  BREACH_TEST_DB_URL="$PG_URL" "$PY" -m pytest -q -m "integration or flows" "$@" || status=$?
+  BREACH_TEST_DB_URL="$PG_URL" "$PY" -m pytest -q -m "integration or flows" --ignore="$RESTART" "$@" || status=$?
+  echo "== whole-machine restart test on PostgreSQL =="
+  BREACH_TEST_DB_URL="$PG_URL" "$PY" -m pytest -q "$RESTART" "$@" || status=$?
 else
   echo "!! PostgreSQL could not be started here: only SQLite was tested" >&2
   [ "${CI:-}" = "true" ] && status=1

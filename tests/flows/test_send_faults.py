@@ -42,9 +42,10 @@ def test_killing_the_sender_loses_nobody_and_duplicates_nobody(monkeypatch):
     from bench.chaos import chaos
     saved = dict(os.environ)
     try:
-        result = chaos(400, 2, seed=3, batch_size=20, window=(6.0, 14.0))
+        result = chaos(400, 2, seed=3, batch_size=20, window=(0.1, 0.8), latency=0.3)
     finally:
         os.environ.clear()
         os.environ.update(saved)
         runtime.cache_clear()
+    assert result["crashes"] == 2  # both kills landed while sending
     assert result["lost"] == 0 and result["duplicates"] == 0 and result["states"] == {"accepted": 400}

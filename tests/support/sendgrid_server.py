@@ -100,6 +100,9 @@ class SendGridTestServer:
             that got through while the client gave up (the duplicate-on-retry case).
         keep_bodies: keep every accepted body for `requests`/`received_emails` (off for benchmarks:
             `stats()` and the Activity API still work).
+        latency: seconds an accepted send waits before it is answered (after it is recorded, as a
+            real request is accepted before its answer arrives): makes sending take time, so a test
+            can kill a sender mid-send.
     """
 
     def __init__(
@@ -116,6 +119,7 @@ class SendGridTestServer:
         timeout_accepts: bool = False,
         max_body_bytes: int = MAX_BODY_BYTES,
         keep_bodies: bool = True,
+        latency: float = 0.0,
     ) -> None:
         unknown = set(fault_kinds) - FAULT_KINDS
         if unknown or not 0.0 <= fault_rate <= 1.0:
@@ -126,6 +130,7 @@ class SendGridTestServer:
         # Its verdict decides; jsonschema still writes the error list of a body it refuses.
         self._fast = jsonschema_rs.validator_for(schema, validate_formats=True) if jsonschema_rs is not None else None
         self.keep_bodies = keep_bodies
+        self.latency = latency
         self.api_key = api_key
         self.fault_rate = fault_rate
         self.fault_kinds = tuple(fault_kinds)
@@ -390,6 +395,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._reply(200, None)
         message_id = secrets.token_urlsafe(16)  # 22 characters, like SendGrid's
         app._record(result, message_id)
+        if app.latency:  # accepted already: a sender killed while it waits has an unknown outcome
+            app._closing.wait(app.latency)
         return self._reply(202, None, {"X-Message-Id": message_id})
 
     def _activity(self) -> None:
@@ -464,10 +471,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--timeout-accepts", action="store_true")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--keep-bodies", action="store_true")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds before each accepted send is answered")
     args = parser.parse_args(argv)
     server = SendGridTestServer(api_key=args.api_key, fault_rate=args.fault_rate, fault_kinds=tuple(args.fault_kinds.split(",")),
                                 hang_seconds=args.hang, timeout_accepts=args.timeout_accepts, seed=args.seed,
-                                keep_bodies=args.keep_bodies).start()
+                                keep_bodies=args.keep_bodies, latency=args.latency).start()
     # Only in this stand-alone process: a 1,000-person body is ~4,000 GC-tracked objects that all die with the
     # request. A generation-0 threshold far above that lets them die before a collection walks them, and freezing
     # what start-up allocated keeps the full collections short. The defaults cost ~2 ms of CPU per request.
