@@ -12,7 +12,6 @@ import copy
 import html
 import json
 import time
-from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -20,6 +19,7 @@ import orjson
 import pytest
 
 from . import sendgrid_limits as limits
+from .body_edits import drop as _drop, set_at as _set
 from .sendgrid_server import SendGridTestServer
 
 pytestmark = pytest.mark.unit
@@ -99,29 +99,6 @@ def test_custom_args_of_9999_bytes_pass_and_10000_are_refused(prefix: str) -> No
         limits.problem("The custom arguments may not exceed 10,000 bytes.", "custom_args"),
         limits.problem("The custom arguments may not exceed 10,000 bytes.", "personalizations.2.custom_args"),
     ]
-
-
-def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
-    def mutate(body: dict[str, Any]) -> None:
-        *parents, last = path.split(".")
-        node: Any = body
-        for part in parents:
-            node = node[int(part)] if part.isdigit() else node[part]
-        node[int(last) if last.isdigit() else last] = value
-    return mutate
-
-
-def _add_to(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
-    def mutate(body: dict[str, Any]) -> None:
-        node: Any = body
-        for part in path.split("."):
-            node = node[int(part)] if part.isdigit() else node[part]
-        node.append(value)
-    return mutate
-
-
-def _drop(key: str) -> Callable[[dict[str, Any]], None]:
-    return lambda body: body.pop(key)
 
 
 LATE = NOW + 72 * 3600 + 1

@@ -14,6 +14,7 @@ import sendgrid
 from sendgrid.helpers.mail import Mail
 
 from . import sendgrid_limits as limits
+from .body_edits import drop as _drop, set_at as _set
 from .sendgrid_server import SendGridTestServer, default_schema_path
 
 pytestmark = pytest.mark.unit
@@ -124,20 +125,6 @@ def test_duplicate_address_refused_without_echoing_it(server: SendGridTestServer
         {"message": limits.MSG_DUPLICATE, "field": "personalizations.1.to.0.email", "help": None}
     ]
     assert "person0@example.com" not in response.text.lower()
-
-
-def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
-    def mutate(body: dict[str, Any]) -> None:
-        *parents, last = path.split(".")
-        node: Any = body
-        for part in parents:
-            node = node[int(part)] if part.isdigit() else node[part]
-        node[int(last) if last.isdigit() else last] = value
-    return mutate
-
-
-def _drop(key: str) -> Callable[[dict[str, Any]], None]:
-    return lambda body: body.pop(key)
 
 
 @pytest.mark.parametrize(
