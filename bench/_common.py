@@ -45,21 +45,31 @@ def setup_env(root: Path, *, host: str | None = None, timeout: float = 10.0) -> 
 
 
 @contextmanager
-def sendgrid_server(*args: str) -> Iterator[str]:
-    """The stand-in in a child process (its own core); yields its host."""
+def sendgrid_process(*args: str, cwd: Path = REPO) -> Iterator[tuple[str, subprocess.Popen]]:
+    """The stand-in (from the checkout at `cwd`) in a child process on 127.0.0.1; yields its host and process.
+
+    It serves until its stdin closes.
+    """
     cmd = [sys.executable, "-W", "ignore::RuntimeWarning", "-m", "tests.support.sendgrid_server", "--api-key", API_KEY, *args]
-    proc = subprocess.Popen(cmd, cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         host = proc.stdout.readline().strip()
         if not host.startswith("http://127.0.0.1:"):
             raise RuntimeError("the test server did not start")
-        yield host
+        yield host, proc
     finally:
         proc.stdin.close()
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@contextmanager
+def sendgrid_server(*args: str) -> Iterator[str]:
+    """The stand-in in a child process (its own core); yields its host."""
+    with sendgrid_process(*args) as (host, _):
+        yield host
 
 
 def server_stats(host: str) -> dict[str, Any]:

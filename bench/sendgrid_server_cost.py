@@ -27,7 +27,6 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -36,8 +35,11 @@ from typing import Any
 import orjson
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
 
-API_KEY = "SG.bench-key"
+from bench import _common as c  # noqa: E402
+from bench._common import API_KEY  # noqa: E402
+
 FIRST = ["Søren", "Mette", "Jørgen", "Åse", "Bjørn", "Frøya", "Håkon", "Øyvind", "Solveig", "Torbjørn", "Ærle",
          "Ingrid", "Kasper", "Åsmund", "Amelia", "Oliver", "Niamh", "Priya"]
 LAST = ["Nørgaard", "Kjær", "Møller", "Sørensen", "Bæk", "Østergaard", "Frølund", "Sæther", "Ødegård", "Bråten",
@@ -85,10 +87,7 @@ def _cpu_seconds(pid: int) -> float:
 
 def round_trips(raw: bytes, runs: int, requests: int, code_root: Path) -> tuple[list[float], list[float]]:
     """(ms per round trip, server CPU ms per request) for each run, against the stand-in in its own process."""
-    cmd = [sys.executable, "-W", "ignore::RuntimeWarning", "-m", "tests.support.sendgrid_server", "--api-key", API_KEY]
-    proc = subprocess.Popen(cmd, cwd=code_root, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        host = proc.stdout.readline().strip()
+    with c.sendgrid_process(cwd=code_root) as (host, proc):
         port = int(host.rsplit(":", 1)[1])
         headers = {"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/json",
                    "Accept": "application/json", "Content-Length": str(len(raw))}
@@ -111,12 +110,6 @@ def round_trips(raw: bytes, runs: int, requests: int, code_root: Path) -> tuple[
             time.sleep(0.05)  # let the handler thread finish its bookkeeping after the reply
             cpu.append((_cpu_seconds(proc.pid) - before) * 1000 / requests)
         return trip, cpu
-    finally:
-        proc.stdin.close()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def main(argv: list[str] | None = None) -> None:
