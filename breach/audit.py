@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterable
 
-from sqlalchemy import Insert, insert, select, update
+from sqlalchemy import Insert, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from breach.exceptions import AuditChainBroken
+from breach.store.locks import write_lock
 from breach.store.tables import AuditEventRow, AuditHead
 
 GENESIS = "0" * 64
@@ -48,17 +49,10 @@ def record(*, session: Session, action: str, actor: str, at: datetime, incident_
 
 
 def lock_head(session: Session) -> AuditHead:
-    """The chain's head, read only after this transaction holds the write lock on it.
-
-    A no-op UPDATE comes first: on PostgreSQL it locks the row (a second writer waits, then reads
-    the new head); on SQLite it opens the write transaction, which serialises writers across
-    processes (SELECT ... FOR UPDATE does nothing there, and a plain SELECT first would let two
-    processes read the same head).
-    """
-    touch = update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq).execution_options(synchronize_session=False)
-    if not session.execute(touch).rowcount:  # the first entry ever: create the head, then lock it
+    """The chain's head, read only after this transaction holds the write lock on it (see store.locks)."""
+    if not write_lock(session, AuditHead, AuditHead.id == 1):  # the first entry ever: create the head, then lock it
         session.execute(_insert_if_missing(session))
-        session.execute(touch)
+        write_lock(session, AuditHead, AuditHead.id == 1)
     return session.execute(select(AuditHead).where(AuditHead.id == 1).execution_options(populate_existing=True)).scalar_one()
 
 

@@ -31,6 +31,7 @@ from breach.controller import ControllerProfile
 from breach.crypto import MultiKeyCipher
 from breach.enums import Channel, DeliveryState, NoticeKind
 from breach.people_store import contacts
+from breach.store.locks import write_lock
 from breach.store.tables import DeliveryRow, DraftRow, PersonRow, SendBatchRow
 from notices.email import (EmailBatch, EmailDeliveryError, EmailSender, RateLimited, Recipient, ascii_address,
                            is_transient)
@@ -62,13 +63,12 @@ def batch_key(incident_id: str, batch_no: int, draft_id: int) -> str:
 def _claim(*, sessions: sessionmaker[Session], incident_id: str, channel: Channel, batch_no: int) -> str | None:
     """Mark the batch in flight (committed); return the state it was found in, None when done.
 
-    The no-op UPDATE write-locks the batch row before it is read (on SQLite it opens the write
-    transaction), so two senders in different processes can never both find it pending.
+    The batch row is write-locked before it is read, so two senders in different processes can
+    never both find it pending.
     """
     where = (SendBatchRow.incident_id == incident_id, SendBatchRow.channel == channel.value, SendBatchRow.batch_no == batch_no)
     with sessions.begin() as session:
-        session.execute(update(SendBatchRow).where(*where).values(attempts=SendBatchRow.attempts)
-                        .execution_options(synchronize_session=False))
+        write_lock(session, SendBatchRow, *where)
         batch = session.execute(select(SendBatchRow).where(*where).execution_options(populate_existing=True)).scalar_one()
         found = batch.state
         if found == "done":
