@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import os
 from contextlib import nullcontext
+from functools import partial
 from typing import Any
 
 from prefect import flow, task, unmapped
@@ -82,10 +83,9 @@ def send_email(incident_id: str, batch_nos: list[int]) -> int:
 
 
 def _send_one(rt: Any, sender: Any, incident_id: str, batch_no: int) -> int:
-    if send_processes.active():
-        sent = send_processes.with_retries(lambda: send_processes.send_batch(incident_id, batch_no), retry_base=RETRY_BASE_S)
-    else:
-        sent = send_processes.with_retries(lambda: send_processes.send_once(rt, sender, incident_id, batch_no), retry_base=RETRY_BASE_S)
+    attempt = (partial(send_processes.send_batch, incident_id, batch_no) if send_processes.active()
+               else partial(send_processes.send_once, rt, sender, incident_id, batch_no))
+    sent = send_processes.with_retries(attempt, retry_base=RETRY_BASE_S)
     emit("batch_sent", incident_id=incident_id, channel="email", batch_no=batch_no, sent=sent)
     return sent
 
