@@ -177,11 +177,30 @@ def send_in_child(incident_id: str) -> subprocess.Popen:
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def run_send(incident_id: str) -> float:
-    """The send flow in this process; returns seconds."""
+def run_send(incident_id: str) -> tuple[float, float]:
+    """The send flow in this process; returns (seconds of the flow call, seconds of sending).
+
+    Sending runs from the outbox being ready to the last batch sent (progress events). The flow
+    call adds Prefect's own start and end: its end waits for the flow-run heartbeat thread, which
+    sleeps in whole seconds, so a flow call's time comes in steps of about a second.
+    """
+    from flows.progress import subscribe
     from flows.runtime import runtime
     from flows.send import send_notices
     runtime.cache_clear()
+    marks: dict[str, float] = {}
+
+    def mark(step: str, fields: dict) -> None:
+        if step == "outbox":
+            marks.setdefault("outbox", time.perf_counter())
+        elif step == "batch_sent":
+            marks["batch_sent"] = time.perf_counter()
+
+    unsubscribe = subscribe(mark)
     started = time.perf_counter()
-    send_notices(incident_id)
-    return time.perf_counter() - started
+    try:
+        send_notices(incident_id)
+    finally:
+        unsubscribe()
+    flow_seconds = time.perf_counter() - started
+    return flow_seconds, marks.get("batch_sent", started) - marks.get("outbox", started)

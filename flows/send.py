@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
-from contextlib import nullcontext
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
 
@@ -21,15 +21,18 @@ from flows import send_processes
 from flows.progress import emit
 from flows.runtime import runtime
 
-# Batches in flight at once (the SendGrid calls wait on the network), and batches per task run:
-# a task run costs ~35 ms of Prefect client + server work, so 10 batches (10,000 people) share one.
-SEND_WORKERS = int(os.environ.get("BREACH_SEND_WORKERS", "4"))
+# Task runs at once, and batches per task run: a task run costs ~35 ms of Prefect client + server
+# work, so 10 batches (10,000 people) share one. Every batch of a running task is under way at
+# once, so 16 task runs keep up to 160 batches under way: a batch waiting to retry holds up only
+# its own task run, and the lanes always have fresh batches to take.
+SEND_WORKERS = int(os.environ.get("BREACH_SEND_WORKERS", "16"))
 BATCHES_PER_TASK = int(os.environ.get("BREACH_SEND_BATCHES_PER_TASK", "10"))
-# Big sends fork sending processes (building a request body is Python work: one process, one core),
-# one per batch in flight, from PROCESS_MIN_BATCHES e-mail batches (of 1,000 people) on; 0 or 1 keeps
-# everything in this process. A process waiting for SendGrid's answer uses no core, so more processes
-# than cores is right.
-SEND_PROCESSES = int(os.environ.get("BREACH_SEND_PROCESSES", str(SEND_WORKERS)))
+# Batch requests in flight at once (lanes, flows/send_processes.py). Every batch of a running task
+# is under way at once and takes a lane for each attempt; a batch waiting to retry holds none. A
+# lane waiting for SendGrid's answer (or for a timeout) uses no core, so lanes outnumber cores.
+SEND_LANES = int(os.environ.get("BREACH_SEND_LANES", "16"))
+# From PROCESS_MIN_BATCHES e-mail batches (of 1,000 people) on, the flow forks one sending process
+# per lane (building a request body is Python work: one process, one core); 0 never forks.
 PROCESS_MIN_BATCHES = int(os.environ.get("BREACH_SEND_PROCESS_MIN_BATCHES", "20"))
 # First backoff ceiling in seconds after a 5xx or timeout (doubling per attempt); 429s wait for X-RateLimit-Reset.
 RETRY_BASE_S = float(os.environ.get("BREACH_SEND_RETRY_BASE", "2"))
@@ -63,29 +66,31 @@ def _transient_only(task: Any, task_run: Any, state: Any) -> bool:
 
 @task(persist_result=False, cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[30, 120], retry_condition_fn=_transient_only)
 def send_email(incident_id: str, batch_nos: list[int]) -> int:
-    """Send some e-mail batches one after another, waiting out 429s and backing off on 5xx and timeouts.
+    """Send some e-mail batches, all under way at once (each attempt in a lane), waiting out 429s
+    and backing off on 5xx and timeouts.
 
-    A refused batch (4xx) does not stop the others; the first refusal is raised at the end.
+    Every batch has its chance; then the first still-transient failure is raised (so Prefect
+    retries the task, which skips the batches done), else the first refusal (4xx).
     """
     rt = runtime()
-    sender = rt.sender()
-    sent, refused = 0, None
-    for batch_no in batch_nos:
+    with ThreadPoolExecutor(max_workers=max(1, len(batch_nos)), thread_name_prefix="send-batch") as threads:
+        futures = [threads.submit(_send_one, rt, incident_id, batch_no) for batch_no in batch_nos]
+    sent, transient, refused = 0, None, None
+    for future in futures:
         try:
-            sent += _send_one(rt, sender, incident_id, batch_no)
+            sent += future.result()
         except EmailDeliveryError as exc:
             if is_transient(exc):
-                raise
-            refused = refused or exc
-    if refused is not None:
-        raise refused
+                transient = transient or exc
+            else:
+                refused = refused or exc
+    if transient is not None or refused is not None:
+        raise transient or refused
     return sent
 
 
-def _send_one(rt: Any, sender: Any, incident_id: str, batch_no: int) -> int:
-    attempt = (partial(send_processes.send_batch, incident_id, batch_no) if send_processes.active()
-               else partial(send_processes.send_once, rt, sender, incident_id, batch_no))
-    sent = send_processes.with_retries(attempt, retry_base=RETRY_BASE_S)
+def _send_one(rt: Any, incident_id: str, batch_no: int) -> int:
+    sent = send_processes.with_retries(partial(send_processes.attempt, rt, incident_id, batch_no), retry_base=RETRY_BASE_S)
     emit("batch_sent", incident_id=incident_id, channel="email", batch_no=batch_no, sent=sent)
     return sent
 
@@ -122,9 +127,9 @@ def send_notices(incident_id: str) -> dict[str, Any]:
     gc.freeze()  # what is loaded by now lives on: keep the collector from rescanning it for every batch
     batches = prepare_outbox(incident_id)
     chunks = _chunks(batches["email"], BATCHES_PER_TASK)
-    forked = SEND_PROCESSES > 1 and len(batches["email"]) >= PROCESS_MIN_BATCHES
+    fork = SEND_LANES > 1 and 0 < PROCESS_MIN_BATCHES <= len(batches["email"])
     runtime()  # built before any fork, so the sending processes inherit it
-    with send_processes.sending_processes(SEND_PROCESSES) if forked else nullcontext():
+    with send_processes.lanes(SEND_LANES, fork=fork):
         emails = send_email.map(unmapped(incident_id), chunks) if chunks else []
         letters = send_letters.map(unmapped(incident_id), batches["letter"]) if batches["letter"] else []
         sent = sum(f.result() for f in [*emails, *letters])

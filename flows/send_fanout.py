@@ -30,7 +30,8 @@ from prefect.deployments import run_deployment
 from prefect.futures import wait
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.send import BATCHES_PER_TASK, SEND_WORKERS, _chunks, finish, prepare_outbox, send_email, send_letters
+from flows import send_processes
+from flows.send import BATCHES_PER_TASK, SEND_LANES, SEND_WORKERS, _chunks, finish, prepare_outbox, send_email, send_letters
 
 CHUNK_FLOW = "send-email-chunk"
 CHUNK_DEPLOYMENT = f"{CHUNK_FLOW}/{CHUNK_FLOW}"
@@ -53,8 +54,9 @@ def incident_tag(incident_id: str) -> str:
 def send_email_chunk(incident_id: str, batch_nos: list[int]) -> int:
     """Send some e-mail batches of one incident in this process (SEND_WORKERS task threads)."""
     size = max(1, min(BATCHES_PER_TASK, math.ceil(len(batch_nos) / SEND_WORKERS)))
-    futures = send_email.map(unmapped(incident_id), _chunks(batch_nos, size)) if batch_nos else []
-    wait(futures)
+    with send_processes.lanes(SEND_LANES):
+        futures = send_email.map(unmapped(incident_id), _chunks(batch_nos, size)) if batch_nos else []
+        wait(futures)
     sent, error = 0, None
     for future in futures:  # every part had its chance; the first failure fails the run
         try:

@@ -1,8 +1,15 @@
-"""Sending processes for big sends: forked copies of the flow's process that each send whole batches.
+"""Lanes and sending processes: how many batch requests are in flight at once, and where they are built.
+
+A lane is one batch attempt under way (building its request, waiting for SendGrid's answer). The
+flow opens `lanes(count)`; every attempt holds a lane, and a batch waiting out a 429 or a backoff
+holds none, so one slow or faulty batch never idles the others. Timeouts are the costly fault (the
+request hangs until the client gives up), so there are more lanes than task runs.
+
+Sending processes for big sends: forked copies of the flow's process that each send whole batches.
 
 Building a 1,000-person request (decrypting contacts, the JSON body) is Python work, so one process
 sends with one core at most. For a big send the flow forks a few sending processes and its task
-runs hand them batch numbers; each answers with a count. Forked, not spawned: a child starts in
+runs hand them batch numbers; each answers with a count. There is one process per lane. Forked, not spawned: a child starts in
 milliseconds with everything already imported (a spawned one imports Prefect again, 5-10 s here).
 
 A child runs domain code only (database, cipher, SendGrid client; no Prefect calls): it drops the
@@ -27,10 +34,13 @@ from typing import Any
 from notices.email import EmailDeliveryError, EmailSender, RateLimited, TransientSendError, is_transient, retry_delay
 from notices.sending import send_email_batch
 from flows import progress
+from flows.lanes import Lanes
 from flows.runtime import Runtime, runtime
 
-IN_TASK_ATTEMPTS = 5
+IN_TASK_ATTEMPTS = 8  # then the task fails and Prefect retries it (30 s, 2 min later)
+DEFAULT_LANES = 4  # outside a lanes() block
 _pool: ProcessPoolExecutor | None = None
+_lanes = Lanes(DEFAULT_LANES)
 _PR_SET_PDEATHSIG = 1
 
 
@@ -40,15 +50,16 @@ def send_once(rt: Runtime, sender: EmailSender, incident_id: str, batch_no: int)
                             cipher=rt.cipher, controller=rt.controller, sandbox=rt.email.sendgrid_sandbox).sent
 
 
-def with_retries(attempt: Callable[[], int], *, retry_base: float) -> int:
-    """Run `attempt`, waiting out 429s and backing off on 5xx and timeouts, up to IN_TASK_ATTEMPTS times.
+def with_retries(attempt: Callable[[int], int], *, retry_base: float) -> int:
+    """Run `attempt(attempt_no)`, waiting out 429s and backing off on 5xx and timeouts, up to
+    IN_TASK_ATTEMPTS times.
 
-    The waiting happens in the caller's thread, never in a sending process, so a batch that waits
-    for a rate-limit reset does not hold a process the other batches could use.
+    The waiting happens in the caller's thread and holds no lane (nor a sending process), so a
+    batch that waits for a rate-limit reset never holds up the others.
     """
     for attempt_no in range(IN_TASK_ATTEMPTS):
         try:
-            return attempt()
+            return attempt(attempt_no)
         except EmailDeliveryError as exc:
             if not is_transient(exc) or attempt_no == IN_TASK_ATTEMPTS - 1:
                 raise
@@ -57,29 +68,40 @@ def with_retries(attempt: Callable[[], int], *, retry_base: float) -> int:
 
 
 @contextmanager
-def sending_processes(count: int) -> Iterator[ProcessPoolExecutor]:
-    """Fork `count` sending processes for the duration of the block; `send_batch` uses them."""
-    global _pool
-    pool = ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("fork"), initializer=_start_child)
-    pool.submit(int).result()  # fork them all now, from the flow's own thread, before the task runs start
-    _pool = pool
+def lanes(count: int, *, fork: bool = False) -> Iterator[None]:
+    """At most `count` batch attempts at once in this process for the block; with `fork`, one
+    forked sending process per lane does the sending."""
+    global _pool, _lanes
+    previous, _lanes = _lanes, Lanes(max(1, count))
+    pool = None
+    if fork:
+        pool = ProcessPoolExecutor(max_workers=max(1, count), mp_context=multiprocessing.get_context("fork"), initializer=_start_child)
+        pool.submit(int).result()  # fork them all now, from the flow's own thread, before the task runs start
+        _pool = pool
     try:
-        yield pool
+        yield
     finally:
-        _pool = None
-        pool.shutdown(wait=True, cancel_futures=True)
+        _lanes = previous
+        if pool is not None:
+            _pool = None
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
-def active() -> bool:
+def forked() -> bool:
     """Whether this process has sending processes to hand batches to."""
     return _pool is not None
 
 
-def send_batch(incident_id: str, batch_no: int) -> int:
-    """One attempt at one batch in a sending process (blocks this thread until it is answered)."""
-    if _pool is None:
-        raise RuntimeError("no sending processes: use sending_processes()")
-    outcome = _pool.submit(_child_send, incident_id, batch_no).result()
+def attempt(rt: Runtime, incident_id: str, batch_no: int, attempt_no: int = 0) -> int:
+    """One attempt at one batch, in a lane (a sending process when there are some); returns how many were sent.
+
+    A retry (`attempt_no` > 0) gets the next free lane before any batch not yet tried.
+    """
+    with _lanes.held(priority=-attempt_no):
+        pool = _pool
+        if pool is None:
+            return send_once(rt, rt.sender(), incident_id, batch_no)
+        outcome = pool.submit(_child_send, incident_id, batch_no).result()
     if outcome[0] == "sent":
         return outcome[1]
     raise _rebuilt(outcome[1])
@@ -104,6 +126,7 @@ def _child_send(incident_id: str, batch_no: int) -> tuple[str, Any]:
     except EmailDeliveryError as exc:
         return "error", {"kind": type(exc).__name__, "status_code": exc.status_code, "body": exc.body, "batch_key": exc.batch_key,
                          "field": exc.field, "reason": exc.reason, "reset_at": getattr(exc, "reset_at", None),
+                         "waited": getattr(exc, "waited", 0.0),
                          "transient": is_transient(exc)}
 
 
@@ -111,6 +134,7 @@ def _rebuilt(fields: dict[str, Any]) -> EmailDeliveryError:
     if fields["kind"] == RateLimited.__name__:
         return RateLimited(fields["reset_at"], batch_key=fields["batch_key"], body=fields["body"])
     if fields["transient"]:
-        return TransientSendError(fields["status_code"], batch_key=fields["batch_key"], body=fields["body"], reason=fields["reason"])
+        return TransientSendError(fields["status_code"], batch_key=fields["batch_key"], body=fields["body"], reason=fields["reason"],
+                                  waited=fields.get("waited", 0.0))
     return EmailDeliveryError(status_code=fields["status_code"], body=fields["body"], batch_key=fields["batch_key"],
                               field=fields["field"], reason=fields["reason"])

@@ -203,10 +203,15 @@ class RateLimited(EmailDeliveryError):
 
 
 class TransientSendError(EmailDeliveryError):
-    """A 5xx, a timeout or a lost connection (`status_code` None): the outcome is unknown."""
+    """A 5xx, a timeout or a lost connection (`status_code` None): the outcome is unknown.
+
+    `waited` is how long the request itself hung before it was given up (a timeout): time the
+    provider got no new load from this batch, which its backoff counts.
+    """
 
     def __init__(self, status_code: int | None, *, batch_key: str | None = None, body: str | None = None,
-                 reason: str | None = None) -> None:
+                 reason: str | None = None, waited: float = 0.0) -> None:
+        self.waited = waited
         super().__init__(status_code=status_code, body=body, batch_key=batch_key, reason=reason)
 
 
@@ -223,17 +228,19 @@ def retry_delay(exc: BaseException, attempt: int, *, now: float | None = None, b
         exc: a RateLimited or TransientSendError; anything else is not retryable (ValueError).
         attempt: retries already made (0 before the first retry).
         base: the first backoff ceiling; it doubles each attempt and the delay is drawn from
-            [ceiling/2, ceiling] so parallel batches do not retry in lockstep.
+            [ceiling/2, ceiling] so parallel batches do not retry in lockstep. A timeout's own
+            wait (`waited`) counts toward it. After a 429 the jitter past the reset is drawn
+            from [0, min(base, 1 s)].
     """
     if attempt < 0:
         raise ValueError("attempt counts from 0")
     rng = rng or random.Random()
     if isinstance(exc, RateLimited):
         wait = exc.reset_at - (time.time() if now is None else now)
-        return min(cap, max(0.0, wait) + rng.uniform(0.0, 1.0))
+        return min(cap, max(0.0, wait) + rng.uniform(0.0, min(base, 1.0)))
     if isinstance(exc, TransientSendError):
         ceiling = min(cap, base * 2 ** min(attempt, 32))
-        return rng.uniform(ceiling / 2, ceiling)
+        return max(0.0, rng.uniform(ceiling / 2, ceiling) - exc.waited)
     raise ValueError(f"{type(exc).__name__} is not retryable")
 
 
@@ -349,7 +356,8 @@ class SendGridSender:
         except http_errors.HTTPError as exc:
             raise _mapped(exc, key) from exc
         except TimeoutError as exc:
-            raise TransientSendError(None, batch_key=key, reason=f"no answer within {self.timeout:g} s") from exc
+            raise TransientSendError(None, batch_key=key, reason=f"no answer within {self.timeout:g} s",
+                                     waited=self.timeout) from exc
         except (OSError, http.client.HTTPException) as exc:  # URLError, refused, reset, remote closed
             raise TransientSendError(None, batch_key=key, reason=f"connection failed ({type(exc).__name__})") from exc
         message_id = response.headers.get("X-Message-Id")

@@ -3,8 +3,9 @@
 A batch is claimed (state ``in_flight``, committed) before its request leaves and marked ``done``
 after. Batch states: ``pending`` -> ``in_flight`` -> ``done``; a refused request (4xx) leaves
 ``failed``, a 429 ``pending`` (nothing was accepted), and a timeout, dropped connection or 5xx
-``unknown``. A batch found ``in_flight`` (the sender crashed) or ``unknown`` has an unknown
-outcome: before anything is re-sent the sender is asked which of its deliveries the provider
+``unknown``. A batch found ``in_flight`` whose claimant may still be at work (a live process,
+breach.claims) is left alone (BatchBusy, retried later); one found ``in_flight`` after its
+sender crashed, or ``unknown``, has an unknown outcome: before anything is re-sent the sender is asked which of its deliveries the provider
 already accepted (``find_batch``); those are marked accepted and left out, only the rest is sent
 (audited as ``batch.reconciled``). Each request's deliveries are marked accepted as soon as it
 is answered, so a batch split over several drafts never re-sends a part that went through.
@@ -26,15 +27,15 @@ except ImportError:  # pragma: no cover - orjson comes with prefect
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from breach import audit, clock
+from breach import audit, claims, clock
 from breach.controller import ControllerProfile
 from breach.crypto import MultiKeyCipher
 from breach.enums import Channel, DeliveryState, NoticeKind
 from breach.people_store import contacts
 from breach.store.locks import write_lock
 from breach.store.tables import DeliveryRow, DraftRow, PersonRow, SendBatchRow
-from notices.email import (EmailBatch, EmailDeliveryError, EmailSender, RateLimited, Recipient, ascii_address,
-                           is_transient)
+from notices.email import (EmailBatch, EmailDeliveryError, EmailSender, RateLimited, Recipient, TransientSendError,
+                           ascii_address, is_transient)
 from notices.letters import Letter, letter_file_name, write_letters_pdf, write_manifest_csv
 from notices.render import FALLBACK_NAMES, RenderedNotice, personalize
 
@@ -43,6 +44,13 @@ _OPEN = (DeliveryState.PENDING.value, DeliveryState.SENDING.value, DeliveryState
 # error codes of deliveries skipped without blocking their batch (no personal data in them)
 NO_ADDRESS, UNSENDABLE_ADDRESS, DUPLICATE_ADDRESS = "no_address", "unsendable_address", "duplicate_address_in_batch"
 _SET_ASIDE = (NO_ADDRESS, UNSENDABLE_ADDRESS, DUPLICATE_ADDRESS)
+
+
+class BatchBusy(TransientSendError):
+    """Another sender that may still be at work holds this batch: nothing was done; try again later."""
+
+    def __init__(self, *, incident_id: str, channel: Channel, batch_no: int) -> None:
+        super().__init__(None, batch_key=f"{incident_id}:{channel.value}:{batch_no}", reason="another sender holds this batch")
 
 
 @dataclass(frozen=True)
@@ -61,7 +69,8 @@ def batch_key(incident_id: str, batch_no: int, draft_id: int) -> str:
 
 
 def _claim(*, sessions: sessionmaker[Session], incident_id: str, channel: Channel, batch_no: int) -> str | None:
-    """Mark the batch in flight (committed); return the state it was found in, None when done.
+    """Mark the batch in flight (committed) in this process's name; return the state it was found
+    in, None when done. Raises BatchBusy when a sender that may still be at work holds it.
 
     The batch row is write-locked before it is read, so two senders in different processes can
     never both find it pending.
@@ -70,13 +79,15 @@ def _claim(*, sessions: sessionmaker[Session], incident_id: str, channel: Channe
     with sessions.begin() as session:
         write_lock(session, SendBatchRow, *where)
         batch = session.execute(select(SendBatchRow).where(*where).execution_options(populate_existing=True)).scalar_one()
-        found = batch.state
+        found, now = batch.state, clock.utcnow()
         if found == "done":
             return None
+        if found == "in_flight" and claims.holder_alive(batch.claimed_by, claimed_at=batch.started_at, now=now):
+            raise BatchBusy(incident_id=incident_id, channel=channel, batch_no=batch_no)
         if found in UNKNOWN_OUTCOME:
             audit.record(session=session, action="batch.unknown_outcome", actor="sender", at=clock.utcnow(), incident_id=incident_id,
                          details={"channel": channel.value, "batch_no": batch_no, "attempts": batch.attempts, "state": found})
-        batch.state, batch.attempts, batch.started_at = "in_flight", batch.attempts + 1, clock.utcnow()
+        batch.state, batch.attempts, batch.started_at, batch.claimed_by = "in_flight", batch.attempts + 1, now, claims.current_owner()
         return found
 
 

@@ -203,7 +203,11 @@ class DeliveryRow(Base):
 
 
 class SendBatchRow(Base):
-    """A batch's claim: marked in flight (committed) before its request, done after it."""
+    """A batch's claim: marked in flight (committed) before its request, done after it.
+
+    `claimed_by` names the process that last claimed it (breach.claims), so another sender can
+    tell a live sender's batch from a crashed one's.
+    """
 
     __tablename__ = "send_batches"
     __table_args__ = (UniqueConstraint("incident_id", "channel", "batch_no"),)
@@ -216,6 +220,7 @@ class SendBatchRow(Base):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     provider_message_id: Mapped[str | None] = mapped_column(String(200))
+    claimed_by: Mapped[str | None] = mapped_column(String(120))
 
 
 class WebhookRequestRow(Base):

@@ -3,6 +3,7 @@ a timeout whose request got through, and the outbox folder's own reconciliation.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 
 import pytest
@@ -105,3 +106,61 @@ def test_the_outbox_folder_reconciles_from_the_files_that_exist(rt, tmp_path, mo
     assert written and {p: after[p] for p in written} == written  # not one of them rewritten
     assert len(after) > len(written)  # the batch's other languages were written after the crash
     assert [r["already_accepted"] for r in _audit(rt2, incident_id, "batch.reconciled")] == [len(written)]
+
+
+def _hold(rt, incident_id: str, batch_no: int, *, owner: str, claimed_at) -> None:
+    """Write a claim as another sender would have left it: in flight, in `owner`'s name."""
+    from sqlalchemy import update
+
+    from breach.store.tables import SendBatchRow
+    with rt.sessions.begin() as session:
+        session.execute(update(SendBatchRow).where(SendBatchRow.incident_id == incident_id, SendBatchRow.batch_no == batch_no,
+                                                   SendBatchRow.channel == "email")
+                        .values(state="in_flight", claimed_by=owner, started_at=claimed_at))
+
+
+def test_a_batch_held_by_a_live_sender_is_left_alone_until_that_sender_is_gone(rt, tmp_path, monkeypatch):
+    import subprocess
+    import sys
+    from datetime import timedelta
+
+    from breach import claims, clock
+    from notices.sending import BatchBusy
+
+    incident_id = _approved_incident(rt, tmp_path, people=40)
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])  # the other sender
+    try:
+        with SendGridTestServer(api_key="SG.test-key", seed=6) as server:
+            _use_server(monkeypatch, server, batch_size=1000)
+            rt2 = runtime()
+            batch_no = prepare_outbox.fn(incident_id)["email"][0]
+            sender = SendGridSender(SecretStr("SG.test-key"), host=server.host, timeout=5)
+
+            def send():
+                return send_email_batch(sessions=rt2.sessions, incident_id=incident_id, batch_no=batch_no, sender=sender,
+                                        cipher=rt2.cipher, controller=rt2.controller)
+
+            _hold(rt2, incident_id, batch_no, owner=claims._owner_of(other.pid), claimed_at=clock.utcnow() - timedelta(hours=1))
+            with pytest.raises(BatchBusy, match="another sender holds this batch"):
+                send()  # alive: however old the claim, it is not ours to take
+            _hold(rt2, incident_id, batch_no, owner="sender-2.example.org/1a2b3c4d/4242/99999", claimed_at=clock.utcnow())
+            with pytest.raises(BatchBusy):
+                send()  # another machine's fresh claim: its lease has not run out
+            assert server.received_emails() == [] and _audit(rt2, incident_id, "batch.unknown_outcome") == []
+
+            _hold(rt2, incident_id, batch_no, owner=claims._owner_of(other.pid), claimed_at=clock.utcnow())
+            other.kill()  # the other sender dies (not yet reaped)
+            for _ in range(300):
+                if claims._start_time(other.pid) is None:
+                    break
+                time.sleep(0.01)
+            outcome = send()
+            received = Counter(email for email, _ in server.received_emails())
+    finally:
+        other.kill()
+        other.wait()
+    with rt2.sessions() as session:
+        emails = channel_counts(session=session, incident_id=incident_id)["email"]
+        assert delivery_counts(session=session, incident_id=incident_id)["email"] == {"accepted": emails}
+    assert outcome.sent == emails == len(received) and max(received.values()) == 1
+    assert [d["state"] for d in _audit(rt2, incident_id, "batch.unknown_outcome")] == ["in_flight"]  # reconciled first

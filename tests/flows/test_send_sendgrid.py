@@ -86,7 +86,7 @@ def test_forked_sending_processes_send_each_person_once_and_report_every_batch(r
     from flows.progress import subscribe
 
     incident_id = _approved_incident(rt, tmp_path, people=300)
-    monkeypatch.setattr(send_module, "SEND_PROCESSES", 2)
+    monkeypatch.setattr(send_module, "SEND_LANES", 2)
     monkeypatch.setattr(send_module, "PROCESS_MIN_BATCHES", 2)
     monkeypatch.setattr(send_module, "RETRY_BASE_S", 0.05)
     with SendGridTestServer(api_key="SG.test-key", seed=3) as server:

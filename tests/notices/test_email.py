@@ -231,6 +231,7 @@ def test_timeout_is_set_on_the_official_client(server: SendGridTestServer) -> No
         sender.send_batch(_batch())
     assert time.monotonic() - started < 3
     assert isinstance(info.value.__cause__, TimeoutError)
+    assert info.value.waited == 0.3  # the backoff after it counts the time it hung
 
 
 def test_unreachable_host_is_transient() -> None:
@@ -306,6 +307,17 @@ def test_retry_delay_waits_for_reset_then_backs_off() -> None:
     with pytest.raises(ValueError):
         retry_delay(EmailDeliveryError(status_code=400), 1)
     assert not is_transient(ValueError("x"))
+
+
+def test_a_timeouts_own_wait_counts_toward_its_backoff_and_429_jitter_follows_the_base() -> None:
+    rng = random.Random(2)
+    hung = [retry_delay(TransientSendError(None, waited=1.5), 1, base=2, rng=rng) for _ in range(200)]
+    assert all(0.5 <= d <= 2.5 for d in hung) and min(hung) < 1.0  # [2, 4] less the 1.5 s it hung
+    assert retry_delay(TransientSendError(None, waited=30.0), 0, base=2, rng=rng) == 0.0
+    quick = [retry_delay(RateLimited(1_000_001.0), 0, now=1_000_000.0, base=0.25, rng=rng) for _ in range(200)]
+    assert all(1.0 <= d <= 1.25 for d in quick) and max(quick) > 1.2
+    slow = [retry_delay(RateLimited(1_000_001.0), 0, now=1_000_000.0, base=2, rng=rng) for _ in range(200)]
+    assert all(1.0 <= d <= 2.0 for d in slow) and max(slow) > 1.9  # jitter never more than a second
 
 
 # -- outbox ---------------------------------------------------------------------------------
