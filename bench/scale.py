@@ -176,24 +176,14 @@ class Cluster:
                                                    base_job_template=ProcessWorker.get_default_base_job_template()), overwrite=True)
 
     def deploy(self, names: tuple[str, ...] = ("send-email-chunk", "send-notices-fanout")) -> None:
-        """The process work pool, and the fan-out deployments as prefect.yaml declares them.
-
-        Registered from Python (`Flow.from_source(...).to_deployment(...).apply()`): `prefect deploy` and
-        `Flow.deploy` of prefect 3.8.8 fail while no worker is online (the client asks the server for
-        the pool's workers with `limit: null`, which the 3.8.8 server refuses with 422).
-        """
-        import yaml
-        from prefect import Flow
-        from prefect.settings import PREFECT_API_URL, temporary_settings
-
-        entries = {d["name"]: d for d in yaml.safe_load((REPO / "prefect.yaml").read_text(encoding="utf-8"))["deployments"]}
-        with temporary_settings({PREFECT_API_URL: self.api_url}):
-            for name in names:
-                entry = entries[name]
-                flow = Flow.from_source(source=str(REPO), entrypoint=entry["entrypoint"])
-                flow.to_deployment(name=name, description=entry.get("description"), concurrency_limit=entry.get("concurrency_limit"),
-                                   enforce_parameter_schema=entry.get("enforce_parameter_schema", True),
-                                   work_pool_name=self.pool, work_queue_name=entry["work_pool"].get("work_queue_name")).apply()
+        """The fan-out deployments from prefect.yaml, with the documented command (`prefect --no-prompt
+        deploy`), into this cluster's pool: one name per call, since prefect ignores --pool for several."""
+        for name in names:
+            command = [PREFECT, "--no-prompt", "deploy", "--name", name, "--pool", self.pool]
+            done = subprocess.run(command, cwd=REPO, env={**self.env, "PREFECT_API_URL": self.api_url}, capture_output=True,
+                                  text=True, timeout=300)
+            if done.returncode != 0:
+                raise RuntimeError(f"prefect deploy {name} failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
 
     def start_workers(self, n: int, *, limit: int = 1, prefix: str = "worker", timeout: float = 120.0, wait: bool = True) -> list[str]:
         """n `prefect worker start` processes, each running at most `limit` flow runs at once; waits until online."""

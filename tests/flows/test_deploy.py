@@ -1,0 +1,48 @@
+"""The README's shared-installation commands register every deployment of prefect.yaml as declared."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from prefect.client.orchestration import get_client
+from prefect.settings import PREFECT_API_URL
+
+pytestmark = pytest.mark.flows
+
+REPO = Path(__file__).resolve().parents[2]
+PREFECT = str(Path(sys.executable).with_name("prefect"))
+
+
+def _prefect(*args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(), "BREACH_HOME": str(REPO)}
+    env.pop("PREFECT_PROFILE", None)
+    done = subprocess.run([PREFECT, *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, f"prefect {' '.join(args)}: {done.stdout[-2000:]}\n{done.stderr[-2000:]}"
+    return done
+
+
+def test_prefect_deploy_all_registers_every_deployment_in_prefect_yaml():
+    declared = yaml.safe_load((REPO / "prefect.yaml").read_text(encoding="utf-8"))["deployments"]
+    pool = declared[0]["work_pool"]["name"]
+    _prefect("work-pool", "create", pool, "--type", "process", "--overwrite")
+    _prefect("--no-prompt", "deploy", "--all")
+    found: dict = {}
+    with get_client(sync_client=True) as client:
+        try:
+            found = {f"{client.read_flow(d.flow_id).name}/{d.name}": d for d in client.read_deployments()
+                     if d.work_pool_name == pool}
+            assert {name.split("/")[1] for name in found} == {d["name"] for d in declared}
+            assert len(found) == len(declared) == 12
+            watch = next(d for name, d in found.items() if name.endswith("/clock-watch"))
+            assert [s.schedule.interval.total_seconds() for s in watch.schedules] == [300.0]
+            assert {d.name: d.entrypoint for d in found.values()} == {d["name"]: d["entrypoint"] for d in declared}
+            assert all(name.split("/")[0] == name.split("/")[1] for name in found)  # each deployment is named after its flow
+        finally:
+            for d in found.values():
+                client.delete_deployment(d.id)
+            client.delete_work_pool(pool)
