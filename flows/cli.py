@@ -173,6 +173,24 @@ def demo(data_dir: Path = typer.Option(Path("breach-demo"), "--data-dir", help="
     run_demo(data_dir)
 
 
+@app.command()
+def setup(within: Optional[int] = typer.Option(None, "--within", min=30,
+                                              help="Seconds without a heartbeat before a run counts as crashed "
+                                                   "(default: 2.5 heartbeat intervals, 450 s)")) -> None:
+    """Once per shared Prefect server: mark flow runs whose process died as Crashed (an automation)."""
+    from datetime import timedelta
+
+    from prefect.settings import get_current_settings
+
+    from flows import zombies
+
+    if not get_current_settings().api.url:
+        _fail("set PREFECT_API_URL to the shared Prefect server first (the local ephemeral mode keeps no automations)")
+    installed = zombies.install(timedelta(seconds=within) if within else None)
+    console.print(f"automation '{installed.name}' installed ({installed.id}): a flow run silent for "
+                  f"{installed.trigger.within.total_seconds():.0f} s is marked Crashed", soft_wrap=True)
+
+
 # Command groups that live in their own modules; each module has register(app).
 EXTENSIONS = ("flows.cli_discover", "flows.cli_deadlines", "flows.cli_register", "flows.cli_webhook", "flows.cli_keys")
 

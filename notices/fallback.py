@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from breach.approval import current_drafts, require_approved
-from breach.crypto import MultiKeyCipher
+from breach.crypto import DecryptionFailed, MultiKeyCipher
 from breach.enums import Channel, DeliveryState, NoticeKind
 from breach.exceptions import NotApproved
 from breach.people_store import Contact, contacts
@@ -25,6 +25,7 @@ from breach.store.tables import DeliveryRow, DraftRow, SendBatchRow
 
 ATTENTION_NO_ADDRESS = "attention: e-mail undelivered and no complete postal address for a letter"
 ATTENTION_NO_DRAFT = "attention: e-mail undelivered and no approved letter draft in this language"
+ATTENTION_UNREADABLE = "attention: e-mail undelivered and the contact details cannot be decrypted with the known keys"
 
 
 @dataclass
@@ -78,13 +79,15 @@ def fall_back_to_letters(*, session: Session, incident_id: str, deliveries: list
     if not undelivered:
         return result
     drafts = approved_letter_drafts(session=session, incident_id=incident_id, roster=roster)
-    people = {c.person_id: c for c in contacts(session=session, incident_id=incident_id, cipher=cipher,
-                                                person_ids=sorted({d.person_id for d in undelivered}))}
+    people, unreadable = _readable_contacts(session=session, incident_id=incident_id, cipher=cipher,
+                                            person_ids=sorted({d.person_id for d in undelivered}))
     queued: list[DeliveryRow] = []
     for delivery in undelivered:
         contact = people.get(delivery.person_id)
         draft = drafts.get(contact.language) if contact else None
-        if contact is None or not is_addressable(contact):
+        if delivery.person_id in unreadable:
+            delivery.error, reason = ATTENTION_UNREADABLE, "contact_unreadable"
+        elif contact is None or not is_addressable(contact):
             delivery.error, reason = ATTENTION_NO_ADDRESS, "no_address"
         elif draft is None:
             delivery.error, reason = ATTENTION_NO_DRAFT, "no_letter_draft"
@@ -99,6 +102,24 @@ def fall_back_to_letters(*, session: Session, incident_id: str, deliveries: list
         result.attention[reason] += 1
     _queue(session=session, incident_id=incident_id, queued=queued, batch_size=batch_size, result=result)
     return result
+
+
+def _readable_contacts(*, session: Session, incident_id: str, cipher: MultiKeyCipher,
+                       person_ids: list[int]) -> tuple[dict[int, Contact], set[int]]:
+    """The people's contact details, and the ids of those no known key decrypts (a key dropped too
+    early, a damaged row): one unreadable person must not stop the events of everyone else."""
+    try:
+        return {c.person_id: c for c in contacts(session=session, incident_id=incident_id, cipher=cipher, person_ids=person_ids)}, set()
+    except DecryptionFailed:
+        people: dict[int, Contact] = {}
+        unreadable: set[int] = set()
+        for person_id in person_ids:
+            try:
+                people.update({c.person_id: c for c in contacts(session=session, incident_id=incident_id, cipher=cipher,
+                                                                person_ids=[person_id])})
+            except DecryptionFailed:
+                unreadable.add(person_id)
+        return people, unreadable
 
 
 def _queue(*, session: Session, incident_id: str, queued: list[DeliveryRow], batch_size: int, result: FallbackResult) -> None:

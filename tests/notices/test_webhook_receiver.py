@@ -20,11 +20,11 @@ from breach.crypto import MultiKeyCipher
 from breach.enums import ApprovalDecision, DeliveryState
 from breach.people_store import import_people
 from breach.store.session import session_factory
-from breach.store.tables import AuditHead, DeliveryRow, SendBatchRow, WebhookRequestRow
+from breach.store.tables import AuditHead, DeliveryRow, PersonRow, SendBatchRow, WebhookRequestRow
 from flows.runtime import EXAMPLES
 from notices import outbox
 from notices.drafting import draft_notices
-from notices.fallback import ATTENTION_NO_ADDRESS, ATTENTION_NO_DRAFT
+from notices.fallback import ATTENTION_NO_ADDRESS, ATTENTION_NO_DRAFT, ATTENTION_UNREADABLE
 from notices.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, WebhookSettings, load_public_key
 from notices.webhook_server import WebhookReceiver, make_server
 from tests.factories import make_incident, write_people_csv
@@ -137,6 +137,24 @@ def test_bounce_without_address_or_without_letter_draft_is_marked_for_attention(
     with scene["sessions"]() as session:
         assert session.get(DeliveryRow, bo).error == ATTENTION_NO_ADDRESS and session.get(DeliveryRow, bo).state == "failed"
         assert session.get(DeliveryRow, cato).error == ATTENTION_NO_DRAFT and session.get(DeliveryRow, cato).state == "bounced"
+
+
+def test_a_bounce_whose_contact_no_known_key_decrypts_is_marked_for_attention_and_the_rest_still_applies(scene) -> None:
+    anna, bo = scene["ids"]["anna"], scene["ids"]["bo"]
+    stranger = MultiKeyCipher.from_master_keys([b"s" * 32])
+    with scene["sessions"]() as session:  # anna's contact row is encrypted under a key this receiver does not know
+        person_id = session.get(DeliveryRow, anna).person_id
+    with scene["sessions"].begin() as session:
+        person = session.get(PersonRow, person_id)
+        aad = b"person:" + scene["incident_id"].encode() + b":" + person.dedup_key
+        person.contact_enc = stranger.encrypt(CIPHER.decrypt(person.contact_enc, aad=aad), aad=aad)
+    answer = post(scene, [{"event": "bounce", "type": "bounce", "delivery_id": str(anna)},
+                          {"event": "delivered", "delivery_id": str(bo)}])
+    assert answer.status == 200 and answer.body["changed"] == {"bounced": 1, "delivered": 1}
+    assert answer.body["letters"] == 0 and answer.body["attention"] == {"contact_unreadable": 1}
+    with scene["sessions"]() as session:
+        assert session.get(DeliveryRow, anna).error == ATTENTION_UNREADABLE and session.get(DeliveryRow, anna).state == "bounced"
+        assert session.get(DeliveryRow, bo).state == "delivered"
 
 
 def test_unknown_and_foreign_ids_are_counted_not_applied(scene) -> None:
