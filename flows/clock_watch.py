@@ -1,4 +1,5 @@
-"""Raise reminders before each deadline and escalate overdue ones; the scheduled safety net."""
+"""Raise reminders before each deadline and escalate overdue ones, and render letters queued after
+bounced e-mails; the scheduled safety net."""
 
 from __future__ import annotations
 
@@ -6,11 +7,17 @@ from datetime import datetime
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
 
-from breach import clock, deadlines
+from breach import approval, clock, deadlines
+from breach.enums import Channel
+from breach.exceptions import NotApproved
 from breach.store.tables import DeadlineRow
+from notices import outbox
 from notices.email import EmailBatch, Recipient
+from notices.sending import BatchBusy
 from flows.runtime import runtime
+from flows.send import finish, send_letters
 
 
 @task
@@ -64,11 +71,38 @@ def _notify(*, subject: str, reminder_id: int) -> None:
                                       from_email=rt.controller.sender_email, from_name=rt.controller.name, recipients=recipients))
 
 
+@task(persist_result=False, cache_policy=NO_CACHE)
+def send_waiting_letters() -> dict[str, int]:
+    """Render the letters queued after an incident's e-mail went out (a bounce falls back to a letter,
+    notices.fallback), when its drafts are still approved as they are; returns letters per incident."""
+    rt = runtime()
+    with rt.sessions() as session:
+        waiting = outbox.letters_waiting(session=session)
+    rendered: dict[str, int] = {}
+    for incident_id in waiting:
+        with rt.sessions() as session:
+            try:
+                approval.require_approved(session=session, incident_id=incident_id, roster=rt.settings.managers)
+            except NotApproved as exc:  # ids and reasons only, no people
+                get_run_logger().warning("%s: letters waiting, not sent: %s", incident_id, exc)
+                continue
+            batches = outbox.open_batches(session=session, incident_id=incident_id, channel=Channel.LETTER)
+        try:
+            rendered[incident_id] = sum(send_letters.fn(incident_id, batch_no) for batch_no in batches)
+        except BatchBusy:  # a send of this incident is rendering them right now
+            continue
+        finish.fn(incident_id)
+    return rendered
+
+
 @flow(name="clock-watch")
 def clock_watch(now_iso: str | None = None) -> int:
-    """Raise every reminder that has fallen due since the last run and refresh each incident's clock artifact.
+    """Raise every reminder that has fallen due since the last run, refresh each incident's clock
+    artifact, and render letters queued after bounced e-mails; returns how many reminders were raised.
 
     Args:
         now_iso: pretend it is this instant (ISO 8601 with offset); for tests and drills only.
     """
-    return len(raise_due_reminders(now_iso))
+    raised = len(raise_due_reminders(now_iso))
+    send_waiting_letters()
+    return raised

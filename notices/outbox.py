@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from breach import audit
 from breach.approval import current_round
-from breach.enums import Channel, DeliveryState, NoticeKind
-from breach.store.tables import DeliveryRow, SendBatchRow, UTCDateTime
+from breach.enums import Channel, DeliveryState, IncidentStatus, NoticeKind
+from breach.store.tables import DeliveryRow, IncidentRow, SendBatchRow, UTCDateTime
 
 # One statement fills the outbox for a million people; ROW_NUMBER numbers each channel's
 # deliveries so that batch numbers are dense and stable (integer division on both databases).
@@ -80,3 +80,14 @@ def delivery_counts(*, session: Session, incident_id: str) -> dict[str, dict[str
     for channel, state, n in session.execute(stmt):
         out.setdefault(channel, {})[state] = int(n)
     return out
+
+
+def letters_waiting(*, session: Session) -> list[str]:
+    """Incidents whose e-mail is all sent but which have letter batches still open: letters queued
+    after a bounce (notices.fallback), or left by a send that stopped after its e-mail part."""
+    open_letters = select(SendBatchRow.incident_id).where(SendBatchRow.channel == Channel.LETTER.value, SendBatchRow.state != "done")
+    open_email = select(SendBatchRow.incident_id).where(SendBatchRow.channel == Channel.EMAIL.value, SendBatchRow.state != "done")
+    stmt = (select(IncidentRow.id).where(IncidentRow.status.in_([IncidentStatus.SENDING.value, IncidentStatus.NOTIFIED.value]),
+                                         IncidentRow.id.in_(open_letters), IncidentRow.id.not_in(open_email))
+            .order_by(IncidentRow.id))
+    return list(session.execute(stmt).scalars())
