@@ -84,12 +84,17 @@ def _check_inputs(facts: Path, people: Path | None) -> None:
 
 
 @app.command()
-def status(incident_id: str) -> None:
+def status(incident_id: str,
+           lang: str = typer.Option(os.environ.get("BREACH_LANGUAGE", "en"), "--lang",
+                                    help="en, da or nb (default: BREACH_LANGUAGE, else en)")) -> None:
     """Show an incident: status, verdict, clocks, people, drafts, approvals, deliveries."""
     from flows.status import show_status
+    from flows.status_words import LANGUAGES
     from flows.runtime import runtime
 
-    show_status(runtime(), incident_id)
+    if lang not in LANGUAGES:
+        _fail(f"--lang must be one of {', '.join(LANGUAGES)}, not {lang!r}", code=2)
+    show_status(runtime(), incident_id, language=lang)
 
 
 @app.command()

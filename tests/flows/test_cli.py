@@ -218,6 +218,9 @@ def test_status_shows_the_deadline_and_filed_stops_the_clock_in_time(rt, tmp_pat
     assert incident_id in text
     assert "status: assessed" in text
     assert "authority (DK) due" in text and due.isoformat() in text
+    danish = _invoke("status", incident_id, "--lang", "da")
+    assert danish.exit_code == 0 and "åbnet" in danish.stdout and "authority (DK) frist" in _flat(danish.stdout)
+    assert _invoke("status", incident_id, "--lang", "sv").exit_code == 2
 
     receipt = tmp_path / "receipt.pdf"
     receipt.write_bytes(b"%PDF-1.4 receipt from virk.dk")
@@ -231,6 +234,8 @@ def test_status_shows_the_deadline_and_filed_stops_the_clock_in_time(rt, tmp_pat
     after = _flat(_invoke("status", incident_id).stdout)
     assert "authority (DK): met at" in after
     assert "filed with DK #1" in after and "(late)" not in after
+    norwegian = _flat(_invoke("status", incident_id, "--lang", "nb").stdout)
+    assert "authority (DK): met den" in norwegian and "meldt til DK nr. 1" in norwegian
 
 
 def test_late_filing_needs_reasons_for_the_delay(rt, tmp_path, monkeypatch, capsys):

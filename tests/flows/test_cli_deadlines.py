@@ -101,3 +101,19 @@ def test_reported_stops_the_clock_and_starts_the_one_anchored_on_it(rt, now):
         states = {r.obligation: r.state for r in deadlines.deadlines_of(session=session, incident_id=incident_id)}
     assert states["nis2.incident_notification"] == "met" and states["nis2.final_report"] == "running"
     assert states["nis2.early_warning"] == "running"
+
+
+def test_status_lines_speak_danish_and_norwegian():
+    now = datetime(2026, 11, 21, 10, 0, tzinfo=timezone.utc)
+    rows = [DeadlineRow(obligation="authority", party="DK", legal_basis="GDPR Art. 33(1): words", anchor_at=now,
+                        due_at=now + timedelta(hours=30), state="running"),
+            DeadlineRow(obligation="eprivacy.authority", party="x", legal_basis="b", anchor_at=now, due_at=now - timedelta(hours=1),
+                        state="running"),
+            DeadlineRow(obligation="gdpr.x", party="p", legal_basis="b", anchor_at=now, due_at=now, state="met", stopped_at=now)]
+    da = obligation_lines(rows, tz="Europe/Copenhagen", now=now, language="da")
+    assert da[0].startswith("  [green]authority (DK) frist søndag") and "kl. 17:00" in da[0] and da[0].count(": løber") == 1
+    assert "overskredet" in da[1] and "fristen var" in da[2]
+    nb = obligation_lines(rows, tz="Europe/Oslo", now=now, language="nb")
+    assert nb[0].startswith("  [green]authority (DK) frist søndag") and "løper" in nb[0]
+    with pytest.raises(ValueError, match="one of en, da, nb"):
+        obligation_lines(rows, tz="UTC", now=now, language="sv")
