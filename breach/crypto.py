@@ -6,21 +6,20 @@ that makes blind indexes (deterministic, comparable) can never decrypt anything,
 Token layout (bytes)::
 
     version (1) | key id (4, big-endian) | nonce (12) | ciphertext + GCM tag (16)
+
+Also here: ``IndexSet``, compact memory for de-duplicating by blind index. Master keys themselves
+(generating, loading, key files) are in ``breach.master_keys``; their names are re-exported here.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import os
 import struct
-import tempfile
 import unicodedata
 from array import array
 from collections.abc import Sequence
 from functools import lru_cache
 from hashlib import sha256
-from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -28,38 +27,37 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from breach.exceptions import BreachError, ConfigurationError
+from breach.exceptions import DecryptionFailed
+# Master keys themselves (generating, loading, key files) live in breach.master_keys; the names
+# below are re-exported so that ``from breach.crypto import load_master_keys`` etc. keep working.
+from breach.master_keys import (  # noqa: F401
+    ENV_SETTING,
+    FILE_SETTING,
+    KEY_BYTES,
+    OLD_KEYS_SETTING,
+    _check_master,
+    _decode_key,
+    encode_master_key,
+    generate_master_key,
+    install_new_key,
+    load_master_key,
+    load_master_keys,
+    retire_old_keys,
+)
 
 TOKEN_VERSION = 1
-KEY_BYTES = 32
 NONCE_BYTES = 12
 INDEX_BYTES = 16
-ENV_SETTING = "BREACH_MASTER_KEY"
-FILE_SETTING = "BREACH_MASTER_KEY_FILE"
 
 _HEADER = struct.Struct(">BI")
 _MIN_TOKEN = _HEADER.size + NONCE_BYTES + 16
 _ENCRYPTION_INFO = b"breach-notify/v1/field-encryption"
 _INDEX_INFO = b"breach-notify/v1/blind-index"
 _KEY_ID_INFO = b"breach-notify/v1/key-id"
-_HOW_TO_MAKE = "make a key with: python -c 'import os, base64; print(base64.b64encode(os.urandom(32)).decode())'"
-
-
-class DecryptionFailed(BreachError):
-    """A token could not be decrypted: unknown key, wrong row (aad), truncated or tampered."""
-
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
-        super().__init__(f"cannot decrypt: {reason}")
 
 
 def _hkdf(master_key: bytes, info: bytes, length: int = KEY_BYTES) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=length, salt=None, info=info).derive(master_key)
-
-
-def _check_master(master_key: bytes) -> None:
-    if not isinstance(master_key, bytes) or len(master_key) != KEY_BYTES:
-        raise ValueError(f"a master key is {KEY_BYTES} bytes")
 
 
 def derive_encryption_key(master_key: bytes) -> bytes:
@@ -291,136 +289,3 @@ class MultiKeyCipher:
         if cipher is None:
             raise DecryptionFailed(f"unknown key id 0x{kid:08x}")
         return cipher.index_key
-
-
-def generate_master_key() -> bytes:
-    """32 fresh random bytes from the operating system."""
-    return os.urandom(KEY_BYTES)
-
-
-def encode_master_key(key: bytes) -> str:
-    """The base64 text form of a master key, as BREACH_MASTER_KEY and the key file hold it."""
-    _check_master(key)
-    return base64.b64encode(key).decode("ascii")
-
-
-def _decode_key(text: str, *, setting: str, where: str) -> bytes:
-    value = text.strip()
-    try:
-        # Accept both alphabets: keys pasted from URL-safe tools are common.
-        if "-" in value or "_" in value:
-            key = base64.b64decode(value, altchars=b"-_", validate=True)
-        else:
-            key = base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise ConfigurationError(setting, f"{where} is not valid base64; {_HOW_TO_MAKE}") from exc
-    if len(key) != KEY_BYTES:
-        raise ConfigurationError(setting, f"{where} decodes to {len(key)} bytes, not {KEY_BYTES}; {_HOW_TO_MAKE}")
-    if len(set(key)) < 8:
-        raise ConfigurationError(setting, f"{where} looks like a placeholder, not a random key; {_HOW_TO_MAKE}")
-    return key
-
-
-def load_master_key(*, env_value: str | None, key_file: Path) -> bytes:
-    """The master key: from BREACH_MASTER_KEY if given, else from key_file, else a new key_file (one laptop)."""
-    if env_value is not None:
-        return _decode_key(env_value, setting=ENV_SETTING, where="the value")
-    key_file = Path(key_file).expanduser()
-    try:
-        text = key_file.read_text(encoding="ascii")
-    except FileNotFoundError:
-        return _create_key_file(key_file)
-    except (OSError, UnicodeDecodeError) as exc:
-        message = f"cannot read the key file {key_file}: {exc.__class__.__name__}"
-        raise ConfigurationError(FILE_SETTING, message) from exc
-    first = text.strip().splitlines()[0] if text.strip() else text  # further lines: previous keys (rotation)
-    return _decode_key(first, setting=FILE_SETTING, where=f"the key file {key_file}")
-
-
-OLD_KEYS_SETTING = "BREACH_MASTER_KEYS_OLD"
-
-
-def load_master_keys(*, env_value: str | None, env_old: str | None, key_file: Path) -> list[bytes]:
-    """Every master key, newest first: BREACH_MASTER_KEY (+ BREACH_MASTER_KEYS_OLD, comma-separated),
-    else the key file, whose first line is the current key and further lines previous ones."""
-    if env_value is not None:
-        old = [_decode_key(part, setting=OLD_KEYS_SETTING, where=f"previous key {n}")
-               for n, part in enumerate((env_old or "").split(","), start=1) if part.strip()]
-        return [_decode_key(env_value, setting=ENV_SETTING, where="the value"), *old]
-    first = load_master_key(env_value=None, key_file=key_file)
-    lines = [line for line in Path(key_file).expanduser().read_text(encoding="ascii").splitlines() if line.strip()]
-    rest = [_decode_key(line, setting=FILE_SETTING, where=f"line {n} of the key file {key_file}")
-            for n, line in enumerate(lines[1:], start=2)]
-    if env_old:
-        rest += [_decode_key(part, setting=OLD_KEYS_SETTING, where="a previous key") for part in env_old.split(",") if part.strip()]
-    return [first, *rest]
-
-
-def install_new_key(key_file: Path) -> bytes:
-    """Make a fresh key the key file's current one, keeping the previous keys below it (for decryption)."""
-    key_file = Path(key_file).expanduser()
-    old = [line.strip() for line in key_file.read_text(encoding="ascii").splitlines() if line.strip()] if key_file.exists() else []
-    key = generate_master_key()
-    fd, temp_name = tempfile.mkstemp(dir=key_file.parent, prefix=".master-key-")
-    try:
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write("\n".join([encode_master_key(key), *old]) + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp_name, key_file)
-    except BaseException:
-        os.unlink(temp_name)
-        raise
-    return key
-
-
-def retire_old_keys(key_file: Path) -> int:
-    """Keep only the key file's current key (after a finished rotation); returns how many were removed."""
-    key_file = Path(key_file).expanduser()
-    lines = [line.strip() for line in key_file.read_text(encoding="ascii").splitlines() if line.strip()]
-    fd, temp_name = tempfile.mkstemp(dir=key_file.parent, prefix=".master-key-")
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(lines[0] + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temp_name, key_file)
-    return len(lines) - 1
-
-
-def _create_key_file(key_file: Path) -> bytes:
-    """Write a fresh key to key_file (0600); if another process wins the race, use its key."""
-    key = generate_master_key()
-    try:
-        key_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd, temp_name = tempfile.mkstemp(dir=key_file.parent, prefix=".master-key-")  # mkstemp: mode 0600
-    except OSError as exc:
-        raise ConfigurationError(FILE_SETTING, f"cannot create the key file {key_file}: {exc.strerror}") from exc
-    try:
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write(encode_master_key(key) + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        _publish(temp_name, key_file)
-    except FileExistsError:
-        return load_master_key(env_value=None, key_file=key_file)
-    except OSError as exc:
-        raise ConfigurationError(FILE_SETTING, f"cannot create the key file {key_file}: {exc.strerror}") from exc
-    finally:
-        os.unlink(temp_name)
-    return key
-
-
-def _publish(temp_name: str, key_file: Path) -> None:
-    """Make the complete temporary file appear as key_file, never replacing an existing key."""
-    try:
-        # A hard link is atomic: no reader ever sees a half-written key.
-        os.link(temp_name, key_file)
-    except FileExistsError:
-        raise
-    except OSError:
-        # Some file systems refuse hard links; an exclusive create still never overwrites.
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="ascii") as handle, open(temp_name, encoding="ascii") as source:
-            handle.write(source.read())
-            handle.flush()
-            os.fsync(handle.fileno())

@@ -9,6 +9,7 @@
      ├── NotApproved           a send was asked for before the drafts were approved
      ├── DeadlineMissed        a late notification without reasons for the delay (Art. 33(1))
      ├── AuditChainBroken      the hash-chained audit log was edited, reordered or truncated
+     ├── DecryptionFailed      a token cannot be decrypted: unknown key, wrong row, truncated or tampered
      └── ConfigurationError    a setting is missing or unsafe
 
 Each carries its context as attributes; messages never contain personal data of affected people.
@@ -78,6 +79,14 @@ class AuditChainBroken(BreachError):
         self.position = position
         self.reason = reason
         super().__init__(f"audit log broken at entry {position}: {reason}")
+
+
+class DecryptionFailed(BreachError):
+    """A token could not be decrypted: unknown key, wrong row (aad), truncated or tampered."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"cannot decrypt: {reason}")
 
 
 class ConfigurationError(BreachError):
