@@ -57,9 +57,10 @@ def holder_alive(owner: str | None, *, claimed_at: datetime | None, now: datetim
         host, boot, pid, started = owner.rsplit("/", 3)
     except ValueError:
         return False
-    if owner == current_owner():
+    mine = current_owner()
+    if owner == mine:
         return False  # our own earlier claim: this process is not sending it now
-    here = host == socket.gethostname()[:40] and boot != "-" and started != "-"
-    if here:
-        return boot == _boot_id() and _start_time(int(pid)) == started
+    my_host, my_boot = mine.rsplit("/", 3)[:2]
+    if host == my_host and boot != "-" and started != "-":
+        return boot == my_boot and _start_time(int(pid)) == started
     return claimed_at is not None and now - claimed_at < LEASE

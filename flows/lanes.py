@@ -21,7 +21,6 @@ class Lanes:
     def __init__(self, count: int) -> None:
         if count < 1:
             raise ValueError(f"lanes must be at least 1, not {count}")
-        self.count = count
         self._free = count
         self._lock = threading.Lock()
         self._waiting: list[tuple[int, int, threading.Event]] = []

@@ -8,9 +8,10 @@ request hangs until the client gives up), so there are more lanes than task runs
 Sending processes for big sends: forked copies of the flow's process that each send whole batches.
 
 Building a 1,000-person request (decrypting contacts, the JSON body) is Python work, so one process
-sends with one core at most. For a big send the flow forks a few sending processes and its task
-runs hand them batch numbers; each answers with a count. There is one process per lane. Forked, not spawned: a child starts in
-milliseconds with everything already imported (a spawned one imports Prefect again, 5-10 s here).
+sends with one core at most. For a big send the flow forks one sending process per lane, and each
+attempt hands one of them a batch number; it answers with a count. Forked, not spawned: a child
+starts in milliseconds with everything already imported (a spawned one imports Prefect again,
+5-10 s here).
 
 A child runs domain code only (database, cipher, SendGrid client; no Prefect calls): it drops the
 database connections it inherited, forgets the parent's progress listeners, and dies with its
@@ -85,11 +86,6 @@ def lanes(count: int, *, fork: bool = False) -> Iterator[None]:
         if pool is not None:
             _pool = None
             pool.shutdown(wait=True, cancel_futures=True)
-
-
-def forked() -> bool:
-    """Whether this process has sending processes to hand batches to."""
-    return _pool is not None
 
 
 def attempt(rt: Runtime, incident_id: str, batch_no: int, attempt_no: int = 0) -> int:

@@ -5,29 +5,33 @@ from __future__ import annotations
 
 LANGUAGES = ("en", "da", "nb")
 
-WORDS: dict[str, dict[str, str]] = {
-    "en": {
-        "status": "status", "opened": "opened", "no_clock": "no clock", "not_started": "not started",
-        "people": "people by channel", "drafts": "Drafts", "kind": "kind", "language": "language", "channel": "channel",
-        "template": "template", "hash": "hash", "approved": "approved by {actor} at {at}", "approval": "approval",
-        "deliveries": "deliveries", "filed": "filed with {authority} #{seq} at {at} by {by}", "late": " (late)",
-        "due": "due", "at": "at", "overdue": "overdue", "running": "running", "was_due": "was due", "no_clocks": "clocks: none running",
-    },
-    "da": {
-        "status": "status", "opened": "åbnet", "no_clock": "intet ur", "not_started": "ikke startet",
-        "people": "berørte pr. kanal", "drafts": "Udkast", "kind": "type", "language": "sprog", "channel": "kanal",
-        "template": "skabelon", "hash": "hash", "approved": "godkendt af {actor} {at}", "approval": "godkendelse",
-        "deliveries": "leverancer", "filed": "anmeldt til {authority} nr. {seq} {at} af {by}", "late": " (for sent)",
-        "due": "frist", "at": "den", "overdue": "overskredet", "running": "løber", "was_due": "fristen var", "no_clocks": "frister: ingen løber",
-    },
-    "nb": {
-        "status": "status", "opened": "åpnet", "no_clock": "ingen klokke", "not_started": "ikke startet",
-        "people": "berørte per kanal", "drafts": "Utkast", "kind": "type", "language": "språk", "channel": "kanal",
-        "template": "mal", "hash": "hash", "approved": "godkjent av {actor} {at}", "approval": "godkjenning",
-        "deliveries": "leveranser", "filed": "meldt til {authority} nr. {seq} {at} av {by}", "late": " (for sent)",
-        "due": "frist", "at": "den", "overdue": "overskredet", "running": "løper", "was_due": "fristen var", "no_clocks": "frister: ingen løper",
-    },
+# One row per word, its translations in the order of LANGUAGES, so none can be missing in one of them.
+_TABLE: dict[str, tuple[str, str, str]] = {
+    "status": ("status", "status", "status"),
+    "opened": ("opened", "åbnet", "åpnet"),
+    "no_clock": ("no clock", "intet ur", "ingen klokke"),
+    "not_started": ("not started", "ikke startet", "ikke startet"),
+    "people": ("people by channel", "berørte pr. kanal", "berørte per kanal"),
+    "drafts": ("Drafts", "Udkast", "Utkast"),
+    "kind": ("kind", "type", "type"),
+    "language": ("language", "sprog", "språk"),
+    "channel": ("channel", "kanal", "kanal"),
+    "template": ("template", "skabelon", "mal"),
+    "hash": ("hash", "hash", "hash"),
+    "approved": ("approved by {actor} at {at}", "godkendt af {actor} {at}", "godkjent av {actor} {at}"),
+    "approval": ("approval", "godkendelse", "godkjenning"),
+    "deliveries": ("deliveries", "leverancer", "leveranser"),
+    "filed": ("filed with {authority} #{seq} at {at} by {by}", "anmeldt til {authority} nr. {seq} {at} af {by}",
+              "meldt til {authority} nr. {seq} {at} av {by}"),
+    "late": (" (late)", " (for sent)", " (for sent)"),
+    "due": ("due", "frist", "frist"),
+    "at": ("at", "den", "den"),
+    "overdue": ("overdue", "overskredet", "overskredet"),
+    "running": ("running", "løber", "løper"),
+    "was_due": ("was due", "fristen var", "fristen var"),
+    "no_clocks": ("clocks: none running", "frister: ingen løber", "frister: ingen løper"),
 }
+WORDS: dict[str, dict[str, str]] = {lang: {key: row[i] for key, row in _TABLE.items()} for i, lang in enumerate(LANGUAGES)}
 
 
 def words(language: str) -> dict[str, str]:

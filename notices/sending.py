@@ -5,9 +5,9 @@ after. Batch states: ``pending`` -> ``in_flight`` -> ``done``; a refused request
 ``failed``, a 429 ``pending`` (nothing was accepted), and a timeout, dropped connection or 5xx
 ``unknown``. A batch found ``in_flight`` whose claimant may still be at work (a live process,
 breach.claims) is left alone (BatchBusy, retried later); one found ``in_flight`` after its
-sender crashed, or ``unknown``, has an unknown outcome: before anything is re-sent the sender is asked which of its deliveries the provider
-already accepted (``find_batch``); those are marked accepted and left out, only the rest is sent
-(audited as ``batch.reconciled``). Each request's deliveries are marked accepted as soon as it
+sender crashed, or ``unknown``, has an unknown outcome: before anything is re-sent the sender
+is asked which of its deliveries the provider already accepted (``find_batch``); those are marked
+accepted and left out, only the rest is sent (audited as ``batch.reconciled``). Each request's deliveries are marked accepted as soon as it
 is answered, so a batch split over several drafts never re-sends a part that went through.
 """
 
@@ -85,7 +85,7 @@ def _claim(*, sessions: sessionmaker[Session], incident_id: str, channel: Channe
         if found == "in_flight" and claims.holder_alive(batch.claimed_by, claimed_at=batch.started_at, now=now):
             raise BatchBusy(incident_id=incident_id, channel=channel, batch_no=batch_no)
         if found in UNKNOWN_OUTCOME:
-            audit.record(session=session, action="batch.unknown_outcome", actor="sender", at=clock.utcnow(), incident_id=incident_id,
+            audit.record(session=session, action="batch.unknown_outcome", actor="sender", at=now, incident_id=incident_id,
                          details={"channel": channel.value, "batch_no": batch_no, "attempts": batch.attempts, "state": found})
         batch.state, batch.attempts, batch.started_at, batch.claimed_by = "in_flight", batch.attempts + 1, now, claims.current_owner()
         return found
