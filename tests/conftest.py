@@ -20,8 +20,16 @@ os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 from breach.store.session import engine_for  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+FIXTURES = REPO / "tests" / "fixtures"  # copies with provenance: tests/fixtures/MANIFEST.json
 NOW = datetime(2026, 11, 21, 10, 0, tzinfo=timezone.utc)
+
+
+def case_paths() -> list[Path]:
+    """The public authority cases the repository carries; none is an error, never a skip."""
+    paths = sorted((FIXTURES / "cases").glob("*.json"))
+    if not paths:
+        raise FileNotFoundError(f"no authority cases in {FIXTURES / 'cases'}: the repository is incomplete")
+    return paths
 
 
 @pytest.fixture(scope="session")

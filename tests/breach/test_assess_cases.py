@@ -1,32 +1,32 @@
-"""The engine against breach cases with published verdicts (/work/shared/cases/*.json).
+"""The engine against breach cases with published verdicts (tests/fixtures/cases/*.json).
 
 Only the authorities' verdicts are asserted; a null expected value means the authority did not
-rule on that question and is skipped, never counted as false.
+rule on that question, so no test is generated for it (never counted as false). Scoring follows
+tests/fixtures/contracts/ASSESSMENT.md: the Art. 34 duty is met by individual notices, by a public
+communication (Art. 34(3)(c)) or by a subset of the people.
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
-
 import pytest
 
 from breach.assess import assess
 from breach.facts import load_facts
+from tests.conftest import case_paths
 
 pytestmark = pytest.mark.unit
 
-CASES = Path(__file__).resolve().parents[2].parent / "shared" / "cases"
 QUESTIONS = ("notify_authority", "notify_subjects")
 
 
 def _params() -> list:
-    if not CASES.is_dir():
-        return [pytest.param(None, None, marks=pytest.mark.skip(reason=f"no shared cases folder at {CASES}"))]
     params = []
-    for path in sorted(CASES.glob("*.json")):
+    for path in case_paths():
         case = json.loads(path.read_text(encoding="utf-8"))
         for question in QUESTIONS:
+            if case["expected"][question] is None:
+                continue
             params.append(pytest.param(case, question, id=f"{path.stem}-{question}"))
     return params
 
@@ -34,14 +34,19 @@ def _params() -> list:
 @pytest.mark.parametrize(("case", "question"), _params())
 def test_verdict_matches_the_authority(case, question):
     expected = case["expected"][question]
-    if expected is None:
-        pytest.skip(f"{case['id']}: the authority did not rule on {question}")
     result = assess(load_facts(case["facts"]))
     reasons = "\n".join(f"  {e.rule}: {e.finding}" for e in result.rationale)
-    assert getattr(result, question) is expected, f"{case['id']} {question}: expected {expected}\n{reasons}"
+    assert _verdict(result.to_contract(), question) is expected, f"{case['id']} {question}: expected {expected}\n{reasons}"
 
 
-@pytest.mark.parametrize(("case", "question"), [p for p in _params() if p.id is None or p.id.endswith("notify_authority")])
+def _verdict(contract: dict, question: str) -> bool:
+    """The engine's answer to a case question, scored as ASSESSMENT.md says."""
+    if question == "notify_subjects":
+        return bool(contract["notify_subjects"] or contract["public_communication"] or contract.get("notify_subjects_subset"))
+    return bool(contract[question])
+
+
+@pytest.mark.parametrize(("case", "question"), [p for p in _params() if p.id.endswith("notify_authority")])
 def test_case_contract_is_complete_and_explained(case, question):
     contract = assess(load_facts(case["facts"])).to_contract()
     json.dumps(contract)

@@ -11,17 +11,15 @@ import pytest
 
 from breach.exceptions import InvalidFacts
 from breach.facts import Controller, Facts, Regimes, load_facts, schema
+from tests.conftest import case_paths
 
 pytestmark = pytest.mark.unit
 
-CASES = Path(__file__).resolve().parents[2].parent / "shared" / "cases"
 MINIMAL = {"summary": "A laptop was stolen.", "breach_types": ["confidentiality"], "data_categories": ["name"]}
 
 
 def _case_facts() -> list:
-    if not CASES.is_dir():
-        return [pytest.param(None, marks=pytest.mark.skip(reason=f"no shared cases folder at {CASES}"))]
-    return [pytest.param(json.loads(p.read_text(encoding="utf-8"))["facts"], id=p.stem) for p in sorted(CASES.glob("*.json"))]
+    return [pytest.param(json.loads(p.read_text(encoding="utf-8"))["facts"], id=p.stem) for p in case_paths()]
 
 
 def _error(source) -> InvalidFacts:

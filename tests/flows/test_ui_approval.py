@@ -55,8 +55,8 @@ print("RESULT " + json.dumps({"decision": decision, "sent": sent and sent["sent"
 """
 
 
-def _browser_or_skip():
-    """Playwright's sync API, or a skip (locally) / failure (CI) naming what is missing."""
+def _browser():
+    """Playwright's sync API, or a failure naming what is missing (scripts/system-packages.sh installs it)."""
     missing = []
     try:
         from playwright.sync_api import sync_playwright
@@ -66,10 +66,7 @@ def _browser_or_skip():
     if not os.access(CHROMIUM, os.X_OK):
         missing.append(f"{CHROMIUM} (apt-get install chromium)")
     if missing:
-        message = "real-browser approval test needs " + " and ".join(missing)
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        pytest.fail("real-browser approval test needs " + " and ".join(missing))
     return sync_playwright
 
 
@@ -155,7 +152,7 @@ def _paused_run(api: str) -> str | None:
 def test_manager_approves_in_the_prefect_ui_and_the_run_sends(tmp_path: Path) -> None:
     if os.environ.get("BREACH_TEST_DB_URL"):
         pytest.skip("the browser path uses its own SQLite file; it ran in the SQLite pass of scripts/test.sh")
-    sync_playwright = _browser_or_skip()
+    sync_playwright = _browser()
     started = time.monotonic()
     port, home = _free_port(), tmp_path / "prefect-home"
     api, env = f"http://127.0.0.1:{port}/api", _prefect_env(home, port)

@@ -23,7 +23,7 @@ from tests.factories import facts_doc, make_incident
 from tests.notices.test_report import CONTROLLER
 
 pytestmark = pytest.mark.integration
-SHARED_CASE = Path(__file__).resolve().parents[3] / "shared" / "cases" / "edpb-01-2021-c01.json"
+SHARED_CASE = Path(__file__).resolve().parents[1] / "fixtures" / "cases" / "edpb-01-2021-c01.json"
 ACTOR = "responder@example.com"
 
 

@@ -14,7 +14,7 @@ from breach.enums import DeliveryState
 from breach.exceptions import ConfigurationError
 from notices.webhook import (DeliveryEvent, WebhookRefused, WebhookSettings, load_public_key, next_state, parse_events,
                              request_digest, verify_request)
-from tests.conftest import SHARED
+from tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.unit
 
@@ -92,7 +92,7 @@ def test_junk_bodies_are_refused_400(body: bytes) -> None:
 
 
 def test_events_keep_only_delivery_id_event_and_bounce_type() -> None:
-    body = (SHARED / "contracts" / "sendgrid" / "events.example.json").read_bytes()
+    body = (FIXTURES / "contracts" / "sendgrid" / "events.example.json").read_bytes()
     events = parse_events(body)
     assert len(events) == 10 and all(e.delivery_id is None for e in events)  # the example uses notice_id, not ours
     assert "example.com" not in repr(events)

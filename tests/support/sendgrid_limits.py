@@ -1,6 +1,6 @@
 """The checks a SendGrid v3 /mail/send body must pass: schema first, then the cross-field limits.
 
-Rule numbers (L1 ... L20) refer to section 1 of shared/contracts/sendgrid/LIMITS.md. Messages
+Rule numbers (L1 ... L20) refer to section 1 of tests/fixtures/contracts/sendgrid/LIMITS.md. Messages
 follow SendGrid's Mail Send errors page where it gives one; none of them echoes a submitted
 value, so an address never comes back in an error body.
 """

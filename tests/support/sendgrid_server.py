@@ -1,7 +1,7 @@
 """A local stand-in for SendGrid's POST /v3/mail/send, for tests and benchmarks.
 
 It authenticates, validates the body against the contract schema
-(shared/contracts/sendgrid/mail_send.schema.json) and the cross-field limits of LIMITS.md
+(tests/fixtures/contracts/sendgrid/mail_send.schema.json) and the cross-field limits of LIMITS.md
 section 1, answers with SendGrid's status codes, bodies and X-RateLimit-* headers, and can
 rate-limit and inject faults (429, 5xx, a dropped connection, a hang past the client timeout).
 
@@ -59,9 +59,8 @@ _STATUS_BODIES = {
 
 
 def default_schema_path() -> Path:
-    """The contract schema next to the repository: <repo>/../shared/contracts/sendgrid/."""
-    repo_root = Path(__file__).resolve().parents[2]
-    return repo_root.parent / "shared" / "contracts" / "sendgrid" / "mail_send.schema.json"
+    """The mail-send contract schema carried by the repository (provenance in SOURCE.md beside it)."""
+    return Path(__file__).resolve().parents[1] / "fixtures" / "contracts" / "sendgrid" / "mail_send.schema.json"
 
 
 @dataclass(frozen=True)
