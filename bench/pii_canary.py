@@ -26,6 +26,7 @@ import os
 import re
 import secrets
 import sqlite3
+import subprocess
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -106,6 +107,16 @@ def _decoded_forms(data: bytes) -> Iterator[tuple[str, bytes]]:
                 continue
 
 
+def sqlite_file_bytes(path: Path) -> bytes:
+    """The bytes of a live SQLite file (database, WAL, journal), read by another process.
+
+    Closing a file descriptor of the database in this process would drop every POSIX lock this
+    process's own SQLite connections hold on it (sqlite.org/howtocorrupt.html, section 2.2); another
+    process may then delete the WAL under them ("disk I/O error" on their next connection).
+    """
+    return subprocess.run(["cat", "--", str(path)], capture_output=True, check=True).stdout
+
+
 def scan_file(finder: Finder, path: Path, label: str) -> None:
     finder.place(label)
     data = path.read_bytes()
@@ -143,7 +154,7 @@ def scan_sqlite(finder: Finder, db: Path, label: str, skip_columns: set[tuple[st
         raw = Path(f"{db}{suffix}")
         if raw.exists():
             finder.place(f"{label} raw file{suffix}")
-            finder.search(f"{label} raw file{suffix}", raw.read_bytes())
+            finder.search(f"{label} raw file{suffix}", sqlite_file_bytes(raw))
 
 
 def scan_database_url(finder: Finder, url: str, label: str, skip_columns: set[tuple[str, str]]) -> None:
@@ -166,7 +177,7 @@ def scan_database_url(finder: Finder, url: str, label: str, skip_columns: set[tu
         for suffix in ("", "-wal"):
             if Path(f"{db}{suffix}").exists():
                 finder.place(f"{label} raw file{suffix}")
-                finder.search(f"{label} raw file{suffix}", Path(f"{db}{suffix}").read_bytes())
+                finder.search(f"{label} raw file{suffix}", sqlite_file_bytes(Path(f"{db}{suffix}")))
 
 
 def prefect_database_path() -> Path | None:

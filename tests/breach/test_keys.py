@@ -153,8 +153,10 @@ def test_cli_keys_new_prints_a_fresh_key():
 
 
 def _raw_sqlite_bytes(url: str) -> bytes:
+    from bench.pii_canary import sqlite_file_bytes  # read by another process: this one keeps its SQLite locks
+
     path = url.removeprefix("sqlite:///")
-    return b"".join(Path(f"{path}{s}").read_bytes() for s in ("", "-wal") if Path(f"{path}{s}").exists())
+    return b"".join(sqlite_file_bytes(Path(f"{path}{s}")) for s in ("", "-wal") if Path(f"{path}{s}").exists())
 
 
 def test_the_raw_database_shows_no_contact_details(db_url, tmp_path, now):
