@@ -93,16 +93,18 @@ def synthetic_people(n: int, seed: int = 2026) -> Iterator[tuple[str, str, str, 
 
 def approved_incident(n: int, *, seed: int = 2026) -> str:
     """Open, assess, store n e-mail people (encrypted), draft and approve; returns the incident id."""
-    from breach import approval, clock
+    from sqlalchemy import insert
+
+    from breach import instants
+    from breach.approval import decisions as approval
     from breach.enums import ApprovalDecision
-    from breach.people import _identity_key
-    from breach.people_store import _aad
+    from breach.people.rows import _identity_key
+    from breach.people.store import _aad
     from breach.store.tables import PersonRow
     from flows.assess import assess_incident
     from flows.draft import draft_notices
     from flows.open_incident import open_incident
     from flows.runtime import runtime
-    from sqlalchemy import insert
 
     rt = runtime()
     facts = json.loads((REPO / "breach" / "examples" / "facts.json").read_text(encoding="utf-8"))
@@ -130,14 +132,14 @@ def approved_incident(n: int, *, seed: int = 2026) -> str:
     draft_notices(incident_id)
     with rt.sessions.begin() as session:
         approval.decide(session=session, incident_id=incident_id, actor=MANAGER, decision=ApprovalDecision.APPROVED,
-                        comment="benchmark", roster=rt.settings.managers, now=clock.utcnow())
+                        comment="benchmark", roster=rt.settings.managers, now=instants.utcnow())
     return incident_id
 
 
 def delivery_states(incident_id: str) -> dict[str, int]:
     """Count of e-mail deliveries per state."""
     from flows.runtime import runtime
-    from notices.outbox import delivery_counts
+    from notices.sending.outbox import delivery_counts
     with runtime().sessions() as session:
         return delivery_counts(session=session, incident_id=incident_id).get("email", {})
 

@@ -33,9 +33,11 @@ if str(REPO) not in sys.path:
 
 from breach.exceptions import InvalidFacts, InvalidPeopleFile  # noqa: E402
 from breach.facts import load_facts  # noqa: E402
-from breach.people import COLUMNS, PersonIn, RowProblem, read_people  # noqa: E402
-from notices.letters import LetterBatchInfo, LetterPages, write_manifest_csv  # noqa: E402
-from notices.register import FORMULA_PREFIXES, REGISTER_COLUMNS, write_register_csv  # noqa: E402
+from breach.people.importer import read_people  # noqa: E402
+from breach.people.rows import COLUMNS, PersonIn, RowProblem  # noqa: E402
+from notices.letters.pdf import LetterBatchInfo, LetterPages, write_manifest_csv  # noqa: E402
+from notices.output import FORMULA_PREFIXES  # noqa: E402
+from notices.register.entries import REGISTER_COLUMNS, write_register_csv  # noqa: E402
 
 EXAMPLE_FACTS = json.loads((REPO / "breach" / "examples" / "facts.json").read_text(encoding="utf-8"))
 NASTY = ["=HYPERLINK(\"http://evil.example.org\",\"click\")", "=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1",
@@ -126,7 +128,7 @@ def check_people_file_in_db(kind: str, data: bytes, folder: Path, db: Any) -> st
     """A file through import_people in a transaction: refused files leave the database as it was."""
     from sqlalchemy import func, select
 
-    from breach import people_store
+    from breach.people import store as people_store
     from breach.store.tables import AuditEventRow, PersonRow
 
     path = folder / f"people.{kind}"
@@ -159,8 +161,8 @@ class FuzzDatabase:
     """A fresh SQLite database with one incident for the people-file import target."""
 
     def __init__(self, folder: Path) -> None:
-        from breach.crypto import MultiKeyCipher
-        from breach.incidents import open_incident
+        from breach.incidents.service import open_incident
+        from breach.keys.cipher import MultiKeyCipher
         from breach.store.session import session_factory
 
         self.sessions = session_factory(f"sqlite:///{folder / 'fuzz.db'}")

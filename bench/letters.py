@@ -1,4 +1,4 @@
-"""Benchmark print-ready letters: N letters through notices.letters (reportlab, batch files of 1,000, one
+"""Benchmark print-ready letters: N letters through notices.letters.pdf (reportlab, batch files of 1,000, one
 process per core), against the same letter through HTML -> PDF (WeasyPrint) for a sample.
 
     .venv/bin/python bench/letters.py --letters 100000
@@ -29,7 +29,7 @@ BATCH = 1000
 
 def _letters(start: int, stop: int) -> list:
     from breach.controller import load_profile
-    from notices.letters import Letter
+    from notices.letters.pdf import Letter
     profile = load_profile(c.REPO / "breach" / "examples" / "controller.json")
     body = ("We are writing to tell you that a copy of our customer database was taken by an attacker.\n\n"
             "What happened, what it means for you and what we have done is set out below.\n\n") * 6
@@ -43,7 +43,7 @@ def _letters(start: int, stop: int) -> list:
 
 
 def _render(args: tuple[int, int, str]) -> int:
-    from notices.letters import write_letters_pdf
+    from notices.letters.pdf import write_letters_pdf
     start, stop, folder = args
     info = write_letters_pdf(_letters(start, stop), Path(folder) / f"letters-{start:07d}.pdf")
     return info.letters

@@ -220,11 +220,10 @@ def scan_run(*, tag: str, people: list[dict[str, str]], prefect_home: Path, data
 
 def run_workflow(*, people: list[dict[str, str]], data_dir: Path, work: Path) -> dict[str, Any]:
     """The whole breach-response flow on the example facts with these people, approved as in `breach demo`."""
-    from flows import demo
     from flows.breach_response import breach_response
+    from flows.cli import demo
+    from flows.cli.console import console
     from flows.progress import subscribe
-
-    from flows.console import console
 
     console.file = sys.stderr  # stdout is for the JSON report
     demo._prepare(data_dir)

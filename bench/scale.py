@@ -237,7 +237,7 @@ def chunk_runs(api_url: str, incident_id: str) -> list[dict[str, Any]]:
     from prefect.client.schemas.sorting import FlowRunSort
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    from flows.send_fanout import CHUNK_FLOW, WORKER_LABEL, incident_tag
+    from flows.fanout import CHUNK_FLOW, WORKER_LABEL, incident_tag
     with temporary_settings({PREFECT_API_URL: api_url}), get_client(sync_client=True) as client:
         runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=[incident_tag(incident_id)])),
                                      flow_filter=FlowFilter(name=FlowFilterName(any_=[CHUNK_FLOW])), limit=200,
@@ -264,8 +264,8 @@ def run_fanout(api_url: str, incident_id: str, chunk_batches: int) -> tuple[floa
     """The coordinator flow in this process against `api_url`; returns (seconds, its result)."""
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
+    from flows.fanout import send_notices_fanout
     from flows.runtime import runtime
-    from flows.send_fanout import send_notices_fanout
     runtime.cache_clear()
     with temporary_settings({PREFECT_API_URL: api_url}):
         started = time.perf_counter()

@@ -39,7 +39,8 @@ def baseline(host: str, people: int) -> float:
     from pydantic import SecretStr
 
     from breach.controller import load_profile
-    from notices.email import JSON_CONTENT_TYPE, EmailBatch, Recipient, SendGridSender, encode_body, sendgrid_body
+    from notices.email.message import EmailBatch, Recipient, sendgrid_body
+    from notices.email.sendgrid import JSON_CONTENT_TYPE, SendGridSender, encode_body
     sender = SendGridSender(SecretStr(c.API_KEY), host=host, timeout=30)
     profile = load_profile(c.REPO / "breach" / "examples" / "controller.json")
     text = "Dear -recipient_name_text-,\n" + "We are writing to tell you about a personal data breach. " * 40
@@ -64,7 +65,8 @@ def per_person_tasks(host: str, people: int = 2000) -> dict:
     from prefect.task_runners import ThreadPoolTaskRunner
     from pydantic import SecretStr
 
-    from notices.email import EmailBatch, Recipient, SendGridSender
+    from notices.email.message import EmailBatch, Recipient
+    from notices.email.sendgrid import SendGridSender
     sender = SendGridSender(SecretStr(c.API_KEY), host=host, timeout=30)
     everyone = list(c.synthetic_people(people, seed=7))
 

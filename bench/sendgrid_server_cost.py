@@ -48,7 +48,7 @@ _ASCII = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "'": "", " ": "."})
 
 
 def realistic_body(people: int = 1000, seed: int = 2026) -> dict[str, Any]:
-    """A /v3/mail/send body shaped like notices.email.sendgrid_body builds it."""
+    """A /v3/mail/send body shaped like notices.email.message.sendgrid_body builds it."""
     rng = random.Random(seed)
     personalizations = []
     for n in range(people):

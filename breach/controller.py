@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, field_validator
 
-from breach.clock import validate_timezone
+from breach.instants import validate_timezone
 
 
 class ControllerProfile(BaseModel):

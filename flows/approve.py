@@ -11,9 +11,12 @@ from prefect.input import RunInput
 from prefect.runtime import deployment, flow_run
 from pydantic import Field
 
-from breach import approval, clock, deadlines, incidents
+from breach import instants
+from breach.approval import decisions as approval
+from breach.clock import deadlines
 from breach.enums import ApprovalDecision
 from breach.exceptions import ApprovalRefused, NotApproved
+from breach.incidents import service as incidents
 from flows.progress import emit
 from flows.runtime import runtime
 
@@ -39,7 +42,7 @@ def approval_status(incident_id: str) -> dict[str, Any]:
         except NotApproved:
             approved = False
         clocks = [d for d in deadlines.deadlines_of(session=session, incident_id=incident_id) if d.state == "running"]
-        left = min((clock.time_left(d.due_at, now=clock.utcnow()) for d in clocks), default=DEFAULT_WAIT)
+        left = min((instants.time_left(d.due_at, now=instants.utcnow()) for d in clocks), default=DEFAULT_WAIT)
         return {"approved": approved, "drafts": [f"{d.kind}/{d.language}/{d.channel}" for d in drafts],
                 "hash": approval.drafts_hash(drafts) if drafts else "", "seconds_left": int(left.total_seconds())}
 
@@ -79,7 +82,7 @@ def record_decision(incident_id: str, answer: dict[str, Any], seen_hash: str, la
     try:
         with rt.sessions.begin() as session:
             approval.decide(session=session, incident_id=incident_id, actor=answer["approver"], decision=decision,
-                            comment=answer.get("comment", ""), roster=rt.settings.managers, now=clock.utcnow(), seen_hash=seen_hash)
+                            comment=answer.get("comment", ""), roster=rt.settings.managers, now=instants.utcnow(), seen_hash=seen_hash)
     except ApprovalRefused as exc:
         emit("approval_refused", incident_id=incident_id, reason=exc.reason)
         return {"outcome": "refused", "reason": exc.reason}

@@ -6,7 +6,8 @@ from typing import Any
 
 from prefect import flow, task
 
-from breach import clock, incidents
+from breach import instants
+from breach.incidents import service as incidents
 from flows.progress import emit
 from flows.runtime import runtime
 
@@ -16,7 +17,7 @@ def assess_latest(incident_id: str) -> dict[str, Any]:
     """Record a new assessment version when the facts changed; return the verdict."""
     rt = runtime()
     with rt.sessions.begin() as session:
-        row = incidents.assess_incident(session=session, incident_id=incident_id, actor=rt.actor, now=clock.utcnow())
+        row = incidents.assess_incident(session=session, incident_id=incident_id, actor=rt.actor, now=instants.utcnow())
         verdict = dict(row.result, version=row.version)
     emit("assessed", incident_id=incident_id, verdict=verdict)
     return {k: verdict[k] for k in ("risk", "notify_authority", "notify_subjects", "version")}

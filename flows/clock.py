@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from prefect import flow, task
 
-from breach import clock, deadlines, incidents
+from breach import instants
+from breach.clock import deadlines
 from breach.facts import load_facts
+from breach.incidents import service as incidents
 from flows.progress import emit
 from flows.runtime import runtime
 
@@ -26,7 +28,7 @@ def start_deadlines(incident_id: str) -> list[str]:
         facts = load_facts(incidents.latest_facts(session=session, incident_id=incident_id).document)
         dpa_hours = facts.controller.dpa_hours if facts.controller else None
         rows = deadlines.start_clocks(session=session, incident=incident, assessment=assessment, dpa_hours=dpa_hours,
-                                      actor=rt.actor, now=clock.utcnow())
+                                      actor=rt.actor, now=instants.utcnow())
         started = [(r.obligation, r.party, r.due_at) for r in rows]
         zone = incident.timezone
     emit("clock", incident_id=incident_id, timezone=zone, deadlines=started)

@@ -9,22 +9,24 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from breach import approval, clock, deadlines
+from breach import instants
+from breach.approval import decisions as approval
+from breach.clock import deadlines
 from breach.enums import Channel
 from breach.exceptions import NotApproved
 from breach.store.tables import DeadlineRow
-from notices import outbox
-from notices.email import EmailBatch, Recipient
-from notices.sending import BatchBusy
 from flows.runtime import runtime
 from flows.send import finish, send_letters
+from notices.email.message import EmailBatch, Recipient
+from notices.sending import outbox
+from notices.sending.batches import BatchBusy
 
 
 @task
 def raise_due_reminders(now_iso: str | None = None) -> list[dict[str, str]]:
     """Claim due reminders (once each), tell the managers and the responder, and refresh the artifacts."""
     rt = runtime()
-    now = clock.parse_instant(now_iso) if now_iso else clock.utcnow()
+    now = instants.parse_instant(now_iso) if now_iso else instants.utcnow()
     with rt.sessions.begin() as session:
         due = deadlines.claim_due_reminders(session=session, now=now)
         board = {incident_id: (zone, [_line(r, zone, now) for r in rows])
@@ -32,8 +34,8 @@ def raise_due_reminders(now_iso: str | None = None) -> list[dict[str, str]]:
     raised = []
     for reminder in due:
         zone = board.get(reminder.incident_id, ("UTC", []))[0]
-        left = clock.relative_text(reminder.due_at, now=now)
-        local = clock.local_text(reminder.due_at, tz=zone)
+        left = instants.relative_text(reminder.due_at, now=now)
+        local = instants.local_text(reminder.due_at, tz=zone)
         subject = f"[{reminder.incident_id}] {reminder.obligation} deadline {local}: {left}"
         _notify(subject=subject, reminder_id=reminder.reminder_id)
         get_run_logger().warning("%s", subject)
@@ -50,14 +52,14 @@ def artifact_key(incident_id: str) -> str:
 
 
 def _line(row: DeadlineRow, zone: str, now: datetime) -> list[str]:
-    state = "overdue" if clock.is_overdue(row.due_at, now=now) else clock.urgency(row.due_at, now=now)
-    return [f"{row.obligation} ({row.party})", clock.local_text(row.due_at, tz=zone), row.due_at.isoformat(),
-            clock.relative_text(row.due_at, now=now), state, row.legal_basis.split(":")[0]]
+    state = "overdue" if instants.is_overdue(row.due_at, now=now) else instants.urgency(row.due_at, now=now)
+    return [f"{row.obligation} ({row.party})", instants.local_text(row.due_at, tz=zone), row.due_at.isoformat(),
+            instants.relative_text(row.due_at, now=now), state, row.legal_basis.split(":")[0]]
 
 
 def board_markdown(incident_id: str, lines: list[list[str]], *, now: datetime) -> str:
     """A Markdown table of every running obligation of an incident and its time left (ids only, no people)."""
-    head = f"### {incident_id}: running clocks at {clock.as_utc(now).isoformat()}\n\n"
+    head = f"### {incident_id}: running clocks at {instants.as_utc(now).isoformat()}\n\n"
     table = "| obligation | due (local) | due (UTC) | left | urgency | basis |\n|---|---|---|---|---|---|\n"
     return head + table + "".join("| " + " | ".join(cells) + " |\n" for cells in lines)
 
@@ -74,7 +76,7 @@ def _notify(*, subject: str, reminder_id: int) -> None:
 @task(persist_result=False, cache_policy=NO_CACHE)
 def send_waiting_letters() -> dict[str, int]:
     """Render the letters queued after an incident's e-mail went out (a bounce falls back to a letter,
-    notices.fallback), when its drafts are still approved as they are; returns letters per incident."""
+    notices.sending.fallback), when its drafts are still approved as they are; returns letters per incident."""
     rt = runtime()
     with rt.sessions() as session:
         waiting = outbox.letters_waiting(session=session)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from prefect import flow, task
 
-from breach import clock
-from notices.exporting import export_filing_pack, export_followup
+from breach import instants
 from breach.exceptions import NotApproved
-from notices.public_notice import export_public_notices
-from notices.register_export import export_register
 from flows.progress import emit
 from flows.runtime import runtime
+from notices.content.public_notice import export_public_notices
+from notices.register.export import export_register
+from notices.report.export import export_filing_pack, export_followup
 
 
 @task
@@ -20,7 +20,7 @@ def write_exports(incident_id: str, authority: str | None = None, template: str 
     rt = runtime()
     out = rt.settings.data_dir / "exports"
     with rt.sessions.begin() as session:
-        now = clock.utcnow()
+        now = instants.utcnow()
         write = export_followup if followup else export_filing_pack
         files = write(session=session, incident_id=incident_id, controller=rt.controller, out_dir=out, actor=rt.actor,
                       now=now, authority=authority, template=template)

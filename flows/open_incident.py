@@ -7,7 +7,8 @@ from pathlib import Path
 
 from prefect import flow, task
 
-from breach import clock, incidents
+from breach import instants
+from breach.incidents import service as incidents
 from flows.progress import emit
 from flows.runtime import runtime
 
@@ -19,7 +20,7 @@ def store_incident(facts_path: str) -> str:
     document = json.loads(Path(facts_path).read_text(encoding="utf-8"))
     with rt.sessions.begin() as session:
         opened = incidents.open_incident(session=session, document=document, actor=rt.actor,
-                                         timezone=rt.controller.timezone, now=clock.utcnow())
+                                         timezone=rt.controller.timezone, now=instants.utcnow())
     emit("opened", incident_id=opened.incident_id, created=opened.created, facts_version=opened.facts_version)
     return opened.incident_id
 

@@ -8,8 +8,8 @@ from typing import Any
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from breach import clock
-from breach.people_store import import_people as store_people
+from breach import instants
+from breach.people.store import import_people as store_people
 from flows.progress import emit
 from flows.runtime import runtime
 
@@ -20,7 +20,7 @@ def import_file(incident_id: str, people_path: str) -> dict[str, Any]:
     rt = runtime()
     with rt.sessions.begin() as session:
         result = store_people(session=session, incident_id=incident_id, path=Path(people_path), cipher=rt.cipher,
-                              batch_size=rt.settings.batch_size, actor=rt.actor, now=clock.utcnow(),
+                              batch_size=rt.settings.batch_size, actor=rt.actor, now=instants.utcnow(),
                               default_country=rt.controller.country,
                               progress=lambda n: emit("import_progress", incident_id=incident_id, rows=n))
     counts = result.report.as_counts()

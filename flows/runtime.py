@@ -12,10 +12,12 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from breach.controller import ControllerProfile, load_profile
-from breach.crypto import MultiKeyCipher, load_master_keys
+from breach.keys.cipher import MultiKeyCipher
+from breach.keys.master import load_master_keys
 from breach.settings import BreachSettings
 from breach.store.session import session_factory
-from notices.email import EmailSender, build_sender
+from notices.email.message import EmailSender
+from notices.email.senders import build_sender
 from notices.settings import EmailSettings
 
 EXAMPLES = Path(str(resources.files("breach") / "examples"))

@@ -12,14 +12,16 @@ from prefect import flow, task, unmapped
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from breach import approval, clock, incidents
+from breach import instants
+from breach.approval import decisions as approval
 from breach.enums import Channel, IncidentStatus
-from notices import outbox
-from notices.email import EmailDeliveryError, is_transient
-from notices.sending import send_letter_batch
-from flows import send_processes
+from breach.incidents import service as incidents
 from flows.progress import emit
 from flows.runtime import runtime
+from flows.sending import processes as send_processes
+from notices.email.errors import EmailDeliveryError, is_transient
+from notices.sending import outbox
+from notices.sending.batches import send_letter_batch
 
 # Task runs at once, and batches per task run: a task run costs ~35 ms of Prefect client + server
 # work, so 10 batches (10,000 people) share one. Every batch of a running task is under way at
@@ -27,7 +29,7 @@ from flows.runtime import runtime
 # its own task run, and the lanes always have fresh batches to take.
 SEND_WORKERS = int(os.environ.get("BREACH_SEND_WORKERS", "16"))
 BATCHES_PER_TASK = int(os.environ.get("BREACH_SEND_BATCHES_PER_TASK", "10"))
-# Batch requests in flight at once (lanes, flows/send_processes.py). Every batch of a running task
+# Batch requests in flight at once (lanes, flows/sending/processes.py). Every batch of a running task
 # is under way at once and takes a lane for each attempt; a batch waiting to retry holds none. A
 # lane waiting for SendGrid's answer (or for a timeout) uses no core, so lanes outnumber cores.
 SEND_LANES = int(os.environ.get("BREACH_SEND_LANES", "16"))
@@ -44,10 +46,10 @@ def prepare_outbox(incident_id: str) -> dict[str, list[int]]:
     rt = runtime()
     with rt.sessions.begin() as session:
         approval.require_approved(session=session, incident_id=incident_id, roster=rt.settings.managers)
-        summary = outbox.fill_outbox(session=session, incident_id=incident_id, batch_size=rt.settings.batch_size, actor=rt.actor, now=clock.utcnow())
+        summary = outbox.fill_outbox(session=session, incident_id=incident_id, batch_size=rt.settings.batch_size, actor=rt.actor, now=instants.utcnow())
         incident = incidents.get(session=session, incident_id=incident_id)
         if incident.status != IncidentStatus.NOTIFIED:  # a re-run after everything was sent only finds nothing to do
-            incidents.set_status(session=session, incident=incident, to=IncidentStatus.SENDING, actor=rt.actor, now=clock.utcnow())
+            incidents.set_status(session=session, incident=incident, to=IncidentStatus.SENDING, actor=rt.actor, now=instants.utcnow())
         batches = {c.value: outbox.open_batches(session=session, incident_id=incident_id, channel=c) for c in (Channel.EMAIL, Channel.LETTER)}
     emit("outbox", incident_id=incident_id, deliveries=summary.deliveries, batches=summary.batches)
     return batches
@@ -113,7 +115,7 @@ def finish(incident_id: str) -> dict[str, dict[str, int]]:
         pending = [b for c in (Channel.EMAIL, Channel.LETTER) for b in outbox.open_batches(session=session, incident_id=incident_id, channel=c)]
         if not pending:
             incident = incidents.get(session=session, incident_id=incident_id)
-            incidents.set_status(session=session, incident=incident, to=IncidentStatus.NOTIFIED, actor=rt.actor, now=clock.utcnow())
+            incidents.set_status(session=session, incident=incident, to=IncidentStatus.NOTIFIED, actor=rt.actor, now=instants.utcnow())
         return outbox.delivery_counts(session=session, incident_id=incident_id)
 
 

@@ -19,9 +19,9 @@ from babel.dates import format_date, format_time
 from babel.numbers import format_decimal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
-from breach.clock import parse_instant
 from breach.controller import ControllerProfile
 from breach.enums import NoticeKind
+from breach.instants import parse_instant
 
 DATA_DIR = Path(__file__).parent / "data"
 LanguageCode = Literal["da", "nb", "en"]
@@ -138,7 +138,7 @@ class PublicNoticeParams(SubjectNoticeParams):
 
 
 class AuthorityNoticeParams(BaseModel):
-    """Art. 33(3): what the supervisory authority must be told; see ``notices.report``."""
+    """Art. 33(3): what the supervisory authority must be told; see ``notices.report.pack``."""
 
     model_config = ConfigDict(frozen=True)
 

@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from breach import incidents
 from breach.enums import IncidentStatus
+from breach.incidents import service as incidents
 from breach.store.tables import DraftRow
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from breach import clock
+from breach import instants
 from breach.assess.models import Exemption, RationaleEntry
 from breach.assess.signals import and_join, is_malicious, listing
 from breach.authorities import Authority, authorities_for, lead_authority
@@ -164,7 +164,7 @@ def deadline_rule(facts: Facts, *, notify_authority: bool) -> tuple[datetime | N
     if facts.aware_at is None:
         return None, RationaleEntry(rule="art33_1_deadline", finding=(
             "The time the controller became aware is not given, so the 72-hour deadline cannot be set yet: record aware_at now."))
-    due = clock.authority_deadline(facts.aware_at)
+    due = instants.authority_deadline(facts.aware_at)
     return due, RationaleEntry(rule="art33_1_deadline", finding=(
         f"Notify the authority by {due.strftime('%Y-%m-%d %H:%M')} UTC, 72 hours after becoming aware; "
         "a later notification must give the reasons for the delay (Art. 33(1))."))

@@ -9,7 +9,20 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, TypeDecorator, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 # A naming convention keeps constraint names identical on SQLite and PostgreSQL, which is
@@ -147,7 +160,7 @@ class PersonRow(Base):
     wants_letter: Mapped[bool]
     country: Mapped[str | None] = mapped_column(String(2))
     dedup_key: Mapped[bytes] = mapped_column(LargeBinary(32))
-    # AES-GCM ciphertexts bound to this row's dedup key (see breach.people_store).
+    # AES-GCM ciphertexts bound to this row's dedup key (see breach.people.store).
     contact_enc: Mapped[bytes] = mapped_column(LargeBinary)
 
 
@@ -205,7 +218,7 @@ class DeliveryRow(Base):
 class SendBatchRow(Base):
     """A batch's claim: marked in flight (committed) before its request, done after it.
 
-    `claimed_by` names the process that last claimed it (breach.claims), so another sender can
+    `claimed_by` names the process that last claimed it (notices.sending.claims), so another sender can
     tell a live sender's batch from a crashed one's.
     """
 

@@ -9,8 +9,9 @@ import pytest
 
 from bench import fuzz
 from breach.exceptions import InvalidPeopleFile
-from breach.people import PersonIn, RowProblem, read_people
-from notices.register import write_register_csv
+from breach.people.importer import read_people
+from breach.people.rows import PersonIn, RowProblem
+from notices.register.entries import write_register_csv
 
 EXAMPLES = {"facts_arbitrary": 200, "facts_near_valid": 200, "people_file": 200, "register_csv": 100, "manifest_csv": 100,
             "people_file_db": 100}

@@ -11,14 +11,14 @@ from email.parser import BytesParser
 import pytest
 from pypdf import PdfReader
 
-from breach import approval as approval_rules
+from breach.approval import decisions as approval_rules
 from breach.exceptions import InvalidPeopleFile, NotApproved
-from breach.people_store import channel_counts
-from flows.approval_client import submit_decision, wait_until_paused
+from breach.people.store import channel_counts
 from flows.breach_response import breach_response
 from flows.progress import subscribe
+from flows.resume import submit_decision, wait_until_paused
 from flows.send import send_notices
-from notices.outbox import delivery_counts
+from notices.sending.outbox import delivery_counts
 from tests.factories import facts_doc, write_people_csv
 from tests.flows.conftest import MANAGER
 
@@ -118,7 +118,7 @@ def test_an_approval_given_to_a_paused_run_whose_process_died_still_counts(rt, t
     from prefect import get_client
     from prefect.states import Paused
 
-    from breach import incidents
+    from breach.incidents import service as incidents
     from flows.assess import assess_incident
     from flows.draft import draft_notices
     from flows.open_incident import open_incident

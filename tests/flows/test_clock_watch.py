@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from breach import clock
+from breach import instants
 from breach.store.tables import AuditEventRow
 from flows.assess import assess_incident
 from flows.clock import start_clock
@@ -28,13 +28,13 @@ def _reminders(rt, incident_id):
 
 
 def test_missed_reminders_are_raised_once_when_watching_resumes(rt, tmp_path):
-    aware = clock.utcnow() - timedelta(hours=71, minutes=30)  # 30 minutes left: 48 h, 24 h, 6 h and 1 h all passed
+    aware = instants.utcnow() - timedelta(hours=71, minutes=30)  # 30 minutes left: 48 h, 24 h, 6 h and 1 h all passed
     facts = tmp_path / "facts.json"
     facts.write_text(json.dumps(facts_doc(reference=f"CW-{time.time_ns()}", aware_at=aware.isoformat())), encoding="utf-8")
     incident_id = open_incident(str(facts))
     assess_incident(incident_id)
     [due] = start_clock(incident_id)
-    assert clock.parse_instant(due) - aware == timedelta(hours=72)
+    assert instants.parse_instant(due) - aware == timedelta(hours=72)
     assert _reminders(rt, incident_id) == []
     clock_watch()
     assert _reminders(rt, incident_id) == [60, 360, 1440, 2880]
@@ -55,7 +55,7 @@ def _artifact(incident_id):
 
 
 def test_restart_without_loss_across_runs_with_time_moved(rt, tmp_path):
-    aware = clock.utcnow().replace(microsecond=0) - timedelta(hours=74)  # every instant below is in the past: nothing else is claimed early
+    aware = instants.utcnow().replace(microsecond=0) - timedelta(hours=74)  # every instant below is in the past: nothing else is claimed early
     doc = facts_doc(reference=f"CW-{time.time_ns()}", aware_at=aware.isoformat(), regimes={"nis2_entity": "important"})
     facts = tmp_path / "facts.json"
     facts.write_text(json.dumps(doc), encoding="utf-8")

@@ -7,15 +7,16 @@ import json
 import pytest
 from sqlalchemy import select
 
-from breach import clock, incidents
+from breach import instants
 from breach.enums import IncidentStatus, NoticeKind
+from breach.incidents import service as incidents
 from breach.store.tables import DeliveryRow, SendBatchRow
 from flows.clock_watch import clock_watch
 from flows.send import send_notices
-from notices import outbox
-from notices.delivery_events import apply_events
-from notices.letters import letter_file_name
-from notices.webhook import parse_events
+from notices.letters.pdf import letter_file_name
+from notices.sending import outbox
+from notices.webhook.events import apply_events
+from notices.webhook.verify import parse_events
 from tests.flows.test_send_sendgrid import _approved_incident
 
 pytestmark = pytest.mark.flows
@@ -36,7 +37,7 @@ def test_clock_watch_renders_the_letters_queued_after_bounces_once_and_finishes_
                                                               DeliveryRow.channel == "email", DeliveryRow.state == "accepted")).scalars().all()
         body = json.dumps([{"event": "bounce", "type": "bounce", "delivery_id": str(d)} for d in emails]).encode()
         report = apply_events(session=session, events=parse_events(body), cipher=rt.cipher, roster=rt.settings.managers,
-                              now=clock.utcnow())
+                              now=instants.utcnow())
     assert report.letters > 0  # people with a postal address get a letter queued
     with rt.sessions() as session:
         assert outbox.letters_waiting(session=session) == [incident_id]

@@ -40,10 +40,12 @@ import pytest
 from sqlalchemy import select
 
 from bench._common import synthetic_people
-from breach import approval, audit, clock, deadlines
+from breach import audit, instants
+from breach.approval import decisions as approval
+from breach.clock import deadlines
 from breach.store.tables import AuditEventRow, DeadlineRow, IncidentRow, ReminderRow, SendBatchRow
 from flows.runtime import runtime
-from notices.outbox import delivery_counts
+from notices.sending.outbox import delivery_counts
 from tests.factories import facts_doc
 from tests.flows.conftest import MANAGER, RESPONDER
 from tests.support.restart import REPO, PrefectServer, StandIn, power_off, spawn
@@ -115,7 +117,7 @@ def _audit(rt, incident_id: str, *actions: str) -> list[AuditEventRow]:
 def test_a_machine_restart_mid_incident_loses_no_clock_reminder_approval_or_delivery(rt, tmp_path, monkeypatch):
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    from flows.approval_client import submit_decision, wait_until_paused
+    from flows.resume import submit_decision, wait_until_paused
 
     t0 = time.monotonic()
     timeline: dict[str, float] = {}
@@ -157,7 +159,7 @@ def test_a_machine_restart_mid_incident_loses_no_clock_reminder_approval_or_deli
         mark("prefect up")
 
         reference = f"RESTART-{time.time_ns()}"
-        late_due_expected = (clock.utcnow() + reminder_after(first_start)).replace(microsecond=0)
+        late_due_expected = (instants.utcnow() + reminder_after(first_start)).replace(microsecond=0)
         aware = late_due_expected - timedelta(hours=72) + timedelta(minutes=LATE_LEAD)
         facts_path.write_text(json.dumps(facts_doc(reference=reference, aware_at=aware.isoformat(), subjects_affected=PEOPLE)), encoding="utf-8")
         go["open"].touch()
@@ -174,7 +176,7 @@ def test_a_machine_restart_mid_incident_loses_no_clock_reminder_approval_or_deli
         mark("paused for approval")
         before = _clock_state(rt, incident_id)
         [authority] = [d for d in before["deadlines"] if d[0] == "authority"]
-        assert authority[2] == clock.as_utc(aware) + timedelta(hours=72)
+        assert authority[2] == instants.as_utc(aware) + timedelta(hours=72)
         [late] = [r for r in before["reminders"] if r[1] == "authority" and r[3] == LATE_LEAD]
         assert late[4] == late_due_expected
 
@@ -195,7 +197,7 @@ def test_a_machine_restart_mid_incident_loses_no_clock_reminder_approval_or_deli
 
         # ---- power cut ---------------------------------------------------------------------------
         power_off(opener, server.proc)
-        cut_at = clock.utcnow()
+        cut_at = instants.utcnow()
         mark("power cut")
         assert late[4] > cut_at, f"the {LATE_LEAD}-minute reminder fell due before the power cut: raise BREACH_RESTART_REMINDER_AFTER"
         with rt.sessions() as session:
@@ -212,7 +214,7 @@ def test_a_machine_restart_mid_incident_loses_no_clock_reminder_approval_or_deli
         status = spawn(["breach", "status", incident_id], go=go["status"], env=env, log=logs / "status.log")
         children += [sender, watcher2, status]
         server.start().wait_ready()
-        booted_at = clock.utcnow()
+        booted_at = instants.utcnow()
         mark("prefect up again")
         go["send"].touch()
         go["watch2"].touch()
@@ -238,7 +240,7 @@ def test_a_machine_restart_mid_incident_loses_no_clock_reminder_approval_or_deli
         assert audit.verify(session=session).entries > 0
         ok = approval.require_approved(session=session, incident_id=incident_id, roster=rt.settings.managers)
         incident = session.get(IncidentRow, incident_id)
-        assert (incident.status, incident.aware_at) == ("notified", clock.as_utc(aware))
+        assert (incident.status, incident.aware_at) == ("notified", instants.as_utc(aware))
     assert ok.actor == MANAGER and ok.actor != RESPONDER
     assert len(_audit(rt, incident_id, "notices.approved")) == 1
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from bench.pii_canary import canary_people, scan_run, write_people_csv
-from flows import demo
 from flows.breach_response import breach_response
+from flows.cli import demo
 from flows.progress import subscribe
 from tests.factories import facts_doc
 

@@ -7,11 +7,11 @@ from collections import Counter
 
 import pytest
 
-from breach.people_store import channel_counts
+from breach.people.store import channel_counts
 from flows import send as send_flow
 from flows.runtime import runtime
 from flows.send import send_notices
-from notices.outbox import delivery_counts
+from notices.sending.outbox import delivery_counts
 from tests.flows.test_send_sendgrid import _approved_incident
 from tests.support.sendgrid_server import SendGridTestServer
 

@@ -10,12 +10,14 @@ import pytest
 from pydantic import SecretStr
 
 from breach import audit
-from breach.people_store import channel_counts
+from breach.people.store import channel_counts
 from flows.runtime import runtime
 from flows.send import prepare_outbox, send_notices
-from notices.email import BatchResult, EmailBatch, OutboxSender, SendGridSender
-from notices.outbox import delivery_counts
-from notices.sending import send_email_batch
+from notices.email.eml_folder import OutboxSender
+from notices.email.message import BatchResult, EmailBatch
+from notices.email.sendgrid import SendGridSender
+from notices.sending.batches import send_email_batch
+from notices.sending.outbox import delivery_counts
 from tests.flows.test_send_sendgrid import _approved_incident
 from tests.support.sendgrid_server import SendGridTestServer
 
@@ -124,8 +126,9 @@ def test_a_batch_held_by_a_live_sender_is_left_alone_until_that_sender_is_gone(r
     import sys
     from datetime import timedelta
 
-    from breach import claims, clock
-    from notices.sending import BatchBusy
+    from breach import instants
+    from notices.sending import claims
+    from notices.sending.batches import BatchBusy
 
     incident_id = _approved_incident(rt, tmp_path, people=40)
     other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])  # the other sender
@@ -140,15 +143,15 @@ def test_a_batch_held_by_a_live_sender_is_left_alone_until_that_sender_is_gone(r
                 return send_email_batch(sessions=rt2.sessions, incident_id=incident_id, batch_no=batch_no, sender=sender,
                                         cipher=rt2.cipher, controller=rt2.controller)
 
-            _hold(rt2, incident_id, batch_no, owner=claims._owner_of(other.pid), claimed_at=clock.utcnow() - timedelta(hours=1))
+            _hold(rt2, incident_id, batch_no, owner=claims._owner_of(other.pid), claimed_at=instants.utcnow() - timedelta(hours=1))
             with pytest.raises(BatchBusy, match="another sender holds this batch"):
                 send()  # alive: however old the claim, it is not ours to take
-            _hold(rt2, incident_id, batch_no, owner="sender-2.example.org/1a2b3c4d/4242/99999", claimed_at=clock.utcnow())
+            _hold(rt2, incident_id, batch_no, owner="sender-2.example.org/1a2b3c4d/4242/99999", claimed_at=instants.utcnow())
             with pytest.raises(BatchBusy):
                 send()  # another machine's fresh claim: its lease has not run out
             assert server.received_emails() == [] and _audit(rt2, incident_id, "batch.unknown_outcome") == []
 
-            _hold(rt2, incident_id, batch_no, owner=claims._owner_of(other.pid), claimed_at=clock.utcnow())
+            _hold(rt2, incident_id, batch_no, owner=claims._owner_of(other.pid), claimed_at=instants.utcnow())
             other.kill()  # the other sender dies (not yet reaped)
             for _ in range(300):
                 if claims._start_time(other.pid) is None:

@@ -8,17 +8,18 @@ from collections import Counter
 
 import pytest
 
+from breach import instants
+from breach.approval import decisions as approval
 from breach.enums import ApprovalDecision
-from breach import approval, clock
 from breach.examples.generate import write_people
-from breach.people_store import channel_counts
+from breach.people.store import channel_counts
 from flows.assess import assess_incident
 from flows.draft import draft_notices
 from flows.open_incident import open_incident
 from flows.people import import_people
 from flows.runtime import runtime
 from flows.send import send_notices
-from notices.outbox import delivery_counts
+from notices.sending.outbox import delivery_counts
 from tests.factories import facts_doc
 from tests.flows.conftest import MANAGER
 from tests.support.sendgrid_server import SendGridTestServer
@@ -37,7 +38,7 @@ def _approved_incident(rt, tmp_path, people: int) -> str:
     draft_notices(incident_id)
     with rt.sessions.begin() as session:
         approval.decide(session=session, incident_id=incident_id, actor=MANAGER, decision=ApprovalDecision.APPROVED,
-                        comment="", roster=rt.settings.managers, now=clock.utcnow())
+                        comment="", roster=rt.settings.managers, now=instants.utcnow())
     return incident_id
 
 
@@ -114,8 +115,8 @@ def test_forked_sending_processes_send_each_person_once_and_report_every_batch(r
 
 
 def test_a_refusal_in_a_sending_process_comes_back_as_the_same_kind_of_error():
-    from flows.send_processes import _rebuilt
-    from notices.email import EmailDeliveryError, RateLimited, TransientSendError, is_transient
+    from flows.sending.processes import _rebuilt
+    from notices.email.errors import EmailDeliveryError, RateLimited, TransientSendError, is_transient
 
     limited = _rebuilt({"kind": "RateLimited", "status_code": 429, "body": None, "batch_key": "k", "field": None,
                         "reason": None, "reset_at": 1_800_000_000.0, "transient": True})

@@ -22,14 +22,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from breach import approval
+from breach.approval import decisions as approval
 from breach.controller import load_profile
-from breach.crypto import MultiKeyCipher
-from breach.people_store import import_people
+from breach.keys.cipher import MultiKeyCipher
+from breach.people.store import import_people
 from breach.store.session import session_factory
 from flows.runtime import EXAMPLES
-from notices.drafting import draft_notices
-from notices.outbox import delivery_counts
+from notices.content.drafting import draft_notices
+from notices.sending.outbox import delivery_counts
 from tests.conftest import NOW, REPO
 from tests.factories import make_incident, write_people_csv
 from tests.flows.conftest import MANAGER, RESPONDER

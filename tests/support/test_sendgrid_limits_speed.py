@@ -19,7 +19,8 @@ import orjson
 import pytest
 
 from . import sendgrid_limits as limits
-from .body_edits import drop as _drop, set_at as _set
+from .body_edits import drop as _drop
+from .body_edits import set_at as _set
 from .sendgrid_server import SendGridTestServer
 
 pytestmark = pytest.mark.unit
@@ -30,7 +31,7 @@ NAMES = ["Søren Nørgaard", "Åse Bæk", "Håkon Ødegård", "Ærle Kvåle", "S
 
 
 def _body(n: int = 3) -> dict[str, Any]:
-    """Shaped like notices.email.sendgrid_body: one person per personalization, names as substitutions."""
+    """Shaped like notices.email.message.sendgrid_body: one person per personalization, names as substitutions."""
     personalizations = []
     for i in range(n):
         name = NAMES[i % len(NAMES)]

@@ -1,0 +1,110 @@
+"""Four-eyes approval of drafted notices, bound to the content hash of the drafts seen."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from breach import audit
+from breach.enums import ApprovalDecision, IncidentStatus
+from breach.exceptions import ApprovalRefused, AuditChainBroken, NotApproved
+from breach.incidents.service import get, set_status
+from breach.store.tables import ApprovalRow, DraftRow
+
+
+def current_round(*, session: Session, incident_id: str) -> int:
+    """The newest drafting round (0 when nothing was drafted)."""
+    stmt = select(func.max(DraftRow.round)).where(DraftRow.incident_id == incident_id)
+    return int(session.execute(stmt).scalar_one() or 0)
+
+
+def current_drafts(*, session: Session, incident_id: str) -> list[DraftRow]:
+    """The drafts of the newest round, in a stable order."""
+    round_no = current_round(session=session, incident_id=incident_id)
+    stmt = (
+        select(DraftRow)
+        .where(DraftRow.incident_id == incident_id, DraftRow.round == round_no)
+        .order_by(DraftRow.kind, DraftRow.language, DraftRow.channel)
+    )
+    return list(session.execute(stmt).scalars())
+
+
+def drafts_hash(drafts: list[DraftRow]) -> str:
+    """One hash over every draft's content hash: what an approval binds to."""
+    joined = "\n".join(f"{d.kind}|{d.language}|{d.channel}|{d.content_hash}" for d in drafts)
+    return hashlib.sha256(joined.encode("utf-8")).hexdigest()
+
+
+def check_approver(*, incident_id: str, actor: str, roster: list[str], drafts: list[DraftRow]) -> None:
+    """Refuse anyone not on the managers roster, and whoever drafted (four eyes)."""
+    who = actor.strip().lower()
+    if not drafts:
+        raise ApprovalRefused(incident_id, "there are no drafts to approve")
+    if who not in {m.lower() for m in roster}:
+        raise ApprovalRefused(incident_id, f"{actor} is not on the managers roster (BREACH_MANAGERS)")
+    if who in {d.drafted_by.lower() for d in drafts}:
+        raise ApprovalRefused(incident_id, f"{actor} drafted these notices; a second person must approve (four eyes)")
+
+
+def decide(*, session: Session, incident_id: str, actor: str, decision: ApprovalDecision, comment: str, roster: list[str], now: datetime, seen_hash: str | None = None) -> ApprovalRow:
+    """Record an approval or rejection of the current drafts after the four-eyes checks."""
+    incident = get(session=session, incident_id=incident_id)
+    drafts = current_drafts(session=session, incident_id=incident_id)
+    check_approver(incident_id=incident_id, actor=actor, roster=roster, drafts=drafts)
+    digest = drafts_hash(drafts)
+    if seen_hash is not None and seen_hash != digest:
+        raise ApprovalRefused(incident_id, "the drafts changed after they were shown to you; review them again")
+    row = ApprovalRow(incident_id=incident_id, round=drafts[0].round, decision=decision, actor=actor.strip().lower(),
+                      comment=comment, drafts_hash=digest, decided_at=now)
+    session.add(row)
+    if decision == ApprovalDecision.APPROVED:
+        set_status(session=session, incident=incident, to=IncidentStatus.APPROVED, actor=actor, now=now)
+    audit.record(session=session, action=f"notices.{decision.value}", actor=actor.strip().lower(), at=now, incident_id=incident_id,
+                 details={"round": row.round, "drafts_hash": digest, "comment": comment[:500]})
+    session.flush()
+    return row
+
+
+def latest_decision(*, session: Session, incident_id: str) -> ApprovalRow | None:
+    """The newest approval or rejection of the incident (any round), or None."""
+    stmt = select(ApprovalRow).where(ApprovalRow.incident_id == incident_id).order_by(ApprovalRow.id.desc()).limit(1)
+    return session.execute(stmt).scalar_one_or_none()
+
+
+def require_approved(*, session: Session, incident_id: str, roster: list[str]) -> ApprovalRow:
+    """The approval that lets notices leave; NotApproved unless it matches the drafts as they are now."""
+    drafts = current_drafts(session=session, incident_id=incident_id)
+    if not drafts:
+        raise NotApproved(incident_id, "nothing has been drafted")
+    stmt = (
+        select(ApprovalRow)
+        .where(ApprovalRow.incident_id == incident_id, ApprovalRow.round == drafts[0].round)
+        .order_by(ApprovalRow.id.desc()).limit(1)
+    )
+    latest = session.execute(stmt).scalar_one_or_none()
+    if latest is None or latest.decision != ApprovalDecision.APPROVED:
+        raise NotApproved(incident_id, "the drafts have not been approved by a manager")
+    if latest.drafts_hash != drafts_hash(drafts):
+        raise NotApproved(incident_id, "the drafts changed after approval; the approval is void")
+    try:
+        check_approver(incident_id=incident_id, actor=latest.actor, roster=roster, drafts=drafts)
+    except ApprovalRefused as exc:
+        raise NotApproved(incident_id, f"the recorded approval is not valid: {exc.reason}") from exc
+    _require_audited(session=session, approval=latest)
+    return latest
+
+
+def _require_audited(*, session: Session, approval: ApprovalRow) -> None:
+    """Refuse an approval row without its entry in an intact audit chain (e.g. written straight into the database)."""
+    try:
+        audit.verify(session=session)
+    except AuditChainBroken as exc:
+        raise NotApproved(approval.incident_id, f"the audit log is broken, so no approval can be trusted: {exc}") from exc
+    wanted = (approval.actor, approval.round, approval.drafts_hash)
+    entries = [e for e in audit.events_for(session=session, incident_id=approval.incident_id)
+               if e.action == f"notices.{ApprovalDecision.APPROVED.value}"]
+    if not any((e.actor, e.details.get("round"), e.details.get("drafts_hash")) == wanted for e in entries):
+        raise NotApproved(approval.incident_id, "the approval has no matching entry in the audit log (forged?)")

@@ -1,0 +1,138 @@
+"""Opening incidents and keeping their facts and assessments as versions (never overwritten)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from breach import audit
+from breach.assess import assess
+from breach.enums import IncidentStatus
+from breach.exceptions import IncidentNotFound
+from breach.facts import Facts, load_facts
+from breach.incidents.transitions import transition
+from breach.store.tables import AssessmentRow, FactsRow, IdCounter, IncidentRow
+
+
+@dataclass(frozen=True)
+class Opened:
+    incident_id: str
+    created: bool
+    facts_version: int
+
+
+def next_incident_id(*, session: Session, year: int) -> str:
+    """Allocate the next id of the year, e.g. BR-2026-0007 (the counter row is locked)."""
+    counter = session.execute(select(IdCounter).where(IdCounter.year == year).with_for_update()).scalar_one_or_none()
+    if counter is None:
+        counter = IdCounter(year=year, last=0)
+        session.add(counter)
+    counter.last += 1
+    session.flush()
+    return f"BR-{year}-{counter.last:04d}"
+
+
+def get(*, session: Session, incident_id: str) -> IncidentRow:
+    """The incident row, or IncidentNotFound."""
+    row = session.get(IncidentRow, incident_id)
+    if row is None:
+        raise IncidentNotFound(incident_id)
+    return row
+
+
+def latest_facts(*, session: Session, incident_id: str) -> FactsRow:
+    """The newest facts version of an incident."""
+    stmt = select(FactsRow).where(FactsRow.incident_id == incident_id).order_by(FactsRow.version.desc()).limit(1)
+    row = session.execute(stmt).scalar_one_or_none()
+    if row is None:
+        raise IncidentNotFound(incident_id)
+    return row
+
+
+def latest_assessment(*, session: Session, incident_id: str) -> AssessmentRow | None:
+    """The newest assessment of an incident, if any."""
+    stmt = select(AssessmentRow).where(AssessmentRow.incident_id == incident_id).order_by(AssessmentRow.version.desc()).limit(1)
+    return session.execute(stmt).scalar_one_or_none()
+
+
+def open_incident(*, session: Session, document: dict[str, Any], actor: str, timezone: str, now: datetime) -> Opened:
+    """Store an incident from a facts document; idempotent on the responder's ``reference``.
+
+    Opening again with the same reference and changed facts records a new facts version.
+    """
+    facts = load_facts(document)
+    existing = _by_reference(session=session, reference=facts.reference)
+    if existing is not None:
+        return Opened(existing.id, False, _add_facts_if_changed(session=session, incident=existing, document=document, actor=actor, now=now))
+    incident_id = next_incident_id(session=session, year=now.year)
+    session.add(
+        IncidentRow(
+            id=incident_id, reference=facts.reference, status=IncidentStatus.OPEN, summary=facts.summary,
+            role=facts.role, controller_country=facts.controller.country if facts.controller else None,
+            timezone=timezone, aware_at=facts.aware_at, opened_by=actor, opened_at=now, updated_at=now,
+        )
+    )
+    session.add(FactsRow(incident_id=incident_id, version=1, document=document, recorded_at=now, recorded_by=actor))
+    audit.record(session=session, action="incident.opened", actor=actor, at=now, incident_id=incident_id,
+                 details={"reference": facts.reference, "facts_version": 1})
+    return Opened(incident_id, True, 1)
+
+
+def _by_reference(*, session: Session, reference: str | None) -> IncidentRow | None:
+    if reference is None:
+        return None
+    return session.execute(select(IncidentRow).where(IncidentRow.reference == reference)).scalar_one_or_none()
+
+
+def _add_facts_if_changed(*, session: Session, incident: IncidentRow, document: dict[str, Any], actor: str, now: datetime) -> int:
+    current = latest_facts(session=session, incident_id=incident.id)
+    if current.document == document:
+        return current.version
+    version = current.version + 1
+    facts: Facts = load_facts(document)
+    session.add(FactsRow(incident_id=incident.id, version=version, document=document, recorded_at=now, recorded_by=actor))
+    incident.summary, incident.aware_at, incident.updated_at = facts.summary, facts.aware_at, now
+    audit.record(session=session, action="facts.updated", actor=actor, at=now, incident_id=incident.id, details={"facts_version": version})
+    return version
+
+
+def assess_incident(*, session: Session, incident_id: str, actor: str, now: datetime) -> AssessmentRow:
+    """Assess the newest facts; a new assessment version only when the facts changed."""
+    incident = get(session=session, incident_id=incident_id)
+    facts_row = latest_facts(session=session, incident_id=incident_id)
+    previous = latest_assessment(session=session, incident_id=incident_id)
+    if previous is not None and previous.facts_version == facts_row.version:
+        return previous
+    result = assess(load_facts(facts_row.document))
+    contract = result.to_contract()
+    row = AssessmentRow(
+        incident_id=incident_id, version=(previous.version + 1) if previous else 1, facts_version=facts_row.version,
+        rules_version=result.rules_version, risk=str(contract["risk"]), notify_authority=bool(contract["notify_authority"]),
+        notify_subjects=bool(contract["notify_subjects"]), result=contract, assessed_at=now,
+    )
+    session.add(row)
+    set_status(session=session, incident=incident, to=IncidentStatus.ASSESSED, actor=actor, now=now)
+    audit.record(session=session, action="incident.assessed", actor=actor, at=now, incident_id=incident_id,
+                 details={"version": row.version, "risk": row.risk, "notify_authority": row.notify_authority,
+                          "notify_subjects": row.notify_subjects, "rules": [r["rule"] for r in contract["rationale"]]})
+    session.flush()
+    return row
+
+
+def set_status(*, session: Session, incident: IncidentRow, to: IncidentStatus, actor: str, now: datetime) -> None:
+    """Move an incident through ALLOWED_TRANSITIONS and audit the change."""
+    if incident.status == to and to in (IncidentStatus.ASSESSED, IncidentStatus.SENDING, IncidentStatus.NOTIFIED):
+        return
+    change = transition(incident_id=incident.id, current=incident.status, to=to, actor=actor, now=now)
+    incident.status, incident.updated_at = change.new.value, now
+    audit.record(session=session, action="incident.status", actor=actor, at=now, incident_id=incident.id,
+                 details={"from": change.old.value, "to": change.new.value})
+
+
+def count_incidents(*, session: Session) -> int:
+    """How many incidents the register holds."""
+    return int(session.execute(select(func.count()).select_from(IncidentRow)).scalar_one())

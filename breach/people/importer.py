@@ -1,0 +1,256 @@
+"""Import affected people from CSV or JSONL, streaming: validated, de-duplicated, one channel each.
+
+One physical line is one person: no field may hold a line break (that is how e-mail header
+injection starts), so a broken quote or a bad byte spoils one line and never the rest of the
+file. Problems name the line and column, never the value: the value is somebody's personal data.
+
+This module reads files (encodings, line endings, CSV headers and delimiters, JSON lines),
+de-duplicates within a file and counts the outcome (ImportReport). What one row may hold and how
+it is validated (PersonIn, RowProblem, normalisation, identity keys) is in ``breach.people.rows``,
+re-exported here; storing people in the database is in ``breach.people.store``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import json
+import os
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from breach.exceptions import InvalidPeopleFile
+from breach.keys.cipher import IndexSet
+from breach.people.rows import (
+    _SURROGATE,
+    COLUMNS,
+    REQUIRED_COLUMNS,
+    PersonIn,
+    ProblemCode,
+    RowProblem,
+    _person,
+    external_id_key,
+    normalise_country,
+)
+
+MAX_LINE_CHARS = 65_536
+_LINE_TOO_LONG = f"the line is longer than {MAX_LINE_CHARS} characters"
+SAMPLE_PROBLEMS = 100
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+@dataclass
+class ImportReport:
+    """Counts filled while streaming; no personal data, so safe to log, audit and show."""
+
+    rows: int = 0
+    imported: int = 0
+    rejected: int = 0
+    warnings: int = 0
+    problems: Counter[str] = field(default_factory=Counter)
+    channels: Counter[str] = field(default_factory=Counter)
+    languages: Counter[str] = field(default_factory=Counter)
+    samples: list[RowProblem] = field(default_factory=list)
+
+    def add(self, item: PersonIn | RowProblem) -> None:
+        """Count one item yielded by ``read_people``."""
+        self.add_problem(item) if isinstance(item, RowProblem) else self.add_person(item)
+
+    def add_person(self, person: PersonIn) -> None:
+        """Count an imported person."""
+        self.rows, self.imported = self.rows + 1, self.imported + 1
+        self.channels[str(person.channel)] += 1
+        self.languages[str(person.language)] += 1
+
+    def add_problem(self, problem: RowProblem) -> None:
+        """Count a problem; a rejected row counts as a row, a warning does not (its person did)."""
+        self.problems[str(problem.code)] += 1
+        if problem.rejected:
+            self.rows, self.rejected = self.rows + 1, self.rejected + 1
+        else:
+            self.warnings += 1
+        if len(self.samples) < SAMPLE_PROBLEMS:
+            self.samples.append(problem)
+
+    def as_counts(self) -> dict[str, Any]:
+        """Plain counts for JSON, audit events and flow results."""
+        return {
+            "rows": self.rows, "imported": self.imported, "rejected": self.rejected, "warnings": self.warnings,
+            "problems": dict(sorted(self.problems.items())), "channels": dict(sorted(self.channels.items())),
+            "languages": dict(sorted(self.languages.items())),
+        }
+
+
+
+def read_people(path: Path | str, *, default_country: str = "DK",
+                index_key: bytes | None = None) -> Iterator[PersonIn | RowProblem]:
+    """Stream people from a .csv, .jsonl or .ndjson file: one person or problem per row, in file order.
+
+    Args:
+        default_country: ISO alpha-2 for rows without a country.
+        index_key: secret for ``dedup_key``; pass the database's blind-index key so keys match
+            stored ones. None: a random key, good for de-duplicating within this file only.
+
+    Raises InvalidPeopleFile at once when the file cannot be read at all; bad rows become problems.
+    """
+    country = normalise_country(default_country)
+    if country is None:
+        raise ValueError("default_country must be an ISO 3166-1 alpha-2 code such as DK")
+    path = Path(path)
+    kind = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}.get(path.suffix.lower())
+    if kind is None:
+        raise InvalidPeopleFile(f"{path.name}: unknown file type; use .csv, .jsonl or .ndjson")
+    stream = _open(path)
+    try:
+        lines = _lines(stream)
+        records = _records(lines, _csv_parser(lines) if kind == "csv" else _jsonl_parse)
+        if (first := next(records, None)) is None and kind == "jsonl":
+            raise InvalidPeopleFile(f"{path.name}: the file is empty; expected one JSON object per line")
+    except BaseException:
+        stream.close()
+        raise
+    return _people(first, records, stream, country=country, secret=index_key or os.urandom(32))
+
+
+def _open(path: Path) -> IO[str]:
+    try:
+        raw = open(path, "rb")
+    except OSError as exc:
+        raise InvalidPeopleFile(f"{path.name}: cannot open the file ({exc.strerror})") from exc
+    if raw.peek(2)[:2] in _UTF16_BOMS:
+        raw.close()
+        raise InvalidPeopleFile(f"{path.name}: the file is UTF-16; save it as UTF-8", line=1)
+    # surrogateescape turns a bad byte into a lone surrogate, reported for its row only.
+    return io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="\n")
+
+
+def _lines(stream: IO[str]) -> Iterator[tuple[int, str | None]]:
+    """(line number, text without its line ending), with None for a line too long to hold."""
+    number = 0
+    while text := stream.readline(MAX_LINE_CHARS + 1):
+        number += 1
+        if not text.endswith("\n") and len(text) > MAX_LINE_CHARS:
+            while text and not text.endswith("\n"):
+                text = stream.readline(MAX_LINE_CHARS)
+            yield number, None
+            continue
+        text = text[:-1] if text.endswith("\n") else text
+        yield number, text[:-1] if text.endswith("\r") else text
+
+
+Record = tuple[int, "dict[str, Any] | RowProblem"]
+
+
+def _records(lines: Iterator[tuple[int, str | None]],
+             parse: Callable[[str, int], dict[str, Any] | RowProblem | None]) -> Iterator[Record]:
+    """Each non-blank line parsed into a record or a problem; ``parse`` returns None for an empty row."""
+    for number, text in lines:
+        if text is None:
+            yield number, RowProblem(number, None, ProblemCode.FIELD_TOO_LONG, _LINE_TOO_LONG)
+        elif text.strip() and (record := parse(text, number)) is not None:
+            yield number, record
+
+
+def _csv_parser(lines: Iterator[tuple[int, str | None]]) -> Callable[[str, int], dict[str, Any] | RowProblem | None]:
+    """Read the header, then parse each line as one comma, semicolon or tab separated row."""
+    delimiter, header = _csv_header(lines)
+    width = len(header)
+
+    def parse(text: str, number: int) -> dict[str, Any] | RowProblem | None:
+        try:
+            fields = next(csv.reader((text,), delimiter=delimiter))
+        except csv.Error:
+            code = ProblemCode.CONTROL_CHARACTER if "\r" in text else ProblemCode.MALFORMED_ROW
+            return RowProblem(number, None, code, "the line cannot be read as CSV")
+        if len(fields) > width and not any(value.strip() for value in fields[width:]):
+            fields = fields[:width]  # trailing empty cells, as spreadsheets write them
+        if not any(value.strip() for value in fields):
+            return None
+        if len(fields) != width:
+            message = f"the line has {len(fields)} fields, the header {width}"
+            return RowProblem(number, None, ProblemCode.MALFORMED_ROW, message)
+        return dict(zip(header, fields))
+
+    return parse
+
+
+def _csv_header(lines: Iterator[tuple[int, str | None]]) -> tuple[str, list[str]]:
+    """The delimiter and the lower-cased column names; InvalidPeopleFile if the header is unusable."""
+    for number, text in lines:
+        if text is None:
+            raise InvalidPeopleFile(f"the header is longer than {MAX_LINE_CHARS} characters", line=number)
+        if text.strip():
+            break
+    else:
+        raise InvalidPeopleFile("the file is empty; expected a header with at least: " + ", ".join(REQUIRED_COLUMNS))
+    if _SURROGATE.search(text):
+        raise InvalidPeopleFile("the header is not UTF-8; save the file as CSV UTF-8", line=number)
+    if "\r" in text:
+        raise InvalidPeopleFile("lines must end in LF or CR LF, not CR alone", line=number)
+    delimiter = max(",;\t", key=text.count)  # column names hold no separators: the commonest one wins
+    try:
+        header = [name.strip().lower() for name in next(csv.reader((text,), delimiter=delimiter))]
+    except csv.Error as exc:
+        raise InvalidPeopleFile("the header cannot be read as CSV", line=number) from exc
+    if missing := [column for column in REQUIRED_COLUMNS if column not in header]:
+        # Never echo what the header held: a file without a header starts with a person.
+        raise InvalidPeopleFile("missing required column(s): " + ", ".join(missing), line=number)
+    doubled = sorted({name for name in header if name in COLUMNS and header.count(name) > 1})
+    if doubled:
+        raise InvalidPeopleFile("column(s) given more than once: " + ", ".join(doubled), line=number)
+    return delimiter, header
+
+
+def _jsonl_parse(text: str, number: int) -> dict[str, Any] | RowProblem:
+    """One JSON object with the columns as keys."""
+    if _SURROGATE.search(text):
+        return RowProblem(number, None, ProblemCode.BAD_ENCODING, "the line is not valid UTF-8")
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        data = None
+    if not isinstance(data, dict):
+        return RowProblem(number, None, ProblemCode.MALFORMED_ROW, "the line is not a JSON object")
+    return {str(key).strip().lower(): value for key, value in data.items()}
+
+
+def _people(first: Record | None, records: Iterator[Record], stream: IO[str], *, country: str,
+            secret: bytes) -> Iterator[PersonIn | RowProblem]:
+    seen = IndexSet()
+    try:
+        if first is None:
+            return
+        for number, record in itertools.chain((first,), records):
+            if isinstance(record, RowProblem):
+                yield record
+                continue
+            result = _person(record, number, country=country, secret=secret)
+            if isinstance(result, RowProblem):
+                yield result
+                continue
+            person, warning = result
+            duplicate = _duplicate(person, seen, secret)
+            if duplicate is not None:
+                yield duplicate
+                continue
+            yield person
+            if warning is not None:
+                yield warning
+    finally:
+        stream.close()
+
+
+def _duplicate(person: PersonIn, seen: IndexSet, secret: bytes) -> RowProblem | None:
+    """A duplicate problem if the person's identity or customer number came earlier; else remember them."""
+    columns, keys = ["email" if person.email else "name"], [person.dedup_key]
+    if (external := external_id_key(person, secret)) is not None:
+        columns.append("external_id")
+        keys.append(external)
+    index, first = seen.claim(keys, person.line)
+    if index < 0:
+        return None
+    return RowProblem(person.line, columns[index], ProblemCode.DUPLICATE, f"duplicate of line {first}")

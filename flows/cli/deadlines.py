@@ -1,0 +1,109 @@
+"""CLI commands: `breach deadlines FACTS.json` (a dry run of every clock) and `breach reported ID OBLIGATION`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+
+from breach import instants
+from breach.clock import regimes
+from breach.exceptions import InvalidFacts
+
+
+def deadlines_document(facts_path: Path, *, tz: str, as_of: datetime | None = None, rules_path: Path | None = None,
+                       reports: dict[str, datetime] | None = None, now: datetime | None = None) -> dict[str, Any]:
+    """Every obligation of a facts document with its due instant, in UTC and in ``tz``; stores nothing."""
+    from breach.assess import assess
+    from breach.facts import load_facts
+
+    if not facts_path.is_file():
+        raise InvalidFacts("(document)", f"file not found: {facts_path}")
+    facts = load_facts(facts_path)
+    contract = assess(facts).to_contract()
+    rules = regimes.load_rules(rules_path)
+    when = as_of or facts.aware_at or now or instants.utcnow()
+    found = regimes.obligations_for(facts, contract, as_of=when, reports=reports or {}, tz=tz, rules=rules)
+    return {
+        "as_of": instants.as_utc(when).isoformat(),
+        "timezone": tz,
+        "rules": [v.version for v in regimes.versions_in_force(rules, as_of=when)],
+        "obligations": [_row(o, tz) for o in found],
+    }
+
+
+def _row(o: regimes.Obligation, tz: str) -> dict[str, Any]:
+    return {
+        "id": o.id, "regime": o.regime, "rules_version": o.version, "title": o.title, "party": o.party,
+        "anchor": o.anchor, "anchor_at": o.anchor_at.isoformat() if o.anchor_at else None, "duration": o.duration,
+        "due_at": o.due_at.isoformat() if o.due_at else None,
+        "due_local": instants.local_iso(o.due_at, tz=tz) if o.due_at else None,
+        "reason": o.reason, "legal_basis": o.legal_basis,
+    }
+
+
+def _parse_reports(values: list[str]) -> dict[str, datetime]:
+    reports = {}
+    for value in values:
+        name, _, at = value.partition("=")
+        if not at:
+            raise typer.BadParameter(f"expected OBLIGATION=ISO-INSTANT, got {value!r}", param_hint="--report")
+        reports[name.strip()] = instants.parse_instant(at.strip())
+    return reports
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the `breach` app."""
+
+    @app.command()
+    def deadlines(facts: Path = typer.Argument(..., help="Facts document (incident-facts.schema.json)"),
+                  as_json: bool = typer.Option(False, "--json", help="Print the obligations as JSON"),
+                  tz: str = typer.Option(regimes.DEFAULT_TIMEZONE, "--tz", help="The controller's IANA time zone"),
+                  as_of: Optional[str] = typer.Option(None, "--as-of", help="Apply the rules in force at this instant (default: aware_at)"),
+                  rules: Optional[Path] = typer.Option(None, "--rules", help="A rules file instead of the bundled regimes.json"),
+                  report: list[str] = typer.Option([], "--report", help="A report already made: OBLIGATION=ISO-INSTANT (repeatable)")) -> None:
+        """Every notification deadline the facts call for, with its legal basis; stores nothing."""
+        try:
+            instants.validate_timezone(tz)
+            when = instants.parse_instant(as_of) if as_of else None
+            document = deadlines_document(facts, tz=tz, as_of=when, rules_path=rules, reports=_parse_reports(report))
+        except InvalidFacts as exc:
+            print(f"invalid facts: {exc}", file=sys.stderr)
+            raise typer.Exit(2) from exc
+        except ValueError as exc:  # a bad zone, instant or rules file
+            print(f"error: {exc}".splitlines()[0], file=sys.stderr)
+            raise typer.Exit(2) from exc
+        if as_json:
+            print(json.dumps(document, ensure_ascii=False, indent=2))
+            return
+        _print(document)
+
+    @app.command()
+    def reported(incident_id: str, obligation: str = typer.Argument(..., help="Obligation id, e.g. nis2.incident_notification"),
+                 at: Optional[str] = typer.Option(None, "--at", help="When the report was made (ISO 8601, default now)")) -> None:
+        """Record that a report (other than the GDPR filing, see `breach filed`) was made; starts the clocks anchored on it."""
+        from breach.clock import deadlines as stored
+        from flows.cli.console import console
+        from flows.runtime import runtime
+
+        rt = runtime()
+        now = instants.utcnow()
+        with rt.sessions.begin() as session:
+            started = stored.record_report(session=session, incident_id=incident_id, obligation_id=obligation,
+                                           at=instants.parse_instant(at) if at else now, actor=rt.actor, now=now)
+            lines = [f"  started {r.obligation} ({r.party}) due {r.due_at.isoformat()}" for r in started]
+        console.print(f"{obligation} recorded for {incident_id}; clock stopped")
+        for line in lines:
+            console.print(line)
+
+
+def _print(document: dict[str, Any]) -> None:
+    from flows.cli.console import console, table
+
+    rows = [[o["id"], o["party"], o["due_local"] or f"({o['reason']})", o["legal_basis"].split(":")[0]] for o in document["obligations"]]
+    console.print(table(f"Deadlines (rules {', '.join(document['rules'])}; {document['timezone']})",
+                        ["obligation", "party", "due", "legal basis"], rows))

@@ -1,0 +1,103 @@
+"""`breach demo`: the whole workflow on the bundled example, in Prefect's local ephemeral mode."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from flows.cli.console import console, listener, stop_progress, table
+from flows.progress import subscribe
+from flows.runtime import EXAMPLES, runtime
+
+DEMO_RESPONDER = "responder@example.com"
+DEMO_MANAGER = "manager@example.com"
+MARKER = ".breach-demo"
+
+
+def _prepare(data_dir: Path) -> None:
+    if data_dir.exists():
+        if not (data_dir / MARKER).exists():
+            raise SystemExit(f"{data_dir} exists and is not a demo folder; choose another --data-dir")
+        shutil.rmtree(data_dir)
+    data_dir.mkdir(parents=True)
+    (data_dir / MARKER).write_text("created by `breach demo`; deleted and re-created on each run\n")
+    os.environ.pop("BREACH_DB_URL", None)
+    os.environ.pop("BREACH_OUTBOX", None)
+    os.environ.pop("BREACH_CONTROLLER_FILE", None)
+    os.environ.update({"BREACH_DATA_DIR": str(data_dir.resolve()), "BREACH_MANAGERS": DEMO_MANAGER, "BREACH_ACTOR": DEMO_RESPONDER})
+    runtime.cache_clear()
+
+
+def _facts_as_of_now(data_dir: Path) -> Path:
+    """The example facts with their instants moved so that awareness was three hours ago."""
+    from breach import instants
+
+    document = json.loads((EXAMPLES / "facts.json").read_text(encoding="utf-8"))
+    aware = instants.parse_instant(document["aware_at"])
+    shift = instants.utcnow().replace(second=0, microsecond=0) - timedelta(hours=3) - aware
+    for key in ("occurred_at", "detected_at", "aware_at"):
+        if document.get(key):
+            moment = datetime.fromisoformat(document[key])
+            document[key] = (moment + shift).isoformat()
+    path = data_dir / "facts.json"
+    path.write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
+    return path
+
+
+def _approve_when_paused(step: str, fields: dict[str, Any]) -> None:
+    if step == "awaiting_approval":
+        threading.Thread(target=_demo_manager, args=(fields["incident_id"], fields["flow_run_id"]), daemon=True).start()
+
+
+def _demo_manager(incident_id: str, run_id: str) -> None:
+    from flows.resume import submit_decision, wait_until_paused
+
+    wait_until_paused(run_id)
+    console.print(f"  [magenta]demo:[/] approving as [bold]{DEMO_MANAGER}[/], the configured demo manager "
+                  f"(in a real incident a manager runs `breach approve {incident_id} --as EMAIL` or uses the Prefect UI)")
+    submit_decision(runtime(), incident_id=incident_id, approver=DEMO_MANAGER, reject=False, comment="demo approval")
+
+
+def run_demo(data_dir: Path) -> dict[str, Any]:
+    """Run breach-response on the example facts and 1,000 people; print where every output is."""
+    from flows.breach_response import breach_response
+
+    _prepare(data_dir)
+    console.print(f"[bold]breach-notify demo[/]: a fictional Danish controller, {EXAMPLES / 'people.csv'}; outputs in {data_dir}/\n")
+    unsubscribe = [subscribe(listener), subscribe(_approve_when_paused)]
+    try:
+        result = breach_response(str(_facts_as_of_now(data_dir)), str(EXAMPLES / "people.csv"))
+    finally:
+        for undo in unsubscribe:
+            undo()
+        stop_progress()
+    _summary(result, data_dir)
+    return result
+
+
+def _summary(result: dict[str, Any], data_dir: Path) -> None:
+    from breach.people.store import channel_counts
+    from notices.sending.outbox import delivery_counts
+
+    rt = runtime()
+    incident_id = result["incident_id"]
+    with rt.sessions() as session:
+        deliveries = delivery_counts(session=session, incident_id=incident_id)
+        people = channel_counts(session=session, incident_id=incident_id)
+    eml = len(list((rt.settings.outbox_dir / incident_id / "email").glob("*.eml")))
+    pdfs = sorted((rt.settings.outbox_dir / incident_id / "letters").glob("*.pdf"))
+    rows = [["people imported", sum(people.values())], ["e-mails written to the outbox (.eml)", eml],
+            ["letters (PDF)", sum(deliveries.get("letter", {}).values())], ["no usable channel (listed, not contacted)", people.get("none", 0)]]
+    console.print(table(f"Summary of {incident_id}", ["what", "count"], rows))
+    console.print(f"  e-mails:  {rt.settings.outbox_dir / incident_id / 'email'}/")
+    for pdf in pdfs:
+        console.print(f"  letters:  {pdf}")
+    for kind, path in (result.get("exports") or {}).items():
+        console.print(f"  {kind}: {path}")
+    console.print(f"\nNext, once the form is submitted on virk.dk: [bold]breach filed {incident_id} --receipt RECEIPT.pdf[/] "
+                  f"(with BREACH_DATA_DIR={data_dir})")

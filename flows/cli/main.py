@@ -1,0 +1,223 @@
+"""The `breach` command line: assess, open, status, approve, send, export, filed, demo, audit."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+# Quiet, patient defaults for Prefect's local ephemeral mode; set before Prefect is imported.
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+
+from breach import audit, instants  # noqa: E402
+from breach.exceptions import BreachError, InvalidFacts  # noqa: E402
+from flows.cli.console import console, err, stop_progress  # noqa: E402
+
+app = typer.Typer(help="Personal-data breach response: assess, clock, draft, approve, notify, report.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+def _fail(message: str, code: int = 1) -> None:
+    err.print(f"[red]error:[/] {message}", soft_wrap=True)
+    raise typer.Exit(code)
+
+
+@app.command()
+def assess(facts: Path = typer.Argument(..., help="Facts document (incident-facts.schema.json)"),
+           as_json: bool = typer.Option(False, "--json", help="Print the assessment as JSON")) -> None:
+    """Decide what a facts document calls for; stores nothing, starts no clock."""
+    from breach.assess import assess as run_assessment
+    from breach.facts import load_facts
+
+    try:
+        if not facts.is_file():
+            raise InvalidFacts("(document)", f"file not found: {facts}")
+        result = run_assessment(load_facts(facts)).to_contract()
+    except InvalidFacts as exc:
+        print(f"invalid facts: {exc}", file=sys.stderr)
+        raise typer.Exit(2) from exc
+    if as_json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    from flows.cli.console import show_verdict
+
+    show_verdict(result)
+    if result.get("authority_deadline"):
+        console.print(f"  authority deadline: {result['authority_deadline']}")
+
+
+@app.command("open")
+def open_(facts: Path = typer.Argument(..., help="Facts document"),
+          people: Optional[Path] = typer.Option(None, "--people", help="CSV or JSONL file of affected people")) -> None:
+    """Run the whole response: open, assess, clock, import, draft, wait for approval, send, export."""
+    from flows.breach_response import breach_response
+    from flows.cli.console import listener
+    from flows.progress import subscribe
+
+    _check_inputs(facts, people)
+    unsubscribe = subscribe(listener)
+    try:
+        result = breach_response(str(facts.resolve()), str(people.resolve()) if people else None)
+    finally:
+        unsubscribe()
+        stop_progress()
+    console.print(f"[bold]Done:[/] {result['incident_id']}, decision: {result['decision']}")
+
+
+def _check_inputs(facts: Path, people: Path | None) -> None:
+    from breach.facts import load_facts
+
+    try:
+        load_facts(facts) if facts.is_file() else _fail(f"facts file not found: {facts}", 2)
+    except InvalidFacts as exc:
+        _fail(f"invalid facts: {exc}", 2)
+    if people is not None and not people.is_file():
+        _fail(f"people file not found: {people}", 2)
+
+
+@app.command()
+def status(incident_id: str,
+           lang: str = typer.Option(os.environ.get("BREACH_LANGUAGE", "en"), "--lang",
+                                    help="en, da or nb (default: BREACH_LANGUAGE, else en)")) -> None:
+    """Show an incident: status, verdict, clocks, people, drafts, approvals, deliveries."""
+    from flows.cli.status import show_status
+    from flows.cli.words import LANGUAGES
+    from flows.runtime import runtime
+
+    if lang not in LANGUAGES:
+        _fail(f"--lang must be one of {', '.join(LANGUAGES)}, not {lang!r}", code=2)
+    show_status(runtime(), incident_id, language=lang)
+
+
+@app.command()
+def approve(incident_id: str, as_: str = typer.Option(..., "--as", help="Your e-mail on the managers roster"),
+            reject: bool = typer.Option(False, "--reject", help="Send the drafts back instead"),
+            comment: str = typer.Option("", "--comment", help="Why (kept in the audit log)")) -> None:
+    """Approve (or reject) the current drafts of an incident as a manager (four eyes)."""
+    from flows.resume import submit_decision
+    from flows.runtime import runtime
+
+    result = submit_decision(runtime(), incident_id=incident_id, approver=as_, reject=reject, comment=comment)
+    word = "rejection" if reject else "approval"
+    if result.via == "flow":
+        console.print(f"{word} recorded, and the waiting flow run {result.flow_run_id} was resumed.")
+    elif reject:
+        console.print(f"{word} recorded. No run was waiting; the drafts stay unapproved and nothing will be sent.")
+    else:
+        console.print(f"{word} recorded. No run was waiting: run [bold]breach send {incident_id}[/] to send.")
+
+
+@app.command()
+def send(incident_id: str) -> None:
+    """Send the approved notices of an incident (safe to run again after an interruption)."""
+    from flows.cli.console import listener
+    from flows.progress import subscribe
+    from flows.send import send_notices
+
+    unsubscribe = subscribe(listener)
+    try:
+        result = send_notices(incident_id)
+    finally:
+        unsubscribe()
+        stop_progress()
+    console.print(f"sent {result['sent']}; deliveries: {result['deliveries']}")
+
+
+@app.command()
+def export(incident_id: str,
+           authority: Optional[str] = typer.Option(None, "--authority", help="Authority whose form to fill, e.g. DK, NO (default: the lead)"),
+           template: Optional[str] = typer.Option(None, "--template", help="A common template instead, e.g. edpb"),
+           followup: bool = typer.Option(False, "--followup", help="The next supplementary report (Art. 33(4)): what changed since the last filing")) -> None:
+    """Export the authority filing pack (JSON, Markdown, PDF) and the breach register (CSV)."""
+    from flows.export import export_reports
+
+    for kind, path in export_reports(incident_id, authority, template, followup).items():
+        console.print(f"{kind}: {path}")
+
+
+@app.command()
+def filed(incident_id: str, receipt: Path = typer.Option(..., "--receipt", help="The authority's receipt (e.g. the form's PDF)"),
+          authority: Optional[str] = typer.Option(None, "--authority", help="Authority code, e.g. DK"),
+          reference: Optional[str] = typer.Option(None, "--reference", help="The authority's case reference"),
+          reasons: Optional[str] = typer.Option(None, "--reasons-for-delay", help="Required when filing after the deadline")) -> None:
+    """Record that the notification was filed with the authority; stops that authority's clock."""
+    from breach.clock.filing import record_filing
+    from flows.runtime import runtime
+
+    rt = runtime()
+    with rt.sessions.begin() as session:
+        row = record_filing(session=session, incident_id=incident_id, authority_code=authority, receipt=receipt, actor=rt.actor,
+                            now=instants.utcnow(), authority_reference=reference, reasons_for_delay=reasons)
+        late, code, digest = row.late, row.authority_code, row.receipt_sha256
+    console.print(f"filed with {code or 'the authority'}{' (late, reasons recorded)' if late else ''}; receipt sha256 {digest[:16]}…; clock stopped")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the audit log's hash chain; reports the first broken entry."""
+    from flows.runtime import runtime
+
+    with runtime().sessions() as session:
+        report = audit.verify(session=session)
+    console.print(f"audit log intact: {report.entries} entries, head {report.head[:16]}…")
+
+
+@app.command()
+def demo(data_dir: Path = typer.Option(Path("breach-demo"), "--data-dir", help="Where the demo keeps its database and outputs (reset each run)")) -> None:
+    """Run the whole workflow on the bundled example: a fictional Danish controller, 1,000 people."""
+    from flows.cli.demo import run_demo
+
+    run_demo(data_dir)
+
+
+@app.command()
+def setup(within: Optional[int] = typer.Option(None, "--within", min=30,
+                                              help="Seconds without a heartbeat before a run counts as crashed "
+                                                   "(default: 2.5 heartbeat intervals, 450 s)")) -> None:
+    """Once per shared Prefect server: mark flow runs whose process died as Crashed (an automation)."""
+    from datetime import timedelta
+
+    from prefect.settings import get_current_settings
+
+    from flows import automations
+
+    if not get_current_settings().api.url:
+        _fail("set PREFECT_API_URL to the shared Prefect server first (the local ephemeral mode keeps no automations)")
+    installed = automations.install(timedelta(seconds=within) if within else None)
+    console.print(f"automation '{installed.name}' installed ({installed.id}): a flow run silent for "
+                  f"{installed.trigger.within.total_seconds():.0f} s is marked Crashed", soft_wrap=True)
+
+
+# Command groups that live in their own modules; each module has register(app).
+EXTENSIONS = ("flows.cli.discover", "flows.cli.deadlines", "flows.cli.register", "flows.cli.webhook", "flows.cli.keys")
+
+
+def _register_extensions() -> None:
+    import importlib
+
+    for name in EXTENSIONS:
+        importlib.import_module(name).register(app)
+
+
+_register_extensions()
+
+
+def main() -> None:
+    """Console entry point: domain errors become one clear line and exit 1."""
+    try:
+        app()
+    except BreachError as exc:
+        err.print(f"[red]error:[/] {exc}", soft_wrap=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

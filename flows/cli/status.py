@@ -1,0 +1,76 @@
+"""`breach status ID`: one screen with everything about an incident (no personal data)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from breach import instants
+from breach.approval import decisions as approval
+from breach.clock import deadlines, filing
+from breach.enums import DeadlineState
+from breach.incidents import service as incidents
+from breach.people.store import channel_counts
+from breach.store.tables import DeadlineRow
+from flows.cli.console import console, show_verdict, table
+from flows.cli.words import words
+from flows.runtime import Runtime
+from notices.sending import outbox
+
+
+def show_status(rt: Runtime, incident_id: str, *, language: str = "en") -> None:
+    """Print an incident's status, verdict, clocks, people, drafts, approvals and deliveries in
+    `language` (en, da, nb)."""
+    w = words(language)
+    with rt.sessions() as session:
+        incident = incidents.get(session=session, incident_id=incident_id)
+        console.print(f"[bold]{incident.id}[/] {incident.reference or ''}  {w['status']}: [bold]{incident.status}[/]  "
+                      f"{w['opened']} {incident.opened_at.isoformat()}")
+        console.print(f"  {incident.summary}")
+        assessment = incidents.latest_assessment(session=session, incident_id=incident_id)
+        if assessment is not None:
+            show_verdict(assessment.result)
+        now = instants.utcnow()
+        show_obligations(deadlines.deadlines_of(session=session, incident_id=incident_id), tz=incident.timezone, now=now,
+                         language=language)
+        for o in deadlines.pending_obligations(session=session, incident_id=incident_id, now=now):
+            console.print(f"  {deadlines.stored_name(o.id)} ({o.party}): [dim]{w['no_clock']}: {o.reason or w['not_started']}[/]  "
+                          f"[dim]{o.legal_basis.split(':')[0]}[/]")
+        console.print(f"  {w['people']}: {channel_counts(session=session, incident_id=incident_id)}")
+        drafts = approval.current_drafts(session=session, incident_id=incident_id)
+        if drafts:
+            console.print(table(w["drafts"], [w["kind"], w["language"], w["channel"], w["template"], w["hash"]],
+                                [[d.kind, d.language, d.channel, d.template_version, d.content_hash[:12]] for d in drafts]))
+        try:
+            ok = approval.require_approved(session=session, incident_id=incident_id, roster=rt.settings.managers)
+            console.print("  " + w["approved"].format(actor=ok.actor, at=ok.decided_at.isoformat()))
+        except Exception as exc:  # NotApproved carries the reason to show
+            console.print(f"  {w['approval']}: [yellow]{exc}[/]")
+        console.print(f"  {w['deliveries']}: {outbox.delivery_counts(session=session, incident_id=incident_id)}")
+        for f in filing.filings_of(session=session, incident_id=incident_id):
+            console.print("  " + w["filed"].format(authority=f.authority_code, seq=f.sequence, at=f.filed_at.isoformat(), by=f.filed_by)
+                          + (w["late"] if f.late else ""))
+
+
+def obligation_lines(rows: list[DeadlineRow], *, tz: str, now: datetime, language: str = "en") -> list[str]:
+    """One Rich line per stored obligation: state and time left, coloured by urgency (green > 24 h, yellow > 6 h, red)."""
+    w = words(language)
+    lines = []
+    for d in rows:
+        due = instants.deadline_text(d.due_at, now=now, tz=tz, language=language)
+        if d.state == DeadlineState.RUNNING:
+            state = w["overdue"] if instants.is_overdue(d.due_at, now=now) else w["running"]
+            colour = instants.urgency(d.due_at, now=now)
+            lines.append(f"  [{colour}]{d.obligation} ({d.party}) {w['due']} {due} = {d.due_at.isoformat()}: {state}[/]  "
+                         f"[dim]{d.legal_basis.split(':')[0]}[/]")
+        else:
+            stopped = instants.local_text(d.stopped_at, tz=tz) if d.stopped_at else "?"
+            lines.append(f"  {d.obligation} ({d.party}): [bold]{d.state}[/] {w['at']} {stopped} ({w['was_due']} {instants.local_text(d.due_at, tz=tz)})")
+    return lines
+
+
+def show_obligations(rows: list[DeadlineRow], *, tz: str, now: datetime, language: str = "en") -> None:
+    """Print every obligation of an incident (see ``obligation_lines``)."""
+    if not rows:
+        console.print(f"  {words(language)['no_clocks']}")
+    for line in obligation_lines(rows, tz=tz, now=now, language=language):
+        console.print(line)

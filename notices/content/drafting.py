@@ -1,0 +1,89 @@
+"""Draft the notices an assessment calls for and store them with template version and content hash."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from breach import audit
+from breach.approval.decisions import current_drafts, current_round
+from breach.controller import ControllerProfile
+from breach.enums import Channel, IncidentStatus, NoticeKind
+from breach.incidents import service as incidents
+from breach.store.tables import DraftRow, PersonRow
+from notices.content.render import RenderedNotice, render
+from notices.params import PublicNoticeParams, SubjectNoticeParams
+from notices.report.notification import authority_params
+from notices.report.pack import build_filing_pack, filing_pack_markdown
+
+SUBJECT_CHANNELS = (Channel.EMAIL, Channel.LETTER)
+PUBLIC_LANGUAGES = ("da", "nb", "en")
+
+
+def _subject_params(*, session: Session, incident_id: str, controller: ControllerProfile, language: str) -> SubjectNoticeParams:
+    facts = incidents.latest_facts(session=session, incident_id=incident_id).document
+    assessment = incidents.latest_assessment(session=session, incident_id=incident_id)
+    return SubjectNoticeParams(
+        incident_id=incident_id, controller=controller, language=language, summary=facts["summary"],
+        data_categories=facts.get("data_categories", []), occurred_at=facts.get("occurred_at"), aware_at=facts.get("aware_at"),
+        measures_taken=facts.get("measures_taken", []), risk=assessment.risk if assessment else "unlikely",
+    )
+
+
+def _wanted(*, session: Session, incident_id: str, controller: ControllerProfile) -> list[tuple[NoticeKind, str, Channel, RenderedNotice]]:
+    assessment = incidents.latest_assessment(session=session, incident_id=incident_id)
+    out: list[tuple[NoticeKind, str, Channel, RenderedNotice]] = []
+    if assessment is None:
+        return out
+    if assessment.notify_authority:
+        params = authority_params(session=session, incident_id=incident_id, controller=controller)
+        out.append((NoticeKind.AUTHORITY_REPORT, params.language, Channel.FORM, render(NoticeKind.AUTHORITY_REPORT, params, channel=Channel.FORM)))
+    if assessment.notify_subjects:
+        stmt = select(PersonRow.language, PersonRow.channel).where(PersonRow.incident_id == incident_id).distinct()
+        for language, channel in sorted(set(session.execute(stmt).tuples())):
+            if channel in SUBJECT_CHANNELS:
+                params = _subject_params(session=session, incident_id=incident_id, controller=controller, language=language)
+                out.append((NoticeKind.SUBJECT_NOTICE, language, Channel(channel), render(NoticeKind.SUBJECT_NOTICE, params, channel=Channel(channel))))
+    if (assessment.result or {}).get("public_communication"):
+        out.extend(_public_notices(session=session, incident_id=incident_id, controller=controller))
+    return out
+
+
+def _public_notices(*, session: Session, incident_id: str, controller: ControllerProfile) -> list[tuple[NoticeKind, str, Channel, RenderedNotice]]:
+    """Art. 34(3)(c): one public web page per language of the people known, and the controller's own."""
+    known = set(session.execute(select(PersonRow.language).where(PersonRow.incident_id == incident_id).distinct()).scalars())
+    languages = sorted((known | {controller.default_language}) & set(PUBLIC_LANGUAGES))
+    out = []
+    for language in languages:
+        base = _subject_params(session=session, incident_id=incident_id, controller=controller, language=language)
+        params = PublicNoticeParams(**base.model_dump())
+        out.append((NoticeKind.PUBLIC_NOTICE, language, Channel.WEB, render(NoticeKind.PUBLIC_NOTICE, params, channel=Channel.WEB)))
+    return out
+
+
+def draft_notices(*, session: Session, incident_id: str, controller: ControllerProfile, actor: str, now: datetime) -> list[DraftRow]:
+    """Render and store a new drafting round, unless the current round already says exactly this."""
+    incident = incidents.get(session=session, incident_id=incident_id)
+    wanted = _wanted(session=session, incident_id=incident_id, controller=controller)
+    existing = current_drafts(session=session, incident_id=incident_id)
+    if existing and {(d.kind, d.language, d.channel, d.content_hash) for d in existing} == {(k.value, lang, c.value, r.content_hash) for k, lang, c, r in wanted}:
+        return existing
+    round_no = current_round(session=session, incident_id=incident_id) + 1
+    rows = [DraftRow(incident_id=incident_id, round=round_no, kind=kind, language=language, channel=channel,
+                     template_version=str(r.template_version), subject=r.subject, text=r.text, html=r.html,
+                     content_hash=r.content_hash, drafted_by=actor, drafted_at=now)
+            for kind, language, channel, r in wanted]
+    session.add_all(rows)
+    if rows:
+        incidents.set_status(session=session, incident=incident, to=IncidentStatus.DRAFTED, actor=actor, now=now)
+    audit.record(session=session, action="notices.drafted", actor=actor, at=now, incident_id=incident_id,
+                 details={"round": round_no, "drafts": [f"{r.kind}/{r.language}/{r.channel}:{r.content_hash[:12]}" for r in rows]})
+    session.flush()
+    return rows
+
+
+def filing_pack_preview(*, session: Session, incident_id: str, controller: ControllerProfile) -> str:
+    """The filing pack as Markdown, the way it would be filed now."""
+    return filing_pack_markdown(build_filing_pack(authority_params(session=session, incident_id=incident_id, controller=controller)))

@@ -1,0 +1,90 @@
+"""The outbox-folder sender: one RFC 5322 .eml file per person instead of a provider call.
+
+Used when no SendGrid key is set (see notices.email.senders.build_sender); files are written atomically and a
+re-sent delivery overwrites its own file, keeping its Message-ID.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from email import policy
+from email.errors import HeaderParseError
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+
+from notices.email.message import NAME_TAG_HTML, NAME_TAG_TEXT, BatchResult, EmailBatch, Recipient, _display_name, _one_line, _plain_name
+
+log = logging.getLogger("notices.email")  # the e-mail channel's logger, shared with the model and SendGrid
+
+
+class OutboxSender:
+    """Writes one RFC 5322 .eml per person to <folder>/<incident_id>/email/<delivery_id>.eml."""
+
+    def __init__(self, folder: Path, *, now: Callable[[], datetime] | None = None) -> None:
+        self.folder = Path(folder)
+        self._now = now or (lambda: datetime.now(UTC))
+
+    def path_for(self, incident_id: str, delivery_id: str) -> Path:
+        """Where the message of one delivery lands; the same delivery always maps to the same file."""
+        return self.folder / incident_id / "email" / f"{delivery_id}.eml"
+
+    def send_batch(self, batch: EmailBatch) -> BatchResult:
+        """Write every message atomically; re-sending a delivery overwrites its file."""
+        subject, text, body_html = batch.prepared()
+        for recipient in batch.recipients:
+            message = self._message(batch, recipient, subject, text, body_html)
+            _write_atomic(self.path_for(batch.incident_id, recipient.delivery_id), message.as_bytes())
+        log.info("e-mail batch %s: %d messages written to the outbox", batch.batch_key, len(batch.recipients))
+        return BatchResult(accepted=[r.delivery_id for r in batch.recipients], message_id=None, status_code=202)
+
+    def find_batch(self, batch_key: str, *, incident_id: str | None = None,
+                   recipients: Sequence[Recipient] | None = None) -> list[str] | None:
+        """Delivery ids among `recipients` whose .eml exists (written atomically, so complete)."""
+        if incident_id is None or recipients is None:
+            return None
+        return [r.delivery_id for r in recipients if self.path_for(incident_id, r.delivery_id).exists()]
+
+    def _message(self, batch: EmailBatch, recipient: Recipient, subject: str, text: str,
+                 body_html: str | None) -> EmailMessage:
+        plain = _plain_name(recipient.name)
+        msg = EmailMessage(policy=policy.SMTP)  # CRLF line ends, as on the wire
+        try:
+            msg["From"] = Address(display_name=_plain_name(batch.from_name), addr_spec=batch.from_email)
+            msg["To"] = Address(display_name=_display_name(recipient.name), addr_spec=recipient.email)
+        except (ValueError, HeaderParseError) as exc:  # their messages name the rule, not the address
+            raise ValueError(f"delivery {recipient.delivery_id}: address cannot be written to a message") from exc
+        msg["Subject"] = _one_line(subject.replace(NAME_TAG_TEXT, plain))
+        msg["Date"] = format_datetime(self._now())
+        domain = batch.from_email.rsplit("@", 1)[1]
+        # deterministic: a re-sent delivery keeps its Message-ID, so receivers can deduplicate
+        msg["Message-ID"] = f"<{recipient.delivery_id}.{batch.incident_id}@{domain}>"
+        msg["X-Breach-Delivery-Id"] = recipient.delivery_id
+        msg["X-Breach-Incident-Id"] = batch.incident_id
+        msg.set_content(text.replace(NAME_TAG_TEXT, plain))
+        if body_html is not None:
+            msg.add_alternative(body_html.replace(NAME_TAG_HTML, html.escape(plain, quote=True)), subtype="html")
+        return msg
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Temp file in the same folder, fsync, os.replace: readers see the old file or the new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")  # mode 0600
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise

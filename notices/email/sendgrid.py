@@ -1,0 +1,147 @@
+"""The SendGrid sender: one /v3/mail/send request per batch, and the Email Activity API to find a batch again.
+
+Refusals come back as the errors of notices.email.errors. The request body is notices.email.message.sendgrid_body;
+its per-person delivery id is how `find_batch` places a message after a crash or a timeout.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import logging
+import re
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+import sendgrid
+from pydantic import SecretStr
+from python_http_client import exceptions as http_errors
+
+from notices.email.errors import RATE_LIMIT_FALLBACK_S, EmailDeliveryError, RateLimited, TransientSendError
+from notices.email.message import ARG_BATCH_KEY, ARG_DELIVERY_ID, BatchResult, EmailBatch, Recipient, sendgrid_body
+
+log = logging.getLogger("notices.email")  # the e-mail channel's logger, shared with the model and the outbox
+
+ACTIVITY_LIMIT = 1000  # Email Activity API: at most 1,000 messages per query
+DEFAULT_HOST = "https://api.sendgrid.com"
+
+_EMAILISH = re.compile(r"[^\s@\"'<>,;:]+@[^\s@\"'<>,;:]*[^\s@\"'<>,;:.]")
+
+
+class _DropClientPayloadLogs(logging.Filter):
+    """python_http_client logs request bodies (addresses) and headers (the key) at DEBUG."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        msg = record.msg if isinstance(record.msg, str) else ""
+        return not (msg.startswith(("PAYLOAD", "HEADERS")) or " Response: " in msg)
+
+
+def _silence_client_payload_logs() -> None:
+    client_log = logging.getLogger("python_http_client.client")
+    if not any(isinstance(f, _DropClientPayloadLogs) for f in client_log.filters):
+        client_log.addFilter(_DropClientPayloadLogs())
+
+
+def _first_error(raw: bytes | None) -> tuple[str | None, str | None]:
+    """(message, field) of SendGrid's first error, with anything address-shaped masked."""
+    try:
+        first = json.loads((raw or b"").decode("utf-8"))["errors"][0]
+        message, field = first.get("message"), first.get("field")
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+        return None, None
+    clean = [None if v in (None, "null") else _EMAILISH.sub("[address]", str(v))[:300] for v in (message, field)]
+    return clean[0], clean[1]
+
+
+# Any Content-Type other than exactly "application/json" makes the client send the body as given
+# (python_http_client would run json.dumps over a 1,000-person body, several times slower than orjson).
+JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+
+
+def encode_body(body: dict[str, Any]) -> str:
+    """The request body as compact UTF-8 JSON text (what SendGrid reads; the same object as json.dumps gives)."""
+    return orjson.dumps(body).decode("utf-8")
+
+
+class SendGridSender:
+    """Sends batches through the official `sendgrid` client with an explicit timeout."""
+
+    def __init__(self, api_key: SecretStr, *, host: str | None = None, timeout: float = 30.0) -> None:
+        key = api_key.get_secret_value().strip()
+        if not key:
+            raise ValueError("the SendGrid API key is empty")
+        if timeout <= 0:
+            raise ValueError("timeout must be positive")
+        base = (host or DEFAULT_HOST).rstrip("/")
+        if base.endswith("/v3"):
+            raise ValueError("host is the base URL without /v3; the client adds it")
+        self.host, self.timeout = base, timeout
+        self._client = sendgrid.SendGridAPIClient(api_key=key, host=base)
+        # urllib waits forever by default; sub-clients copy this when the path is built
+        self._client.client.timeout = timeout
+        _silence_client_payload_logs()
+
+    def send_batch(self, batch: EmailBatch) -> BatchResult:
+        """POST one /v3/mail/send request; map the outcome to a result or an EmailDeliveryError."""
+        body = sendgrid_body(batch)
+        key = batch.batch_key
+        try:
+            # timeout= again per call: it survives a client rebuilt by set_sendgrid_data_residency
+            response = self._client.client.mail.send.post(request_body=encode_body(body), timeout=self.timeout,
+                                                          request_headers={"Content-Type": JSON_CONTENT_TYPE})
+        except http_errors.HTTPError as exc:
+            raise _mapped(exc, key) from exc
+        except TimeoutError as exc:
+            raise TransientSendError(None, batch_key=key, reason=f"no answer within {self.timeout:g} s",
+                                     waited=self.timeout) from exc
+        except (OSError, http.client.HTTPException) as exc:  # URLError, refused, reset, remote closed
+            raise TransientSendError(None, batch_key=key, reason=f"connection failed ({type(exc).__name__})") from exc
+        message_id = response.headers.get("X-Message-Id")
+        log.info("e-mail batch %s: %d personalizations accepted, status %s, message id %s",
+                 key, len(batch.recipients), response.status_code, message_id)
+        return BatchResult(accepted=[r.delivery_id for r in batch.recipients], message_id=message_id,
+                           status_code=response.status_code)
+
+
+    def find_batch(self, batch_key: str, *, incident_id: str | None = None,
+                   recipients: Sequence[Recipient] | None = None) -> list[str] | None:
+        """Delivery ids of `batch_key` that SendGrid accepted, from the Email Activity API; None = cannot tell.
+
+        Queries ``GET /v3/messages?query=unique_args['batch_key']="..."``. A message's delivery id is
+        its ``unique_args.delivery_id`` when the answer carries it, else the id of the recipient in
+        `recipients` with that ``to_email``. The real Activity API indexes messages with a delay,
+        so an empty answer right after a crash is weaker evidence than a non-empty one.
+        """
+        query = f"unique_args['{ARG_BATCH_KEY}']=\"{batch_key}\""
+        try:
+            response = self._client.client.messages.get(query_params={"query": query, "limit": ACTIVITY_LIMIT},
+                                                        timeout=self.timeout)
+            messages = json.loads(response.body or b"{}").get("messages") or []
+        except (http_errors.HTTPError, TimeoutError, OSError, http.client.HTTPException, ValueError, AttributeError):
+            log.warning("e-mail batch %s: the Email Activity API gave no usable answer", batch_key)
+            return None
+        by_address = {r.email.lower(): r.delivery_id for r in recipients or ()}
+        found: list[str] = []
+        for message in messages:
+            args = message.get("unique_args") or {}
+            delivery_id = args.get(ARG_DELIVERY_ID) or by_address.get(str(message.get("to_email", "")).lower())
+            if delivery_id is None:
+                return None  # a message we cannot place: do not guess
+            found.append(str(delivery_id))
+        return found
+
+
+def _mapped(exc: http_errors.HTTPError, batch_key: str) -> EmailDeliveryError:
+    status = int(exc.status_code)
+    message, field = _first_error(exc.body)
+    if status == 429:
+        try:
+            reset_at = float(exc.headers.get("X-RateLimit-Reset"))
+        except (TypeError, ValueError, AttributeError):
+            reset_at = time.time() + RATE_LIMIT_FALLBACK_S
+        return RateLimited(reset_at, batch_key=batch_key, body=message)
+    if status >= 500:
+        return TransientSendError(status, batch_key=batch_key, body=message)
+    return EmailDeliveryError(status_code=status, body=message, batch_key=batch_key, field=field)

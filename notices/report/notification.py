@@ -1,0 +1,29 @@
+"""What the authority notification says, read from the newest facts and assessment of an incident.
+
+The draft of the authority report (``notices.content.drafting``) and every exported filing pack
+(``notices.report.export``) start from the same ``AuthorityNoticeParams``, built here once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from breach.controller import ControllerProfile
+from breach.incidents import service as incidents
+from breach.people.store import channel_counts
+from notices.params import AuthorityNoticeParams
+
+
+def authority_params(*, session: Session, incident_id: str, controller: ControllerProfile, notified_at: datetime | None = None) -> AuthorityNoticeParams:
+    """Everything the authority notification says, from the newest facts and assessment."""
+    incident = incidents.get(session=session, incident_id=incident_id)
+    facts = incidents.latest_facts(session=session, incident_id=incident_id).document
+    assessment = incidents.latest_assessment(session=session, incident_id=incident_id)
+    result: dict[str, Any] = assessment.result if assessment else {}
+    language = (result.get("authority") or {}).get("language") or controller.default_language
+    return AuthorityNoticeParams(incident_id=incident_id, controller=controller, facts=facts, assessment=result,
+                                 people_counts=channel_counts(session=session, incident_id=incident_id),
+                                 notified_at=notified_at, reasons_for_delay=incident.reasons_for_delay, language=language)

@@ -1,0 +1,292 @@
+"""Send one batch of the outbox, by e-mail or as a PDF of letters, and record each person's outcome.
+
+A batch is claimed (state ``in_flight``, committed) before its request leaves and marked ``done``
+after. Batch states: ``pending`` -> ``in_flight`` -> ``done``; a refused request (4xx) leaves
+``failed``, a 429 ``pending`` (nothing was accepted), and a timeout, dropped connection or 5xx
+``unknown``. A batch found ``in_flight`` whose claimant may still be at work (a live process,
+notices.sending.claims) is left alone (BatchBusy, retried later); one found ``in_flight`` after its
+sender crashed, or ``unknown``, has an unknown outcome: before anything is re-sent the sender
+is asked which of its deliveries the provider already accepted (``find_batch``); those are marked
+accepted and left out, only the rest is sent (audited as ``batch.reconciled``). Each request's deliveries are marked accepted as soon as it
+is answered, so a batch split over several drafts never re-sends a part that went through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import NamedTuple
+
+try:
+    from orjson import loads as _json_loads
+except ImportError:  # pragma: no cover - orjson comes with prefect
+    from json import loads as _json_loads
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from breach import audit, instants
+from breach.controller import ControllerProfile
+from breach.enums import Channel, DeliveryState, NoticeKind
+from breach.keys.cipher import MultiKeyCipher
+from breach.people.store import contacts
+from breach.store.locks import write_lock
+from breach.store.tables import DeliveryRow, DraftRow, PersonRow, SendBatchRow
+from notices.content.render import FALLBACK_NAMES, RenderedNotice, personalize
+from notices.email.errors import EmailDeliveryError, RateLimited, TransientSendError, is_transient
+from notices.email.message import EmailBatch, EmailSender, Recipient, ascii_address
+from notices.letters.pdf import Letter, letter_file_name, write_letters_pdf, write_manifest_csv
+from notices.sending import claims
+
+UNKNOWN_OUTCOME = frozenset({"in_flight", "unknown"})
+_OPEN = (DeliveryState.PENDING.value, DeliveryState.SENDING.value, DeliveryState.FAILED.value)
+# error codes of deliveries skipped without blocking their batch (no personal data in them)
+NO_ADDRESS, UNSENDABLE_ADDRESS, DUPLICATE_ADDRESS = "no_address", "unsendable_address", "duplicate_address_in_batch"
+_SET_ASIDE = (NO_ADDRESS, UNSENDABLE_ADDRESS, DUPLICATE_ADDRESS)
+
+
+class BatchBusy(TransientSendError):
+    """Another sender that may still be at work holds this batch: nothing was done; try again later."""
+
+    def __init__(self, *, incident_id: str, channel: Channel, batch_no: int) -> None:
+        super().__init__(None, batch_key=f"{incident_id}:{channel.value}:{batch_no}", reason="another sender holds this batch")
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    channel: str
+    batch_no: int
+    sent: int
+    skipped: bool = False
+    reconciled: int = 0
+    rejected: int = 0
+
+
+def batch_key(incident_id: str, batch_no: int, draft_id: int) -> str:
+    """The custom arg that names one request of a batch, and what reconciliation looks up."""
+    return f"{incident_id}:email:{batch_no}:{draft_id}"
+
+
+def _claim(*, sessions: sessionmaker[Session], incident_id: str, channel: Channel, batch_no: int) -> str | None:
+    """Mark the batch in flight (committed) in this process's name; return the state it was found
+    in, None when done. Raises BatchBusy when a sender that may still be at work holds it.
+
+    The batch row is write-locked before it is read, so two senders in different processes can
+    never both find it pending.
+    """
+    where = (SendBatchRow.incident_id == incident_id, SendBatchRow.channel == channel.value, SendBatchRow.batch_no == batch_no)
+    with sessions.begin() as session:
+        write_lock(session, SendBatchRow, *where)
+        batch = session.execute(select(SendBatchRow).where(*where).execution_options(populate_existing=True)).scalar_one()
+        found, now = batch.state, instants.utcnow()
+        if found == "done":
+            return None
+        if found == "in_flight" and claims.holder_alive(batch.claimed_by, claimed_at=batch.started_at, now=now):
+            raise BatchBusy(incident_id=incident_id, channel=channel, batch_no=batch_no)
+        if found in UNKNOWN_OUTCOME:
+            audit.record(session=session, action="batch.unknown_outcome", actor="sender", at=now, incident_id=incident_id,
+                         details={"channel": channel.value, "batch_no": batch_no, "attempts": batch.attempts, "state": found})
+        batch.state, batch.attempts, batch.started_at, batch.claimed_by = "in_flight", batch.attempts + 1, now, claims.current_owner()
+        return found
+
+
+def _finish(*, sessions: sessionmaker[Session], incident_id: str, channel: Channel, batch_no: int, state: str,
+            delivery_state: DeliveryState | None, message_id: str | None, artifact: str | None = None, error: str | None = None) -> None:
+    """Close the batch; `delivery_state` (if given) goes to its deliveries still pending or sending."""
+    now = instants.utcnow()
+    with sessions.begin() as session:
+        if delivery_state is not None:
+            session.execute(update(DeliveryRow).where(
+                DeliveryRow.incident_id == incident_id, DeliveryRow.channel == channel.value, DeliveryRow.batch_no == batch_no,
+                DeliveryRow.state.in_([DeliveryState.PENDING.value, DeliveryState.SENDING.value]),
+            ).values(state=delivery_state.value, provider_message_id=message_id, artifact=artifact, error=error,
+                     attempts=DeliveryRow.attempts + 1, updated_at=now))
+        session.execute(update(SendBatchRow).where(
+            SendBatchRow.incident_id == incident_id, SendBatchRow.channel == channel.value, SendBatchRow.batch_no == batch_no,
+        ).values(state=state, finished_at=now, provider_message_id=message_id))
+        audit.record(session=session, action=f"batch.{state}", actor="sender", at=now, incident_id=incident_id,
+                     details={"channel": channel.value, "batch_no": batch_no,
+                              "deliveries_state": delivery_state.value if delivery_state else None, "error": error})
+
+
+def _mark(*, sessions: sessionmaker[Session], incident_id: str, ids: Iterable[int], state: DeliveryState,
+          message_id: str | None = None, error: str | None = None) -> None:
+    """One UPDATE for a set of deliveries of one batch (committed at once)."""
+    ids = list(ids)
+    if not ids:
+        return
+    with sessions.begin() as session:
+        session.execute(update(DeliveryRow).where(DeliveryRow.incident_id == incident_id, DeliveryRow.id.in_(ids))
+                        .values(state=state.value, provider_message_id=message_id, error=error,
+                                attempts=DeliveryRow.attempts + 1, updated_at=instants.utcnow()))
+
+
+def _mark_sent(*, sessions: sessionmaker[Session], incident_id: str, batch_no: int, draft_id: int, count: int,
+               message_id: str | None) -> None:
+    """One UPDATE: the open deliveries of one (batch, draft) request are accepted, except those set aside."""
+    with sessions.begin() as session:
+        done = session.execute(update(DeliveryRow).where(
+            DeliveryRow.incident_id == incident_id, DeliveryRow.channel == Channel.EMAIL.value, DeliveryRow.batch_no == batch_no,
+            DeliveryRow.draft_id == draft_id, DeliveryRow.state.in_(_OPEN),
+            or_(DeliveryRow.error.is_(None), DeliveryRow.error.not_in(_SET_ASIDE)),
+        ).values(state=DeliveryState.ACCEPTED.value, provider_message_id=message_id, error=None,
+                 attempts=DeliveryRow.attempts + 1, updated_at=instants.utcnow())).rowcount
+        if done != count:  # the batch changed under us: refuse to commit a guess
+            raise RuntimeError(f"batch {batch_no}: {done} deliveries matched, {count} were sent")
+
+
+def _load(*, sessions: sessionmaker[Session], incident_id: str, channel: Channel, batch_no: int, cipher: MultiKeyCipher):
+    """The batch's deliveries not yet accepted, their drafts and their decrypted contacts."""
+    with sessions() as session:
+        rows = session.execute(
+            select(DeliveryRow.id, DeliveryRow.person_id, DeliveryRow.draft_id).where(
+                DeliveryRow.incident_id == incident_id, DeliveryRow.channel == channel.value, DeliveryRow.batch_no == batch_no,
+                DeliveryRow.state.in_(_OPEN))
+            .order_by(DeliveryRow.id)
+        ).tuples().all()
+        drafts = {d.id: d for d in session.execute(select(DraftRow).where(DraftRow.id.in_({r[2] for r in rows}))).scalars()}
+        people = {c.person_id: c for c in contacts(session=session, incident_id=incident_id, cipher=cipher, person_ids=[r[1] for r in rows])}
+    return rows, drafts, people
+
+
+class _Person(NamedTuple):
+    """A recipient as the e-mail channel reads it (duck-typed like Recipient, ~50x cheaper to build)."""
+
+    delivery_id: str
+    email: str
+    name: str
+
+
+def _load_email(*, sessions: sessionmaker[Session], incident_id: str, batch_no: int, cipher: MultiKeyCipher):
+    """(delivery id, draft id, name, e-mail) of the batch's open deliveries, decrypted in one pass; and the drafts."""
+    with sessions() as session:
+        rows = session.connection().execute(  # Core, not ORM rows: a thousand plain tuples
+            select(DeliveryRow.id, DeliveryRow.draft_id, PersonRow.dedup_key, PersonRow.contact_enc)
+            .join(PersonRow, PersonRow.id == DeliveryRow.person_id)
+            .where(DeliveryRow.incident_id == incident_id, DeliveryRow.channel == Channel.EMAIL.value,
+                   DeliveryRow.batch_no == batch_no, DeliveryRow.state.in_(_OPEN))
+            .order_by(DeliveryRow.id)
+        ).all()
+        drafts = {d.id: d for d in session.execute(select(DraftRow).where(DraftRow.id.in_({r[1] for r in rows}))).scalars()}
+    prefix, decrypt, people = b"person:" + incident_id.encode() + b":", cipher.decrypt, []
+    for delivery_id, draft_id, key, token in rows:
+        data = _json_loads(decrypt(token, aad=prefix + key))  # the aad of breach.people.store
+        people.append((delivery_id, draft_id, data.get("name") or "", data.get("email")))
+    return people, drafts
+
+
+def _recipients(people: Iterable[tuple[int, int, str, str | None]]) -> tuple[dict[int, list[Recipient]], dict[str, list[int]]]:
+    """Recipients per draft; deliveries without a usable, batch-unique address are set aside by error code."""
+    groups: dict[int, list[Recipient]] = {}
+    rejected: dict[str, list[int]] = {}
+    seen: set[str] = set()
+    for delivery_id, draft_id, name, email in people:
+        address = ascii_address(email) if email else None
+        code = (NO_ADDRESS if not email else UNSENDABLE_ADDRESS if address is None
+                else DUPLICATE_ADDRESS if address.lower() in seen else None)
+        if code is not None:
+            rejected.setdefault(code, []).append(delivery_id)
+            continue
+        seen.add(address.lower())
+        groups.setdefault(draft_id, []).append(_Person(str(delivery_id), address, name))  # type: ignore[arg-type]
+    return groups, rejected
+
+
+def _email_batch(*, incident_id: str, batch_no: int, draft: DraftRow, controller: ControllerProfile,
+                 recipients: list[Recipient], sandbox: bool) -> EmailBatch:
+    """Validate the batch's shared fields once (with its first recipient), then attach everyone."""
+    first = recipients[0]
+    checked = EmailBatch(incident_id=incident_id, batch_key=batch_key(incident_id, batch_no, draft.id), subject=draft.subject,
+                         text=draft.text, html=draft.html, from_email=controller.sender_email, from_name=controller.name,
+                         recipients=[Recipient(delivery_id=first.delivery_id, email=first.email, name=first.name)], sandbox=sandbox)
+    # every address passed ascii_address and is unique in the batch (_recipients): no second pass per person
+    return checked.model_copy(update={"recipients": recipients})
+
+
+def _reconcile(*, sessions: sessionmaker[Session], sender: EmailSender, incident_id: str, batch_no: int,
+               groups: dict[int, list[Recipient]]) -> tuple[dict[int, list[Recipient]], int]:
+    """Ask the provider which deliveries of an unknown-outcome batch it accepted; return what is left to send."""
+    finder = getattr(sender, "find_batch", None)
+    left: dict[int, list[Recipient]] = {}
+    already, unknown = 0, 0
+    for draft_id, recipients in groups.items():
+        found = finder(batch_key(incident_id, batch_no, draft_id), incident_id=incident_id, recipients=recipients) if finder else None
+        if found is None:  # cannot tell: this request is sent again (a possible duplicate, audited)
+            unknown += 1
+            left[draft_id] = recipients
+            continue
+        accepted = set(found)
+        done = [int(r.delivery_id) for r in recipients if r.delivery_id in accepted]
+        _mark(sessions=sessions, incident_id=incident_id, ids=done, state=DeliveryState.ACCEPTED, message_id="reconciled")
+        already += len(done)
+        if rest := [r for r in recipients if r.delivery_id not in accepted]:
+            left[draft_id] = rest
+    with sessions.begin() as session:
+        audit.record(session=session, action="batch.reconciled", actor="sender", at=instants.utcnow(), incident_id=incident_id,
+                     details={"channel": Channel.EMAIL.value, "batch_no": batch_no, "already_accepted": already,
+                              "to_send": sum(len(r) for r in left.values()), "requests_unknown": unknown})
+    return left, already
+
+
+def send_email_batch(*, sessions: sessionmaker[Session], incident_id: str, batch_no: int, sender: EmailSender,
+                     cipher: MultiKeyCipher, controller: ControllerProfile, sandbox: bool = False) -> BatchOutcome:
+    """Send one e-mail batch (one personalization per person); transient failures leave it retryable."""
+    found = _claim(sessions=sessions, incident_id=incident_id, channel=Channel.EMAIL, batch_no=batch_no)
+    if found is None:
+        return BatchOutcome(Channel.EMAIL.value, batch_no, 0, skipped=True)
+    people, drafts = _load_email(sessions=sessions, incident_id=incident_id, batch_no=batch_no, cipher=cipher)
+    groups, rejected = _recipients(people)
+    for code, ids in rejected.items():
+        _mark(sessions=sessions, incident_id=incident_id, ids=ids, state=DeliveryState.FAILED, error=code)
+    reconciled = 0
+    if found in UNKNOWN_OUTCOME:
+        groups, reconciled = _reconcile(sessions=sessions, sender=sender, incident_id=incident_id, batch_no=batch_no, groups=groups)
+    sent, message_ids = 0, []
+    try:
+        for draft_id, recipients in groups.items():
+            batch = _email_batch(incident_id=incident_id, batch_no=batch_no, draft=drafts[draft_id], controller=controller,
+                                 recipients=recipients, sandbox=sandbox)
+            message_id = sender.send_batch(batch).message_id
+            _mark_sent(sessions=sessions, incident_id=incident_id, batch_no=batch_no, draft_id=draft_id,
+                       count=len(recipients), message_id=message_id)
+            sent += len(recipients)
+            message_ids.append(message_id or "")
+    except EmailDeliveryError as exc:
+        # 429: nothing was accepted; 5xx, timeout, lost connection: unknown, reconciled before the next try
+        state = ("pending" if isinstance(exc, RateLimited) else "unknown") if is_transient(exc) else "failed"
+        _finish(sessions=sessions, incident_id=incident_id, channel=Channel.EMAIL, batch_no=batch_no, state=state,
+                delivery_state=DeliveryState.PENDING if is_transient(exc) else DeliveryState.FAILED,
+                message_id=None, error=f"{type(exc).__name__}: status {getattr(exc, 'status_code', None)}")
+        raise
+    _finish(sessions=sessions, incident_id=incident_id, channel=Channel.EMAIL, batch_no=batch_no, state="done",
+            delivery_state=None, message_id=",".join(message_ids)[:200] or None)
+    return BatchOutcome(Channel.EMAIL.value, batch_no, sent, reconciled=reconciled, rejected=sum(len(v) for v in rejected.values()))
+
+
+def send_letter_batch(*, sessions: sessionmaker[Session], incident_id: str, batch_no: int, out_dir: Path,
+                      cipher: MultiKeyCipher, controller: ControllerProfile, today: date | None = None) -> BatchOutcome:
+    """Render one batch of letters into a print-ready PDF with a manifest for the print-and-post service."""
+    if _claim(sessions=sessions, incident_id=incident_id, channel=Channel.LETTER, batch_no=batch_no) is None:
+        return BatchOutcome(Channel.LETTER.value, batch_no, 0, skipped=True)
+    rows, drafts, people = _load(sessions=sessions, incident_id=incident_id, channel=Channel.LETTER, batch_no=batch_no, cipher=cipher)
+    when = today or instants.utcnow().date()
+    letters = []
+    for delivery_id, person_id, draft_id in rows:
+        person, draft = people[person_id], drafts[draft_id]
+        body = personalize(RenderedNotice(subject=draft.subject, text=draft.text, html=None, template_version=draft.template_version,
+                                          content_hash=draft.content_hash), person.name, fallback=FALLBACK_NAMES.get(person.language))
+        letters.append(Letter(delivery_id=str(delivery_id), language=person.language, recipient_name=person.name,
+                              address_lines=person.address_lines, subject=body.subject, body_text=body.text, sender=controller,
+                              date=when, reference=incident_id))
+    folder = out_dir / incident_id / "letters"
+    folder.mkdir(parents=True, exist_ok=True)
+    pdf = folder / letter_file_name(incident_id, NoticeKind.SUBJECT_NOTICE, batch_no)
+    info = write_letters_pdf(letters, pdf)
+    write_manifest_csv([info], pdf.with_suffix(".csv"))
+    _finish(sessions=sessions, incident_id=incident_id, channel=Channel.LETTER, batch_no=batch_no, state="done",
+            delivery_state=DeliveryState.ACCEPTED, message_id=None, artifact=str(pdf))
+    return BatchOutcome(Channel.LETTER.value, batch_no, len(rows))
+
+

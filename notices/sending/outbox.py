@@ -1,0 +1,93 @@
+"""The outbox: one delivery per (incident, person, draft, channel), written before anything is sent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import bindparam, func, select, text
+from sqlalchemy.orm import Session
+
+from breach import audit
+from breach.approval.decisions import current_round
+from breach.enums import Channel, DeliveryState, IncidentStatus, NoticeKind
+from breach.store.tables import DeliveryRow, IncidentRow, SendBatchRow, UTCDateTime
+
+# One statement fills the outbox for a million people; ROW_NUMBER numbers each channel's
+# deliveries so that batch numbers are dense and stable (integer division on both databases).
+# Ordered by draft first: a batch holds one draft (language) wherever it can, so one request
+# carries up to 1,000 people instead of one request per language per batch.
+_FILL = text(
+    """
+    INSERT INTO deliveries (incident_id, person_id, draft_id, channel, batch_no, state, attempts, updated_at)
+    SELECT p.incident_id, p.id, d.id, p.channel,
+           (ROW_NUMBER() OVER (PARTITION BY p.channel ORDER BY d.id, p.id) - 1) / :batch_size,
+           :state, 0, :now
+    FROM people p
+    JOIN drafts d ON d.incident_id = p.incident_id AND d.round = :round AND d.kind = :kind
+                 AND d.language = p.language AND d.channel = p.channel
+    WHERE p.incident_id = :incident_id AND p.channel IN ('email', 'letter')
+    """
+).bindparams(bindparam("now", type_=UTCDateTime()))
+
+
+@dataclass(frozen=True)
+class OutboxSummary:
+    deliveries: int
+    batches: dict[str, int]
+    created: bool
+
+
+def fill_outbox(*, session: Session, incident_id: str, batch_size: int, actor: str, now: datetime) -> OutboxSummary:
+    """Write the deliveries and batch claims for the approved round; a second call changes nothing."""
+    round_no = current_round(session=session, incident_id=incident_id)
+    existing = session.execute(select(func.count()).select_from(SendBatchRow).where(SendBatchRow.incident_id == incident_id)).scalar_one()
+    created = False
+    if not existing:
+        session.execute(_FILL, {"batch_size": batch_size, "state": DeliveryState.PENDING.value, "now": now, "round": round_no,
+                                "kind": NoticeKind.SUBJECT_NOTICE.value, "incident_id": incident_id})
+        batches = session.execute(
+            select(DeliveryRow.channel, DeliveryRow.batch_no).where(DeliveryRow.incident_id == incident_id).distinct()
+        ).tuples().all()
+        session.add_all(SendBatchRow(incident_id=incident_id, channel=c, batch_no=b, state="pending", attempts=0) for c, b in batches)
+        created = True
+    summary = summarize(session=session, incident_id=incident_id, created=created)
+    if created:
+        audit.record(session=session, action="outbox.filled", actor=actor, at=now, incident_id=incident_id,
+                     details={"deliveries": summary.deliveries, "batches": summary.batches, "round": round_no})
+    return summary
+
+
+def summarize(*, session: Session, incident_id: str, created: bool = False) -> OutboxSummary:
+    """Deliveries and batches per channel."""
+    deliveries = session.execute(select(func.count()).select_from(DeliveryRow).where(DeliveryRow.incident_id == incident_id)).scalar_one()
+    stmt = select(SendBatchRow.channel, func.count()).where(SendBatchRow.incident_id == incident_id).group_by(SendBatchRow.channel)
+    return OutboxSummary(deliveries=int(deliveries), batches={c: int(n) for c, n in session.execute(stmt)}, created=created)
+
+
+def open_batches(*, session: Session, incident_id: str, channel: Channel) -> list[int]:
+    """Batch numbers of a channel that are not done yet."""
+    stmt = select(SendBatchRow.batch_no).where(
+        SendBatchRow.incident_id == incident_id, SendBatchRow.channel == channel.value, SendBatchRow.state != "done"
+    ).order_by(SendBatchRow.batch_no)
+    return list(session.execute(stmt).scalars())
+
+
+def delivery_counts(*, session: Session, incident_id: str) -> dict[str, dict[str, int]]:
+    """Counts of deliveries per channel and state."""
+    stmt = select(DeliveryRow.channel, DeliveryRow.state, func.count()).where(DeliveryRow.incident_id == incident_id).group_by(DeliveryRow.channel, DeliveryRow.state)
+    out: dict[str, dict[str, int]] = {}
+    for channel, state, n in session.execute(stmt):
+        out.setdefault(channel, {})[state] = int(n)
+    return out
+
+
+def letters_waiting(*, session: Session) -> list[str]:
+    """Incidents whose e-mail is all sent but which have letter batches still open: letters queued
+    after a bounce (notices.sending.fallback), or left by a send that stopped after its e-mail part."""
+    open_letters = select(SendBatchRow.incident_id).where(SendBatchRow.channel == Channel.LETTER.value, SendBatchRow.state != "done")
+    open_email = select(SendBatchRow.incident_id).where(SendBatchRow.channel == Channel.EMAIL.value, SendBatchRow.state != "done")
+    stmt = (select(IncidentRow.id).where(IncidentRow.status.in_([IncidentStatus.SENDING.value, IncidentStatus.NOTIFIED.value]),
+                                         IncidentRow.id.in_(open_letters), IncidentRow.id.not_in(open_email))
+            .order_by(IncidentRow.id))
+    return list(session.execute(stmt).scalars())

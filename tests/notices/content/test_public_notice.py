@@ -1,0 +1,86 @@
+"""Art. 34(3)(c) public communication: a static page per language, drafted, approved, then exported."""
+
+from __future__ import annotations
+
+import pytest
+
+from breach.approval import decisions as approval
+from breach.controller import load_profile
+from breach.enums import ApprovalDecision, Channel, NoticeKind
+from breach.exceptions import NotApproved
+from breach.keys.cipher import MultiKeyCipher
+from breach.people.store import import_people
+from flows.runtime import EXAMPLES
+from notices.content.drafting import draft_notices
+from notices.content.public_notice import export_public_notices, public_notice_path
+from notices.content.render import NAME_TAG_HTML, NAME_TAG_TEXT, render
+from notices.params import PublicNoticeParams
+from tests.factories import make_incident, write_people_csv
+from tests.notices.content.test_render import controller, subject_params
+
+MANAGER, RESPONDER = "manager@example.com", "responder@example.com"
+HEADINGS = {"en": ["What happened?", "What this may mean for you", "What we have done", "What you can do", "Questions?"],
+            "da": ["Hvad er der sket?", "Hvad kan det betyde for dig?", "Hvad har vi gjort?", "Hvad kan du selv gøre?", "Har du spørgsmål?"],
+            "nb": ["Hva har skjedd?", "Hva kan dette bety for deg?", "Hva har vi gjort?", "Hva kan du gjøre selv?", "Har du spørsmål?"]}
+
+
+def public(language: str = "en", **overrides) -> PublicNoticeParams:
+    return PublicNoticeParams(**subject_params(language, **overrides).model_dump())
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("language", ["da", "nb", "en"])
+def test_public_page_holds_the_art_34_2_content_in_its_language(language: str) -> None:
+    params = public(language)
+    page = render(NoticeKind.PUBLIC_NOTICE, params, channel=Channel.WEB)
+    assert page.html.lstrip().startswith("<!DOCTYPE html>") and f'<html lang="{language}">' in page.html
+    for heading in HEADINGS[language]:
+        assert heading in page.html and heading in page.text
+    for advice in params.advice():
+        assert advice in page.text
+    assert params.controller.contact_email in page.html and "BR-2026-0007" in page.html
+    assert NAME_TAG_HTML not in page.html and NAME_TAG_TEXT not in page.text  # addressed to everyone, not a person
+    assert "<script" not in page.html and "http" not in page.html.split("<body>")[0].replace("http-equiv", "")
+
+
+@pytest.mark.unit
+def test_public_page_escapes_markup_from_facts_and_profile() -> None:
+    params = PublicNoticeParams(**{**subject_params("en", summary="<script>alert(1)</script> {{ 7*7 }}").model_dump(),
+                                   "controller": controller(name="Evil <b>Co</b>")})
+    page = render(NoticeKind.PUBLIC_NOTICE, params, channel=Channel.WEB)
+    assert "<script>alert" not in page.html and "&lt;script&gt;alert(1)&lt;/script&gt;" in page.html
+    assert "Evil &lt;b&gt;Co&lt;/b&gt;" in page.html and "<b>Co</b>" not in page.html
+    assert "{{ 7*7 }}" in page.text and "49" not in page.text
+
+
+@pytest.mark.integration
+def test_unreachable_people_get_public_notices_that_export_only_after_approval(session, now, tmp_path) -> None:
+    incident_id = make_incident(session=session, now=now, reference=f"PUB-{tmp_path.name}", subjects_reachable=False)
+    people = write_people_csv(tmp_path / "people.csv", [["Nora Nord", "nb", "", "", "", "", "", "NO"]])
+    import_people(session=session, incident_id=incident_id, path=people, cipher=MultiKeyCipher.from_master_keys([b"p" * 32]),
+                  batch_size=1000, actor=RESPONDER, now=now)
+    profile = load_profile(EXAMPLES / "controller.json")
+    rows = draft_notices(session=session, incident_id=incident_id, controller=profile, actor=RESPONDER, now=now)
+    public_rows = {r.language: r for r in rows if r.kind == "public_notice"}
+    assert set(public_rows) == {"nb", profile.default_language} and all(r.channel == "web" for r in public_rows.values())
+    assert not [r for r in rows if r.kind == "subject_notice"]  # nobody is told individually (Art. 34(3)(c))
+    out = tmp_path / "exports"
+    with pytest.raises(NotApproved):
+        export_public_notices(session=session, incident_id=incident_id, roster=[MANAGER], out_dir=out, actor=RESPONDER, now=now)
+    assert not out.exists()
+    approval.decide(session=session, incident_id=incident_id, actor=MANAGER, decision=ApprovalDecision.APPROVED, comment="",
+                    roster=[MANAGER], now=now)
+    files = export_public_notices(session=session, incident_id=incident_id, roster=[MANAGER], out_dir=out, actor=RESPONDER, now=now)
+    assert sorted(f.path for f in files) == sorted(public_notice_path(out, incident_id, lang) for lang in public_rows)
+    assert sorted(f.kind for f in files) == sorted(f"public_notice/{lang}" for lang in public_rows)
+    for lang, row in public_rows.items():
+        assert public_notice_path(out, incident_id, lang).read_text(encoding="utf-8") == row.html
+    assert export_public_notices(session=session, incident_id=incident_id, roster=[MANAGER], out_dir=out, actor=RESPONDER, now=now) == []
+
+
+@pytest.mark.integration
+def test_reachable_people_get_no_public_notice(session, now, tmp_path) -> None:
+    incident_id = make_incident(session=session, now=now, reference=f"NOPUB-{tmp_path.name}")
+    rows = draft_notices(session=session, incident_id=incident_id, controller=load_profile(EXAMPLES / "controller.json"),
+                         actor=RESPONDER, now=now)
+    assert rows and not [r for r in rows if r.kind == "public_notice"]
