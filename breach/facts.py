@@ -111,9 +111,9 @@ class Facts(_Frozen):
     vulnerable_subjects_present: bool | None = None
     protected_address_subjects_present: bool | None = None
 
-    def protection_of(self, category: str) -> Encryption:
+    def protection_of(self, category: DataCategory) -> Encryption:
         """How this category was protected: its own entry in encryption_by_category, else `encryption`."""
-        return self.encryption_by_category.get(category, self.encryption)  # type: ignore[call-overload]
+        return self.encryption_by_category.get(category, self.encryption)
 
 
 @lru_cache(maxsize=1)
