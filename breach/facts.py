@@ -14,7 +14,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from jsonschema import Draft202012Validator, FormatChecker, ValidationError as SchemaError
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import ValidationError as SchemaError
 from jsonschema.exceptions import best_match
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
@@ -106,6 +107,13 @@ class Facts(_Frozen):
     context_reveals_sensitive: bool | None = None
     data_volume_per_person: Volume = "normal"
     known_unfixed_vulnerability: bool | None = None
+    encryption_by_category: dict[DataCategory, Encryption] = Field(default_factory=dict)
+    vulnerable_subjects_present: bool | None = None
+    protected_address_subjects_present: bool | None = None
+
+    def protection_of(self, category: DataCategory) -> Encryption:
+        """How this category was protected: its own entry in encryption_by_category, else `encryption`."""
+        return self.encryption_by_category.get(category, self.encryption)
 
 
 @lru_cache(maxsize=1)
@@ -131,10 +139,14 @@ def load_facts(source: Path | str | bytes | dict[str, Any]) -> Facts:
     if error is not None:
         raise InvalidFacts(_field_of(error), _message_of(error))
     try:
-        return Facts.model_validate(document)
+        facts = Facts.model_validate(document)
     except ValidationError as exc:  # what the schema lets through but Python cannot hold, e.g. a leap second
         first = exc.errors()[0]
         raise InvalidFacts(_dotted(first["loc"]) or DOCUMENT, first["msg"]) from exc
+    stray = [category for category in facts.encryption_by_category if category not in facts.data_categories]
+    if stray:
+        raise InvalidFacts(f"encryption_by_category.{stray[0]}", "names a category that is not listed in data_categories")
+    return facts
 
 
 def _parse(source: Path | str | bytes) -> Any:

@@ -26,7 +26,7 @@ NOW = datetime(2026, 11, 21, 10, 0, tzinfo=timezone.utc)
 
 def case_paths() -> list[Path]:
     """The public authority cases the repository carries; none is an error, never a skip."""
-    paths = sorted((FIXTURES / "cases").glob("*.json"))
+    paths = sorted(path for path in (FIXTURES / "cases").glob("*.json") if path.name != "INDEX.json")
     if not paths:
         raise FileNotFoundError(f"no authority cases in {FIXTURES / 'cases'}: the repository is incomplete")
     return paths

@@ -1,29 +1,41 @@
 """``assess(facts)``: the rules in the order a privacy lawyer would apply them. Pure, no I/O.
 
-1. Is it a personal data breach (Art. 4(12))?  2. How severe (ENISA 2013)?  3. How likely to
-harm people, through which route, and how many (EDPB 01/2021)?  4. Who must be told: the
-controller (Art. 33(2)), the authority (Art. 33(1)), the people (Art. 34), by when, and which authority.
+1. Is it a personal data breach (Art. 4(12))?  2. How severe (ENISA 2013)?  3. Do national rules on
+identification numbers apply (Art. 87)?  4. How likely to harm people, through which route, and how
+many (EDPB 01/2021)?  5. Who must be told: the controller (Art. 33(2)), the authority (Art. 33(1)),
+the people (Art. 34), or some of them, by when, and which authority.
 """
 
 from __future__ import annotations
 
 from breach.assess.models import Assessment, RationaleEntry, Severity
 from breach.assess.obligations import (
-    Duties, authority_rule, deadline_rule, identifiable_rule, lead_authority_rule, other_regimes_rule,
-    personal_data_breach_rule, processor_rule, register_rule, subjects_rule,
+    Duties,
+    authority_rule,
+    deadline_rule,
+    identifiable_rule,
+    lead_authority_rule,
+    other_regimes_rule,
+    personal_data_breach_rule,
+    processor_rule,
+    register_rule,
+    subjects_rule,
 )
+from breach.assess.overlays import NationalLaw, national_law
 from breach.assess.risk import RouteRisk, overall_risk, route_risks
 from breach.assess.severity import severity
-from breach.assess.signals import has, unintelligible
+from breach.assess.signals import confidentiality_at_stake, unintelligible
+from breach.assess.sources import GDPR_33_1
+from breach.assess.subsets import subset_rule
 from breach.assess.tables import enisa
 from breach.enums import RiskLevel
 from breach.facts import Facts
 
-RULES_VERSION = "1.0"
+RULES_VERSION = "2.0"
 
 
 def rules_version() -> str:
-    """Version of the rules and of the ENISA tables they read, e.g. 'rules-1.0+enisa-1'."""
+    """Version of the rules and of the ENISA tables they read, e.g. 'rules-2.0+enisa-1'."""
     return f"rules-{RULES_VERSION}+enisa-{enisa().version}"
 
 
@@ -32,8 +44,9 @@ def assess(facts: Facts) -> Assessment:
     breach, breach_entry = personal_data_breach_rule(facts)
     sev, severity_entries = severity(facts)
     identifiable, identifiable_entry = identifiable_rule(breach=breach, ei=sev.ei)
-    risk, routes, risk_entries = _risk(facts, sev, breach=breach)
-    duties = _duties(facts, breach=breach, risk=risk, routes=routes)
+    national = national_law(facts) if breach else NationalLaw()
+    risk, routes, risk_entries = _risk(facts, sev, breach=breach, national=national)
+    duties = _duties(facts, breach=breach, risk=risk, routes=routes, national=national)
     authority, authorities, authority_entry = lead_authority_rule(facts)
     deadline, deadline_entry = deadline_rule(facts, notify_authority=duties.notify_authority)
     tail = [deadline_entry, register_rule(breach=breach), other_regimes_rule(facts)]
@@ -43,24 +56,28 @@ def assess(facts: Facts) -> Assessment:
         personal_data_breach=breach, identifiable=identifiable, severity=sev, risk=risk,
         notify_authority=duties.notify_authority, notify_subjects=duties.notify_subjects,
         subject_notice_exemption=duties.exemption, public_communication=duties.public_communication,
-        authority=authority, authorities=authorities, authority_deadline=deadline, rationale=entries,
-        rules_version=rules_version(), role=facts.role, notify_controller=duties.notify_controller,
+        notify_subjects_subset=duties.subset, authority=authority, authorities=authorities, authority_deadline=deadline,
+        rationale=entries, rules_version=rules_version(), role=facts.role, notify_controller=duties.notify_controller,
     )
 
 
-def _risk(facts: Facts, sev: Severity, *, breach: bool) -> tuple[RiskLevel, list[RouteRisk], list[RationaleEntry]]:
+def _risk(facts: Facts, sev: Severity, *, breach: bool, national: NationalLaw) -> tuple[RiskLevel, list[RouteRisk], list[RationaleEntry]]:
     """The risk through each route the breach opened, and overall; none without personal data."""
     if not breach:
         return RiskLevel.UNLIKELY, [], []
-    routes, scale_entry = route_risks(facts, dpc=sev.dpc, ei=sev.ei)
-    entries = [scale_entry]
+    routes, entries = route_risks(facts, dpc=sev.dpc, ei=sev.ei, national=national)
     for route in routes:
         entries += route.entries
     risk, entry = overall_risk(routes)
     return risk, routes, [*entries, entry]
 
 
-def _duties(facts: Facts, *, breach: bool, risk: RiskLevel, routes: list[RouteRisk]) -> Duties:
+def _risk_of(facts: Facts) -> RiskLevel:
+    """The overall risk of a (counterfactual) facts document, for the Art. 34(3)(a) and subset tests."""
+    return _risk(facts, severity(facts)[0], breach=True, national=national_law(facts))[0]
+
+
+def _duties(facts: Facts, *, breach: bool, risk: RiskLevel, routes: list[RouteRisk], national: NationalLaw) -> Duties:
     """Processor: tell the controller (Art. 33(2)). Controller: the authority (Art. 33(1)) and the people (Art. 34)."""
     if facts.role == "processor":
         notify_controller, entry = processor_rule(facts, breach=breach)
@@ -69,16 +86,32 @@ def _duties(facts: Facts, *, breach: bool, risk: RiskLevel, routes: list[RouteRi
     if not breach:
         return Duties(entries=[entry])
     high_routes = [r.route for r in routes if r.level == RiskLevel.HIGH]
-    duties = subjects_rule(facts, risk=risk, high_routes=high_routes, high_without_encryption=_high_without_encryption(facts, risk))
+    duties = subjects_rule(facts, risk=risk, high_routes=high_routes, high_without_encryption=_high_without_encryption(facts, risk),
+                           allow_3b=not national.return_does_not_remove_risk)
     duties.notify_authority = notify_authority
     duties.entries.insert(0, entry)
+    if risk != RiskLevel.HIGH:
+        _add_subset(facts, duties)
     return duties
+
+
+def _add_subset(facts: Facts, duties: Duties) -> None:
+    """Art. 34(1) for the people the breach is a high risk for, although it is not for everyone."""
+    subset, entries = subset_rule(facts, risk_of=_risk_of)
+    duties.entries += entries
+    if subset is None:
+        return
+    duties.subset = subset
+    if not duties.notify_authority:
+        duties.notify_authority = True
+        duties.entries.append(RationaleEntry(rule="art33_1_notify_authority", basis=(GDPR_33_1,), finding=(
+            "Because the breach is a high risk for some of the people, it is not 'unlikely to result in a risk': the "
+            "supervisory authority must be notified without undue delay and within 72 hours of becoming aware (Art. 33(1)).")))
 
 
 def _high_without_encryption(facts: Facts, risk: RiskLevel) -> bool:
     """Art. 34(3)(a) test: would this disclosure be a high risk had the data not been unintelligible?"""
-    if risk == RiskLevel.HIGH or not unintelligible(facts) or not has(facts, "confidentiality"):
+    if risk == RiskLevel.HIGH or not unintelligible(facts) or not confidentiality_at_stake(facts):
         return False
-    plain = facts.model_copy(update={"encryption": "none"})
-    counterfactual, _, _ = _risk(plain, severity(plain)[0], breach=True)
-    return counterfactual == RiskLevel.HIGH
+    plain = facts.model_copy(update={"encryption": "none", "encryption_by_category": {}})
+    return _risk_of(plain) == RiskLevel.HIGH

@@ -9,8 +9,16 @@ from __future__ import annotations
 
 from breach.assess.models import RationaleEntry
 from breach.assess.severity import Scored
-from breach.assess.signals import LIKELIHOOD_WORDS, attacker_has_data, is_malicious, special_categories, unintelligible
-from breach.assess.tables import LONG_OUTAGE_HOURS, QUICK_RESTORE_HOURS, REACH_STEPS, step_for
+from breach.assess.signals import (
+    LIKELIHOOD_WORDS,
+    OUTSIDE_RECIPIENTS,
+    attacker_has_data,
+    is_malicious,
+    special_categories,
+    unintelligible,
+)
+from breach.assess.sources import EDPB_01_2021, EDPB_01_2021_C09, EDPB_01_2021_RESTORE, WP250_IVB, WP250_VIII
+from breach.assess.tables import limit, reach_steps, step_for
 from breach.facts import Facts
 
 # Who got the data -> how likely misuse is, and why (EDPB 01/2021: "the recipient" factor).
@@ -27,24 +35,31 @@ RECIPIENT_LIKELIHOOD: dict[str, tuple[int, str]] = {
 TRUSTED_RECIPIENTS = ("trusted_external", "internal_colleague")
 
 
-def _scored(rule: str, *, level: int, reasons: list[str]) -> Scored:
+CONFIDENTIALITY_BASIS = (EDPB_01_2021, WP250_IVB)
+
+
+def _scored(rule: str, *, level: int, reasons: list[str], basis: tuple[str, ...]) -> Scored:
     finding = f"Likelihood {level} ({LIKELIHOOD_WORDS[level]}): " + "; ".join(reasons) + "."
-    return Scored(float(level), RationaleEntry(rule=rule, finding=finding))
+    return Scored(float(level), RationaleEntry(rule=rule, finding=finding, basis=basis))
 
 
-def confidentiality_likelihood(facts: Facts) -> Scored:
-    """Likelihood that the disclosure or access leads to misuse (Art. 4(12): unauthorised disclosure or access)."""
-    rule = "confidentiality_likelihood"
+def confidentiality_likelihood(facts: Facts, *, return_undoes_disclosure: bool = True) -> Scored:
+    """Likelihood that the disclosure or access leads to misuse (Art. 4(12): unauthorised disclosure or access).
+
+    ``return_undoes_disclosure`` is False where national practice holds that a recipient returning or
+    deleting the data does not remove the risk (breach/data/national_overlays.json).
+    """
+    rule, basis = "confidentiality_likelihood", CONFIDENTIALITY_BASIS
     if unintelligible(facts):
-        return _scored(rule, level=0, reasons=[
+        return _scored(rule, level=0, basis=basis, reasons=[
             "the data was encrypted to the state of the art and the key is safe, so it is unintelligible to whoever got it"])
     if facts.recipient == "none" and not attacker_has_data(facts):
-        return _scored(rule, level=0, reasons=[RECIPIENT_LIKELIHOOD["none"][1]])
+        return _scored(rule, level=0, basis=basis, reasons=[RECIPIENT_LIKELIHOOD["none"][1]])
     level, why = _recipient_likelihood(facts)
     reasons = [why]
     level = _raise_for_intent_and_reach(facts, level=level, reasons=reasons)
-    if _deleted_by_trusted(facts):
-        return _scored(rule, level=0, reasons=reasons + ["it confirmed deleting or returning the data"])
+    if return_undoes_disclosure and _deleted_by_trusted(facts):
+        return _scored(rule, level=0, basis=(*basis, EDPB_01_2021_C09), reasons=reasons + ["it confirmed deleting or returning the data"])
     if facts.accessed == "no_evidence" and not attacker_has_data(facts) and level > 1:
         level = 1
         reasons.append("there is no evidence that anyone looked at it")
@@ -55,7 +70,7 @@ def confidentiality_likelihood(facts: Facts) -> Scored:
     if facts.harm_observed:
         level = 3
         reasons.append("harm to people has already been seen")
-    return _scored(rule, level=level, reasons=reasons)
+    return _scored(rule, level=level, reasons=reasons, basis=basis)
 
 
 def _recipient_likelihood(facts: Facts) -> tuple[int, str]:
@@ -87,10 +102,13 @@ def _raise_for_intent_and_reach(facts: Facts, *, level: int, reasons: list[str])
     if is_malicious(facts) and facts.recipient in ("untrusted", "internal_unauthorised") and level < 2:
         level = 2
         reasons.append("it was taken or looked at on purpose")
-    reach = step_for(facts.recipients_count, REACH_STEPS)
+    reach = step_for(facts.recipients_count, reach_steps()) if facts.recipient in OUTSIDE_RECIPIENTS else 0
     if reach > level:
         level = reach
-        reasons.append(f"it went to {facts.recipients_count:,} recipients")
+        mass = reach == 3
+        reasons.append(f"it went to {facts.recipients_count:,} recipients, "
+                       + ("a mass mailing the controller cannot recall (WP250 IV.B, Annex B (ix))" if mass
+                          else "more than a limited number the controller can reach one by one (ENISA 2013)"))
     return level
 
 
@@ -104,33 +122,46 @@ def _deleted_by_trusted(facts: Facts) -> bool:
     return facts.recipient == "internal_colleague" or not special_categories(facts)
 
 
+def _care(facts: Facts) -> bool:
+    """People depend on timely access to this data for their care, so any interruption can hurt (WP250 Annex B (viii))."""
+    return "patients" in facts.subject_categories
+
+
+def _restored_in_time(facts: Facts) -> bool:
+    """Access came back within the 72 hours EDPB 01/2021 para. 24 treats as timely, for processing people do not need hourly."""
+    hours = facts.unavailable_hours
+    return not facts.permanent_loss and hours is not None and hours <= limit("restore_within_hours") and not _care(facts)
+
+
 def availability_likelihood(facts: Facts) -> Scored:
     """Likelihood that losing access to the data hurts people (Art. 4(12): loss of access or destruction)."""
-    hours = facts.unavailable_hours
+    hours, restore = facts.unavailable_hours, limit("restore_within_hours")
+    basis = (EDPB_01_2021_RESTORE, WP250_VIII)
     if facts.permanent_loss:
         level, reasons = 2, ["the data is lost for good"]
-    elif hours is not None and hours <= QUICK_RESTORE_HOURS:
-        level, reasons = 0, [f"access was restored within {hours:g} hours"]
-    elif facts.backup_available and hours is None:
+    elif _restored_in_time(facts):
+        level, reasons = 0, [f"access was restored within {hours:g} hours, inside the {restore:g} hours the EDPB treats as timely"]
+    elif facts.backup_available and hours is None and not _care(facts):
         level, reasons = 0, ["a backup is at hand to restore the data from"]
-    elif facts.backup_available is False:
+    elif facts.backup_available is False and (hours is None or hours > restore):
         level, reasons = 2, ["there is no backup to restore from"]
-    elif hours is not None and hours > LONG_OUTAGE_HOURS:
-        level, reasons = 2, [f"the data was unavailable for {hours:g} hours, more than a week"]
+    elif hours is not None and hours > restore:
+        level, reasons = 2, [f"the data was unavailable for {hours:g} hours, longer than the {restore:g} hours the EDPB treats as timely"]
     else:
         level, reasons = 1, [f"the data was unavailable for {f'{hours:g} hours' if hours is not None else 'a time not known'}"]
+        if _care(facts):
+            reasons.append("patients depend on it for their care, so even a short interruption can hurt them")
     if facts.harm_observed:
         level = 3
         reasons.append("harm to people has already been seen (e.g. service or treatment delayed)")
-    return _scored("availability_likelihood", level=level, reasons=reasons)
+    return _scored("availability_likelihood", level=level, reasons=reasons, basis=basis)
 
 
 def integrity_likelihood(facts: Facts) -> Scored:
     """Likelihood that altered data hurts people (Art. 4(12): alteration)."""
-    hours = facts.unavailable_hours
     if facts.data_altered is False:
         level, reasons = 0, ["nothing was altered"]
-    elif not facts.permanent_loss and hours is not None and hours <= QUICK_RESTORE_HOURS:
+    elif _restored_in_time(facts):
         level, reasons = 0, ["the original data was restored before it was used"]
     elif facts.permanent_loss or facts.backup_available is False:
         level, reasons = 2, ["the original data cannot be restored"]
@@ -139,4 +170,4 @@ def integrity_likelihood(facts: Facts) -> Scored:
     if facts.harm_observed and level > 0:
         level = 3
         reasons.append("harm to people has already been seen")
-    return _scored("integrity_likelihood", level=level, reasons=reasons)
+    return _scored("integrity_likelihood", level=level, reasons=reasons, basis=(EDPB_01_2021_RESTORE, WP250_IVB))

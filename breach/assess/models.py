@@ -15,18 +15,30 @@ Exemption = Literal["art34_3_a", "art34_3_b", "art34_3_c"]
 # Keys of the printed object, in the order of ASSESSMENT.md, then our additions.
 CONTRACT_KEYS = (
     "personal_data_breach", "identifiable", "severity", "risk", "notify_authority", "notify_subjects",
-    "subject_notice_exemption", "public_communication", "authority", "authority_deadline", "rationale",
+    "subject_notice_exemption", "public_communication", "notify_subjects_subset", "authority", "authority_deadline", "rationale",
     "role", "notify_controller", "authorities", "rules_version",
 )
 
 
 class RationaleEntry(BaseModel):
-    """One step of the reasoning: which rule, and what it found, in plain words."""
+    """One step of the reasoning: which rule, what it found in plain words, and the provisions it rests on."""
 
     model_config = ConfigDict(frozen=True)
 
     rule: str
     finding: str
+    basis: tuple[str, ...] = Field(default=(), description="The articles, guideline paragraphs or national provisions cited")
+
+
+class SubjectSubset(BaseModel):
+    """Art. 34 for some of the people: which rows of the people file, and why (``notify_subjects_subset``)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    people: dict[str, Any] = Field(description='A rule over people-file columns: {"column": c, "equals": v} or {"any": [rules]}')
+    why: str
+    basis: tuple[str, ...]
+    if_not_identifiable: str = Field(description="What to do when the people file cannot single these people out")
 
 
 class Severity(BaseModel):
@@ -55,6 +67,7 @@ class Assessment(BaseModel):
     notify_subjects: bool
     subject_notice_exemption: Exemption | None = None
     public_communication: bool = False
+    notify_subjects_subset: SubjectSubset | None = None
     authority: Authority | None = None
     authorities: list[Authority] = Field(default_factory=list, description="Every authority owed a notification")
     authority_deadline: AwareDatetime | None = None

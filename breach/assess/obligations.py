@@ -9,14 +9,29 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from breach import instants
-from breach.assess.models import Exemption, RationaleEntry
+from breach.assess.models import Exemption, RationaleEntry, SubjectSubset
 from breach.assess.signals import and_join, is_malicious, listing
+from breach.assess.sources import (
+    DORA,
+    EDPB_9_2022_NON_EEA,
+    ENISA,
+    EPRIVACY,
+    GDPR_4_1,
+    GDPR_4_12,
+    GDPR_33_1,
+    GDPR_33_2,
+    GDPR_33_5,
+    GDPR_34_1,
+    GDPR_34_3_A,
+    GDPR_34_3_B,
+    GDPR_34_3_C,
+    GDPR_56,
+    NIS2,
+)
+from breach.assess.tables import limit
 from breach.authorities import Authority, authorities_for, lead_authority
 from breach.enums import RiskLevel
 from breach.facts import Facts
-
-# Art. 34(3)(b) only where one or a few known, non-hostile recipients undid the disclosure.
-FEW_RECIPIENTS = 10
 
 # Reminders of other reporting regimes the facts point to; not GDPR verdicts.
 OTHER_REGIMES = {
@@ -40,6 +55,7 @@ class Duties:
     notify_controller: bool = False
     exemption: Exemption | None = None
     public_communication: bool = False
+    subset: SubjectSubset | None = None
     entries: list[RationaleEntry] = field(default_factory=list)
 
 
@@ -48,50 +64,59 @@ def personal_data_breach_rule(facts: Facts) -> tuple[bool, RationaleEntry]:
     if not facts.data_categories:
         return False, RationaleEntry(rule="art4_12_personal_data_breach", finding=(
             "No personal data was involved, so this is not a personal data breach (Art. 4(12)): "
-            "nothing has to be notified under the GDPR. Keep it in the security incident log."))
+            "nothing has to be notified under the GDPR. Keep it in the security incident log."), basis=(GDPR_4_12,))
     return True, RationaleEntry(rule="art4_12_personal_data_breach", finding=(
         f"This is a personal data breach (Art. 4(12)): the {and_join(list(facts.breach_types))} of personal data "
-        f"({listing(list(facts.data_categories))}) was compromised."))
+        f"({listing(list(facts.data_categories))}) was compromised."), basis=(GDPR_4_12,))
 
 
 def identifiable_rule(*, breach: bool, ei: float) -> tuple[bool, RationaleEntry]:
     """People are identifiable from what was compromised unless identification is negligible (ENISA EI 0.25)."""
     if not breach:
-        return False, RationaleEntry(rule="identifiable", finding="No personal data, so nobody can be identified.")
+        return False, RationaleEntry(rule="identifiable", finding="No personal data, so nobody can be identified.", basis=(GDPR_4_1,))
     if ei >= 0.5:
         return True, RationaleEntry(rule="identifiable", finding=(
-            "People can be identified from the compromised data, directly or with reasonable effort."))
+            "People can be identified from the compromised data, directly or with reasonable effort."), basis=(GDPR_4_1, ENISA))
     return False, RationaleEntry(rule="identifiable", finding=(
-        "Nobody can be identified from what was compromised with any reasonable effort (it is unintelligible)."))
+        "Nobody can be identified from what was compromised with any reasonable effort (it is unintelligible)."), basis=(GDPR_4_1, ENISA))
 
 
 def processor_rule(facts: Facts, *, breach: bool) -> tuple[bool, RationaleEntry]:
     """Art. 33(2): a processor tells its controller of every personal data breach, without undue delay."""
     if not breach:
         return False, RationaleEntry(rule="art33_2_processor", finding=(
-            "We act as a processor, but no personal data was involved: the controller need not be told under Art. 33(2)."))
+            "We act as a processor, but no personal data was involved: the controller need not be told under Art. 33(2)."),
+            basis=(GDPR_33_2,))
     hours = facts.controller.dpa_hours if facts.controller else None
     when = f"within the {hours:g} hours the data processing agreement sets" if hours is not None else "without undue delay"
     return True, RationaleEntry(rule="art33_2_processor", finding=(
         f"We act as a processor: we must tell the controller {when} (Art. 33(2)), whatever the risk. "
-        "We do not notify the authority or the people ourselves; that is the controller's decision, and this assessment is our advice to it."))
+        "We do not notify the authority or the people ourselves; that is the controller's decision, "
+        "and this assessment is our advice to it."),
+        basis=(GDPR_33_2,))
 
 
 def authority_rule(*, risk: RiskLevel, breach: bool) -> tuple[bool, RationaleEntry]:
     """Art. 33(1): notify the supervisory authority unless the breach is unlikely to result in a risk."""
     if not breach:
-        return False, RationaleEntry(rule="art33_1_notify_authority", finding="No personal data breach, so no notification to the authority.")
+        return False, RationaleEntry(rule="art33_1_notify_authority", basis=(GDPR_33_1, GDPR_4_12),
+                                     finding="No personal data breach, so no notification to the authority.")
     if risk == RiskLevel.UNLIKELY:
         return False, RationaleEntry(rule="art33_1_notify_authority", finding=(
             "The breach is unlikely to result in a risk to people, so the authority need not be notified (Art. 33(1)). "
-            "Record it in the breach register with these reasons (Art. 33(5))."))
+            "Record it in the breach register with these reasons (Art. 33(5))."), basis=(GDPR_33_1, GDPR_33_5))
     return True, RationaleEntry(rule="art33_1_notify_authority", finding=(
         "The breach is likely to result in a risk to people, so the supervisory authority must be notified "
-        "without undue delay and within 72 hours of becoming aware (Art. 33(1))."))
+        "without undue delay and within 72 hours of becoming aware (Art. 33(1))."), basis=(GDPR_33_1,))
 
 
-def subjects_rule(facts: Facts, *, risk: RiskLevel, high_routes: list[str], high_without_encryption: bool) -> Duties:
-    """Art. 34(1): tell the people of a high risk, unless an Art. 34(3) exemption applies."""
+def subjects_rule(facts: Facts, *, risk: RiskLevel, high_routes: list[str], high_without_encryption: bool,
+                  allow_3b: bool = True) -> Duties:
+    """Art. 34(1): tell the people of a high risk, unless an Art. 34(3) exemption applies.
+
+    ``allow_3b`` is False where national practice holds that a recipient's return or deletion does not
+    remove the high risk (breach/data/national_overlays.json).
+    """
     duties = Duties()
     if risk != RiskLevel.HIGH:
         if high_without_encryption:
@@ -99,35 +124,38 @@ def subjects_rule(facts: Facts, *, risk: RiskLevel, high_routes: list[str], high
             duties.entries.append(_exemption_a())
         duties.entries.append(RationaleEntry(rule="art34_1_notify_subjects", finding=(
             "The risk to people is not high, so they need not be told individually (Art. 34(1)); "
-            "telling them may still be good practice.")))
+            "telling them may still be good practice."), basis=(GDPR_34_1,)))
         return duties
-    if high_routes == ["confidentiality"] and _later_measures_removed_high_risk(facts):
+    if allow_3b and high_routes == ["confidentiality"] and _later_measures_removed_high_risk(facts):
         duties.exemption = "art34_3_b"
         duties.entries.append(RationaleEntry(rule="art34_3_b", finding=(
             "The few known recipients confirmed deleting or returning the data and there is no sign of misuse, "
-            "so the high risk is no longer likely to materialise (Art. 34(3)(b)): the people need not be told individually.")))
+            "so the high risk is no longer likely to materialise (Art. 34(3)(b)): the people need not be told individually."),
+            basis=(GDPR_34_3_B,)))
     elif facts.subjects_reachable is False:
         duties.exemption, duties.public_communication = "art34_3_c", True
         duties.entries.append(RationaleEntry(rule="art34_3_c", finding=(
             "The people cannot be identified or contacted individually, so telling each of them would take disproportionate effort: "
-            "a public communication must inform them instead, just as effectively (Art. 34(3)(c)).")))
+            "a public communication must inform them instead, just as effectively (Art. 34(3)(c))."), basis=(GDPR_34_3_C,)))
     else:
         duties.notify_subjects = True
         duties.entries.append(RationaleEntry(rule="art34_1_notify_subjects", finding=(
             "The breach is likely to result in a high risk to people, so they must be told without undue delay, "
-            "in clear and plain language, what happened, the likely consequences, what we are doing and what they can do (Art. 34(1)-(2)).")))
+            "in clear and plain language, what happened, the likely consequences, what we are doing and what they can do "
+            "(Art. 34(1)-(2))."),
+            basis=(GDPR_34_1,)))
     return duties
 
 
 def _exemption_a() -> RationaleEntry:
     return RationaleEntry(rule="art34_3_a", finding=(
         "Without the encryption this disclosure would be a high risk; because the data is unintelligible to whoever got it "
-        "(state-of-the-art encryption, key not compromised), the people need not be told (Art. 34(3)(a))."))
+        "(state-of-the-art encryption, key not compromised), the people need not be told (Art. 34(3)(a))."), basis=(GDPR_34_3_A,))
 
 
 def _later_measures_removed_high_risk(facts: Facts) -> bool:
     """Art. 34(3)(b): a disclosure to few known, non-hostile recipients who confirmed deletion, with no sign of misuse."""
-    few = facts.recipients_count is None or facts.recipients_count <= FEW_RECIPIENTS
+    few = facts.recipients_count is None or facts.recipients_count <= limit("limited_recipients_max")
     return (
         bool(facts.recipient_deleted) and few and facts.contained is not False
         and facts.recipient in ("untrusted", "trusted_external", "internal_colleague", "internal_unauthorised")
@@ -143,18 +171,20 @@ def lead_authority_rule(facts: Facts) -> tuple[Authority | None, list[Authority]
         names = ", ".join(f"{a.name} ({a.code})" for a in found) or "none we have on file"
         finding = ("The controller has no establishment in the EEA, so there is no lead authority (no one-stop shop): "
                    f"each authority where affected people live is owed a notification (EDPB Guidelines 9/2022): {names}.")
-        return (found[0] if found else lead_authority(facts)), found, RationaleEntry(rule="authority", finding=finding)
+        return (found[0] if found else lead_authority(facts)), found, RationaleEntry(rule="authority", finding=finding,
+                                                                                    basis=(EDPB_9_2022_NON_EEA,))
     lead = lead_authority(facts)
     if lead is None:
         country = facts.controller.country if facts.controller else None
         why = f"we have no authority on file for {country}" if country else "the facts give no controller country"
         return None, [], RationaleEntry(rule="authority", finding=(
-            f"The lead authority is not known: {why}. It is the authority of the controller's main establishment (Art. 56)."))
+            f"The lead authority is not known: {why}. It is the authority of the controller's main establishment (Art. 56)."),
+            basis=(GDPR_56,))
     abroad = [c for c in facts.subjects_countries if c != lead.country]
     also = (f" People in {', '.join(abroad)} are affected too; the lead authority handles the case for them"
             " under the one-stop shop (Art. 56, 60)." if abroad else "")
     return lead, [lead], RationaleEntry(rule="authority", finding=(
-        f"The lead authority is {lead.name} ({lead.code}), picked from the controller's country (Art. 56).{also}"))
+        f"The lead authority is {lead.name} ({lead.code}), picked from the controller's country (Art. 56).{also}"), basis=(GDPR_56,))
 
 
 def deadline_rule(facts: Facts, *, notify_authority: bool) -> tuple[datetime | None, RationaleEntry | None]:
@@ -163,11 +193,12 @@ def deadline_rule(facts: Facts, *, notify_authority: bool) -> tuple[datetime | N
         return None, None
     if facts.aware_at is None:
         return None, RationaleEntry(rule="art33_1_deadline", finding=(
-            "The time the controller became aware is not given, so the 72-hour deadline cannot be set yet: record aware_at now."))
+            "The time the controller became aware is not given, so the 72-hour deadline cannot be set yet: record aware_at now."),
+            basis=(GDPR_33_1,))
     due = instants.authority_deadline(facts.aware_at)
     return due, RationaleEntry(rule="art33_1_deadline", finding=(
         f"Notify the authority by {due.strftime('%Y-%m-%d %H:%M')} UTC, 72 hours after becoming aware; "
-        "a later notification must give the reasons for the delay (Art. 33(1))."))
+        "a later notification must give the reasons for the delay (Art. 33(1))."), basis=(GDPR_33_1,))
 
 
 def register_rule(*, breach: bool) -> RationaleEntry | None:
@@ -175,7 +206,8 @@ def register_rule(*, breach: bool) -> RationaleEntry | None:
     if not breach:
         return None
     return RationaleEntry(rule="art33_5_register", finding=(
-        "Record the breach, its effects and the remedial action in the breach register, whatever the verdict (Art. 33(5))."))
+        "Record the breach, its effects and the remedial action in the breach register, whatever the verdict (Art. 33(5))."),
+        basis=(GDPR_33_5,))
 
 
 def other_regimes_rule(facts: Facts) -> RationaleEntry | None:
@@ -191,4 +223,6 @@ def other_regimes_rule(facts: Facts) -> RationaleEntry | None:
     notes = [OTHER_REGIMES[key].format(nis2=regimes.nis2_entity) for key, due in applies.items() if due]
     if not notes:
         return None
-    return RationaleEntry(rule="other_regimes", finding="Besides the GDPR: " + "; ".join(notes) + ".")
+    cited = {"electronic_communications_provider": EPRIVACY, "nis2_entity": NIS2, "dora_financial_entity": DORA}
+    basis = tuple(cited[key] for key, due in applies.items() if due)
+    return RationaleEntry(rule="other_regimes", finding="Besides the GDPR: " + "; ".join(notes) + ".", basis=basis)

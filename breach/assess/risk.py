@@ -13,9 +13,20 @@ from dataclasses import dataclass
 
 from breach.assess.likelihood import TRUSTED_RECIPIENTS, availability_likelihood, confidentiality_likelihood, integrity_likelihood
 from breach.assess.models import RationaleEntry
+from breach.assess.overlays import NationalLaw
 from breach.assess.severity import Scored
-from breach.assess.signals import and_join, attacker_has_data, has, is_malicious, people_text
-from breach.assess.tables import HIGH_RISK_FROM, RISK_FROM, SCALE_STEPS, step_for
+from breach.assess.signals import and_join, attacker_has_data, has, is_malicious, people_text, ransomware_exfiltration_open
+from breach.assess.sources import (
+    EDPB_01_2021_C08,
+    EDPB_01_2021_C09,
+    EDPB_01_2021_RANSOMWARE,
+    ENISA,
+    GDPR_33_1,
+    GDPR_34_1,
+    RECITALS_75_76,
+    WP250_IVB,
+)
+from breach.assess.tables import limit, scale_steps, step_for
 from breach.enums import RiskLevel
 from breach.facts import Facts
 
@@ -42,16 +53,18 @@ def scale_rule(facts: Facts) -> Scored:
     count, counted = facts.subjects_affected, people_text(facts)
     if count is None and facts.records_affected is not None:
         count, counted = facts.records_affected, f"an unknown number of people in {facts.records_affected:,} records"
-    points = step_for(count, SCALE_STEPS)
-    words = {0: "adds nothing", 1: "adds 1 point (100 or more)", 2: "adds 2 points (10,000 or more)"}[points]
-    return Scored(float(points), RationaleEntry(rule="scale", finding=f"The breach affects {counted}; scale {words}."))
+    points = step_for(count, scale_steps())
+    many, large = limit("many_people_from"), limit("large_scale_from")
+    words = {0: "adds nothing", 1: f"adds 1 point ({many:,.0f} or more)", 2: f"adds 2 points ({large:,.0f} or more)"}[points]
+    return Scored(float(points), RationaleEntry(rule="scale", finding=f"The breach affects {counted}; scale {words}.",
+                                                basis=(WP250_IVB, ENISA)))
 
 
 def level_for(points: float) -> RiskLevel:
     """Risk points to a level: under 3 unlikely, 3 to under 5 a risk, 5 or more high."""
-    if points >= HIGH_RISK_FROM:
+    if points >= limit("high_risk_from_points"):
         return RiskLevel.HIGH
-    return RiskLevel.RISK if points >= RISK_FROM else RiskLevel.UNLIKELY
+    return RiskLevel.RISK if points >= limit("risk_from_points") else RiskLevel.UNLIKELY
 
 
 def higher(a: RiskLevel, b: RiskLevel) -> RiskLevel:
@@ -59,7 +72,8 @@ def higher(a: RiskLevel, b: RiskLevel) -> RiskLevel:
     return max(a, b, key=ORDER.index)
 
 
-def _route(route: str, *, impact: float, impact_text: str, likelihood: Scored, scale: float, adjust: list[Adjustment]) -> RouteRisk:
+def _route(route: str, *, impact: float, impact_text: str, likelihood: Scored, scale: float, adjust: list[Adjustment],
+           basis: tuple[str, ...] = ()) -> RouteRisk:
     """Combine the points, then apply (reason, floor, cap) adjustments in order."""
     if likelihood.value == 0:
         level, text = RiskLevel.UNLIKELY, "no realistic way for this route to harm anyone"
@@ -73,27 +87,38 @@ def _route(route: str, *, impact: float, impact_text: str, likelihood: Scored, s
             if cap is not None and ORDER.index(level) > ORDER.index(cap):
                 level, text = cap, f"{text}; held at {WORDS[cap]} because {reason}"
     finding = f"Through {route}, the breach is {WORDS[level]}: {text}."
-    return RouteRisk(route, level, [likelihood.entry, RationaleEntry(rule=f"{route}_risk", finding=finding)])
+    entry = RationaleEntry(rule=f"{route}_risk", finding=finding, basis=(GDPR_33_1, GDPR_34_1, RECITALS_75_76, *basis))
+    return RouteRisk(route, level, [likelihood.entry, entry])
 
 
-def confidentiality_risk(facts: Facts, *, dpc: float, ei: float, scale: float) -> RouteRisk:
-    """Disclosure or access: EDPB floors (malicious intent) and caps (trusted recipient, no sign of access)."""
+def confidentiality_risk(facts: Facts, *, dpc: float, ei: float, scale: float, national: NationalLaw | None = None) -> RouteRisk:
+    """Disclosure or access: EDPB floors (malicious intent, national id rules) and caps (trusted recipient, no sign of access)."""
+    national = national or NationalLaw()
     adjust: list[Adjustment] = []
+    basis: tuple[str, ...] = ()
     if is_malicious(facts):
         adjust.append(("the data was taken on purpose and graver misuse cannot be ruled out (EDPB 01/2021 Case 08)",
                        RiskLevel.RISK, None))
-    if facts.recipient in TRUSTED_RECIPIENTS and not is_malicious(facts) and not facts.harm_observed:
+        basis += (EDPB_01_2021_C08,)
+    trusted_counts = not (national.high_risk and national.trusted_recipient_not_enough)
+    if facts.recipient in TRUSTED_RECIPIENTS and trusted_counts and not is_malicious(facts) and not facts.harm_observed:
         adjust.append(("the recipient is bound by confidentiality, which makes serious misuse unlikely (EDPB 01/2021 Case 09)",
                        None, RiskLevel.RISK))
+        basis += (EDPB_01_2021_C09,)
     if facts.accessed == "no_evidence" and not attacker_has_data(facts) and not facts.harm_observed:
         adjust.append(("there is no evidence that anyone saw the data", None, RiskLevel.RISK))
+    if national.high_risk:
+        adjust.append(("national law treats an exposed identification number as a high risk (see national_law)", RiskLevel.HIGH, None))
+        basis += national.basis
+    likelihood = confidentiality_likelihood(facts, return_undoes_disclosure=not national.return_does_not_remove_risk)
     return _route("confidentiality", impact=dpc * ei, impact_text=f"{dpc * ei:g} (DPC {dpc:g} x EI {ei:g})",
-                  likelihood=confidentiality_likelihood(facts), scale=scale, adjust=adjust)
+                  likelihood=likelihood, scale=scale, adjust=adjust, basis=basis)
 
 
 def availability_risk(facts: Facts, *, dpc: float, scale: float) -> RouteRisk:
     """Loss of access: what the people lose while they cannot get at their data."""
-    return _route("availability", impact=dpc, impact_text=f"{dpc:g} (DPC)", likelihood=availability_likelihood(facts), scale=scale, adjust=[])
+    return _route("availability", impact=dpc, impact_text=f"{dpc:g} (DPC)", likelihood=availability_likelihood(facts),
+                  scale=scale, adjust=[])
 
 
 def integrity_risk(facts: Facts, *, dpc: float, scale: float) -> RouteRisk:
@@ -101,17 +126,32 @@ def integrity_risk(facts: Facts, *, dpc: float, scale: float) -> RouteRisk:
     return _route("integrity", impact=dpc, impact_text=f"{dpc:g} (DPC)", likelihood=integrity_likelihood(facts), scale=scale, adjust=[])
 
 
-def route_risks(facts: Facts, *, dpc: float, ei: float) -> tuple[list[RouteRisk], RationaleEntry]:
-    """The risk through every route the breach opened, and the scale entry."""
+def route_risks(facts: Facts, *, dpc: float, ei: float,
+                national: NationalLaw | None = None) -> tuple[list[RouteRisk], list[RationaleEntry]]:
+    """The risk through every route the breach opened, after the scale entry (and the national-law entry)."""
     scale = scale_rule(facts)
+    entries = [scale.entry]
+    if national is not None and national.entry is not None:
+        entries.append(national.entry)
     routes = []
-    if has(facts, "confidentiality"):
-        routes.append(confidentiality_risk(facts, dpc=dpc, ei=ei, scale=scale.value))
+    if has(facts, "confidentiality") or ransomware_exfiltration_open(facts):
+        if ransomware_exfiltration_open(facts):
+            entries.append(_ransomware_entry(facts))
+        routes.append(confidentiality_risk(facts, dpc=dpc, ei=ei, scale=scale.value, national=national))
     if has(facts, "integrity"):
         routes.append(integrity_risk(facts, dpc=dpc, scale=scale.value))
     if has(facts, "availability"):
         routes.append(availability_risk(facts, dpc=dpc, scale=scale.value))
-    return routes, scale.entry
+    return routes, entries
+
+
+def _ransomware_entry(facts: Facts) -> RationaleEntry:
+    """Why an attack that made data unavailable is also assessed as a possible disclosure."""
+    how = {"unknown": "whether data was copied out is not known", "likely": "data was probably copied out",
+           "confirmed": "data was copied out"}[facts.exfiltration]
+    return RationaleEntry(rule="confidentiality_route", basis=(EDPB_01_2021_RANSOMWARE,), finding=(
+        f"An attack made the data unavailable and {how}: attackers often copy data before encrypting it, without a trace "
+        "in the logs, so the breach is also assessed as a possible disclosure."))
 
 
 def overall_risk(routes: list[RouteRisk]) -> tuple[RiskLevel, RationaleEntry]:
@@ -122,4 +162,4 @@ def overall_risk(routes: list[RouteRisk]) -> tuple[RiskLevel, RationaleEntry]:
     worst = [r.route for r in routes if r.level == level]
     finding = f"Overall the breach is {WORDS[level]} to people's rights and freedoms"
     finding += f" (decided by {and_join(worst)})." if level != RiskLevel.UNLIKELY else ": none of its routes can realistically harm anyone."
-    return level, RationaleEntry(rule="risk", finding=finding)
+    return level, RationaleEntry(rule="risk", finding=finding, basis=(GDPR_33_1, GDPR_34_1, RECITALS_75_76))

@@ -10,9 +10,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from breach.assess.models import RationaleEntry, Severity
-from breach.assess.signals import attacker_has_data, has, is_malicious, unintelligible, vulnerable_groups, word
-from breach.assess.tables import QUICK_RESTORE_HOURS, band_of, enisa
+from breach.assess.signals import (
+    attacker_has_data,
+    confidentiality_at_stake,
+    has,
+    is_malicious,
+    listing,
+    partly_unintelligible,
+    readable_categories,
+    unintelligible,
+    vulnerable_groups,
+    word,
+)
+from breach.assess.sources import ENISA
+from breach.assess.tables import band_of, enisa, limit
 from breach.facts import Facts
+
+BASIS = (ENISA,)
 
 
 @dataclass(frozen=True)
@@ -26,7 +40,7 @@ class Scored:
 def dpc_rule(facts: Facts) -> Scored:
     """ENISA step 1 (most critical data category) and step 2 (context adjustments), kept within 1-4."""
     table = enisa()
-    top = max((table.categories[c] for c in facts.data_categories), key=lambda s: s.dpc)
+    top = max((table.categories[c] for c in _scored_categories(facts)), key=lambda s: s.dpc)
     words = f"The most critical data is {word(top.code)} ({top.dpc_class} data, score {top.dpc}"
     words += f": {top.why})." if top.why else ")."
     value, steps = top.dpc, []
@@ -37,9 +51,18 @@ def dpc_rule(facts: Facts) -> Scored:
             steps.append(f"{'+' if step > 0 else ''}{step} because {table.adjustments[key]['why']}")
     clamped = min(4, max(1, value))
     if steps:
-        words += " Adjusted " + "; ".join(steps) + ("." if clamped == value else f", kept within 1 to 4.")
+        words += " Adjusted " + "; ".join(steps) + ("." if clamped == value else ", kept within 1 to 4.")
     value = clamped
-    return Scored(float(value), RationaleEntry(rule="enisa_dpc", finding=f"{words} Data processing context (DPC): {value} of 4."))
+    left_out = partly_unintelligible(facts)
+    if left_out:
+        words += f" Left out because unintelligible to whoever got them: {listing(left_out)}."
+    finding = f"{words} Data processing context (DPC): {value} of 4."
+    return Scored(float(value), RationaleEntry(rule="enisa_dpc", finding=finding, basis=BASIS))
+
+
+def _scored_categories(facts: Facts) -> list[str]:
+    """The categories harm can come from: those still readable, or all of them when none is (Art. 34(3)(a))."""
+    return readable_categories(facts) or list(facts.data_categories)
 
 
 def _adjustments(facts: Facts) -> list[tuple[str, bool]]:
@@ -54,7 +77,7 @@ def _adjustments(facts: Facts) -> list[tuple[str, bool]]:
 def ei_rule(facts: Facts) -> Scored:
     """ENISA ease of identification: how easily the compromised data points to a person."""
     levels = enisa().ei
-    kinds = {enisa().categories[c].identifies for c in facts.data_categories}
+    kinds = {enisa().categories[c].identifies for c in _scored_categories(facts)}
     key = next((k for k in ("direct", "indirect", "reference") if k in kinds), "none_listed")
     extra = ""
     if unintelligible(facts):
@@ -62,16 +85,17 @@ def ei_rule(facts: Facts) -> Scored:
     elif facts.pseudonymised and key != "direct":
         key = "pseudonymised" if levels["pseudonymised"]["score"] < levels[key]["score"] else key
     elif facts.pseudonymised:
-        extra = " The data was said to be pseudonymised, but directly identifying data was compromised too, so this does not lower the score."
+        extra = (" The data was said to be pseudonymised, but directly identifying data was compromised too, "
+                 "so this does not lower the score.")
     level = levels[key]
     finding = f"Ease of identification (EI) {level['score']:g} ({level['level']}): {level['why']}.{extra}"
-    return Scored(float(level["score"]), RationaleEntry(rule="enisa_ei", finding=finding))
+    return Scored(float(level["score"]), RationaleEntry(rule="enisa_ei", finding=finding, basis=BASIS))
 
 
 def cb_rule(facts: Facts) -> Scored:
     """ENISA circumstances of breach: points for confidentiality, integrity, availability, malice."""
     parts: list[tuple[float, str]] = []
-    if has(facts, "confidentiality"):
+    if confidentiality_at_stake(facts):
         parts.append(_cb_confidentiality(facts))
     if has(facts, "integrity"):
         parts.append(_cb_integrity(facts))
@@ -81,7 +105,7 @@ def cb_rule(facts: Facts) -> Scored:
         parts.append((enisa().cb["malicious"], "malicious intent +0.5"))
     value = sum(points for points, _ in parts)
     finding = f"Circumstances of breach (CB) {value:g}: " + "; ".join(text for _, text in parts) + "."
-    return Scored(value, RationaleEntry(rule="enisa_cb", finding=finding))
+    return Scored(value, RationaleEntry(rule="enisa_cb", finding=finding, basis=BASIS))
 
 
 def _cb_confidentiality(facts: Facts) -> tuple[float, str]:
@@ -97,7 +121,7 @@ def _limited_known_recipients(facts: Facts) -> bool:
     if facts.recipient == "public":
         return False
     if facts.recipients_count is not None:
-        return facts.recipients_count <= enisa().cb["limited_recipients_max"]
+        return facts.recipients_count <= limit("limited_recipients_max")
     if facts.recipient in ("trusted_external", "internal_colleague", "internal_unauthorised"):
         return True
     # A malicious insider is one known person, unlike an outside attacker.
@@ -124,13 +148,14 @@ def _cb_availability(facts: Facts) -> tuple[float, str]:
 
 def _restored_quickly(facts: Facts) -> bool:
     hours = facts.unavailable_hours
-    return not facts.permanent_loss and hours is not None and hours <= QUICK_RESTORE_HOURS
+    return not facts.permanent_loss and hours is not None and hours <= limit("restore_within_hours")
 
 
 def severity(facts: Facts) -> tuple[Severity, list[RationaleEntry]]:
     """SE = DPC x EI + CB and its band; with no personal data there is nothing to score."""
     if not facts.data_categories:
-        entry = RationaleEntry(rule="enisa_severity", finding="No personal data was involved, so the ENISA severity is not scored (0, low).")
+        entry = RationaleEntry(rule="enisa_severity", basis=BASIS,
+                               finding="No personal data was involved, so the ENISA severity is not scored (0, low).")
         return Severity(score=0.0, band="low", dpc=0.0, ei=0.0, cb=0.0), [entry]
     dpc, ei, cb = dpc_rule(facts), ei_rule(facts), cb_rule(facts)
     score = round(dpc.value * ei.value + cb.value, 2)
@@ -138,5 +163,6 @@ def severity(facts: Facts) -> tuple[Severity, list[RationaleEntry]]:
     summary = RationaleEntry(
         rule="enisa_severity",
         finding=f"ENISA severity SE = DPC {dpc.value:g} x EI {ei.value:g} + CB {cb.value:g} = {score:g}: {band.replace('_', ' ')}.",
+        basis=BASIS,
     )
     return Severity(score=score, band=band, dpc=dpc.value, ei=ei.value, cb=cb.value), [dpc.entry, ei.entry, cb.entry, summary]

@@ -26,9 +26,43 @@ def vulnerable_groups(facts: Facts) -> list[str]:
     return [s for s in facts.subject_categories if s in enisa().vulnerable_subjects]
 
 
+def readable_categories(facts: Facts) -> list[str]:
+    """The categories whose own protection left them intelligible (encryption_by_category, else encryption)."""
+    return [c for c in facts.data_categories if facts.protection_of(c) != "strong_key_safe"]
+
+
 def unintelligible(facts: Facts) -> bool:
-    """Art. 34(3)(a): state-of-the-art encryption (or salted slow hashing) with the key not compromised."""
-    return facts.encryption == "strong_key_safe"
+    """Art. 34(3)(a): every category under state-of-the-art encryption (or salted slow hashing), key not compromised."""
+    if not facts.data_categories:
+        return facts.encryption == "strong_key_safe"
+    return not readable_categories(facts)
+
+
+def partly_unintelligible(facts: Facts) -> list[str]:
+    """The categories that were unintelligible while others were readable (partial encryption); else []."""
+    readable = readable_categories(facts)
+    return [c for c in facts.data_categories if c not in readable] if readable else []
+
+
+def ransomware_exfiltration_open(facts: Facts) -> bool:
+    """An attack that made data unavailable where copying it out is not ruled out (EDPB 01/2021 paras 16, 19)."""
+    return (has(facts, "availability") and not has(facts, "confidentiality") and facts.cause == "external_attack"
+            and facts.exfiltration != "none")
+
+
+def confidentiality_at_stake(facts: Facts) -> bool:
+    """A disclosure or access is stated, or cannot be ruled out after an attack (ransomware, exfiltration open)."""
+    return has(facts, "confidentiality") or ransomware_exfiltration_open(facts)
+
+
+OUTSIDE_RECIPIENTS = ("untrusted", "hostile", "public", "unknown")
+
+
+def outside_control(facts: Facts, *, trusted_counts: bool = False) -> bool:
+    """The data is, or may be, with someone outside the controller's control and not bound to keep it secret."""
+    if attacker_has_data(facts) or facts.recipient in OUTSIDE_RECIPIENTS:
+        return True
+    return trusted_counts and facts.recipient == "trusted_external"
 
 
 def attacker_has_data(facts: Facts) -> bool:

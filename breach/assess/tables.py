@@ -1,7 +1,8 @@
-"""The ENISA tables (``breach/data/enisa.json``) and the few thresholds we add, in one readable place.
+"""The ENISA tables (``breach/data/enisa.json``) and our thresholds (``breach/data/thresholds.json``).
 
-The ENISA numbers live in the JSON file so that a privacy lawyer can read and review them; the
-thresholds below are ours, each with the guidance it follows.
+Both live in JSON so that a privacy lawyer can read and review them: every threshold sits next to
+the law, guideline paragraph or authority practice it rests on, and says whether that source
+states the number as a bright line.
 """
 
 from __future__ import annotations
@@ -12,20 +13,44 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-# --- Thresholds of our own (not ENISA's), with their grounds --------------------------------
-# EDPB 01/2021 Case 01: data restored from backup "within a few hours", with no effect on the
-# people, is unlikely to be a risk. WP250 Annex B (viii): 30 hours without hospital records is high.
-QUICK_RESTORE_HOURS = 24
-# An outage of more than a week is treated like having no backup: people feel it.
-LONG_OUTAGE_HOURS = 24 * 7
-# Number of people affected: ENISA weighs it outside the formula; myprivacy.tools flags > 100.
-SCALE_STEPS = ((10_000, 2), (100, 1))
-# How far a disclosure went: a mail to a thousand strangers is as good as publication
-# (WP250 Annex B (ix)); a hundred strangers make misuse likely.
-REACH_STEPS = ((1_000, 3), (100, 2))
-# Risk points (impact + likelihood + scale) at which each level starts.
-RISK_FROM = 3
-HIGH_RISK_FROM = 5
+
+@dataclass(frozen=True)
+class Threshold:
+    """One number a rule compares a fact with, and where it comes from."""
+
+    name: str
+    value: float
+    field: str | None
+    comparison: str
+    bright_line: bool
+    source: str
+
+    def holds(self, value: float) -> bool:
+        """Whether ``value`` passes this threshold's test ('<=', '<', '>=' or '>' the number)."""
+        return {"<=": value <= self.value, "<": value < self.value, ">=": value >= self.value, ">": value > self.value}[self.comparison]
+
+
+@lru_cache(maxsize=1)
+def thresholds() -> dict[str, Threshold]:
+    """The thresholds, read once."""
+    raw = json.loads(resources.files("breach").joinpath("data/thresholds.json").read_text(encoding="utf-8"))
+    return {name: Threshold(name, float(row["value"]), row["field"], row["comparison"], bool(row["bright_line"]), row["source"])
+            for name, row in raw["thresholds"].items()}
+
+
+def limit(name: str) -> float:
+    """The value of one threshold, e.g. limit('restore_within_hours') -> 72."""
+    return thresholds()[name].value
+
+
+def scale_steps() -> tuple[tuple[float, int], ...]:
+    """People affected -> scale points (WP250 IV.B: the number of affected individuals)."""
+    return ((limit("large_scale_from"), 2), (limit("many_people_from"), 1))
+
+
+def reach_steps() -> tuple[tuple[float, int], ...]:
+    """Recipients -> likelihood floor: a mass mailing (3), more than a limited number of recipients (2)."""
+    return ((limit("mass_disclosure_from"), 3), (limit("limited_recipients_max") + 1, 2))
 
 
 @dataclass(frozen=True)
@@ -77,7 +102,7 @@ def band_of(score: float) -> str:
     raise AssertionError("the last band has no upper bound")
 
 
-def step_for(value: int | None, steps: tuple[tuple[int, int], ...]) -> int:
+def step_for(value: float | None, steps: tuple[tuple[float, int], ...]) -> int:
     """The points of the first step whose threshold ``value`` reaches (0 when unknown or below all)."""
     if value is None:
         return 0
