@@ -14,7 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from typing import get_args
 
+from breach.facts import DataCategory
 from breach.jurisdictions.us.federal import federal_obligations
 from breach.jurisdictions.us.model import (
     NAME_CATEGORIES,
@@ -29,10 +31,15 @@ from breach.jurisdictions.us.model import (
 from breach.jurisdictions.us.rules import JURISDICTION_CODES, Deadline, Jurisdiction, RulePack, Threshold, load_rules
 from breach.jurisdictions.us.timing import Anchors, due, utc
 
+FACTS_CATEGORIES = frozenset(get_args(DataCategory))
+
 
 def elements_for(facts: UsBreachFacts, rules: RulePack | None = None) -> tuple[frozenset[str], tuple[str, ...]]:
     """The pack's data elements the facts involve, and the assumptions made to map them."""
     pack = rules or load_rules()
+    strangers = sorted(facts.data_categories - FACTS_CATEGORIES)
+    if strangers:
+        raise ValueError(f"data_categories not in the facts vocabulary (incident-facts.schema.json): {strangers}")
     mapping = pack.vocabulary.facts_category_elements
     found = set(facts.extra_elements)
     assumptions: list[str] = []

@@ -190,6 +190,12 @@ def test_data_outside_every_definition_triggers_nothing() -> None:
     assert assessment.obligations == () and {s.jurisdiction for s in assessment.skipped} == set(RESIDENTS)
 
 
+def test_categories_outside_the_facts_vocabulary_are_refused() -> None:
+    facts = UsBreachFacts(data_categories=frozenset({"name", "ssn"}), encryption="none", discovered_at=DISCOVERED)
+    with pytest.raises(ValueError, match="'ssn'"):  # the facts say national_id; ssn is a rule-pack element
+        us_obligations(facts, UsController(), RESIDENTS)
+
+
 def test_unknown_codes_and_counts_are_refused() -> None:
     with pytest.raises(ValueError, match="'ZZ' is not a US state"):
         us_obligations(SSN_BREACH, UsController(), {"ZZ": 1})
