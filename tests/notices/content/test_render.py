@@ -177,11 +177,11 @@ def test_every_schema_data_category_has_words_in_every_language() -> None:
     table = load_table("categories")
     assert set(categories) == set(table["categories"])
     for entry in table["categories"].values():
-        assert set(entry["labels"]) == {"da", "nb", "en"}
+        assert set(entry["labels"]) == {"da", "nb", "en", "nl"}
         assert set(entry["consequences"]) <= set(table["consequences"])
         assert set(entry["advice"]) <= set(table["advice"])
     for group in ("consequences", "consequences_report", "advice", "risk"):
-        assert all(set(texts) == {"da", "nb", "en"} for texts in table[group].values())
+        assert all(set(texts) == {"da", "nb", "en", "nl"} for texts in table[group].values())
 
 
 def test_unknown_data_category_is_refused() -> None:
