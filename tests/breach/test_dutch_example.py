@@ -14,11 +14,11 @@ import pytest
 
 from breach.assess.engine import assess
 from breach.authorities import get_authority
-from breach.clock import parse_instant
+from breach.instants import parse_instant
 from breach.controller import load_profile
 from breach.examples.generate import HEADER
 from breach.facts import load_facts
-from breach.people_rows import normalise_country, normalise_email
+from breach.people.rows import normalise_country, normalise_email
 
 pytestmark = pytest.mark.unit
 EXAMPLE = Path(__file__).resolve().parents[2] / "breach" / "examples" / "nl"

@@ -16,7 +16,7 @@ from breach.authorities import get_authority
 from breach.controller import load_profile
 from breach.facts import load_facts
 from notices.params import AuthorityNoticeParams, load_table
-from notices.report_forms import catalogue
+from notices.report.forms import catalogue
 
 pytestmark = pytest.mark.unit
 INFORMAL = re.compile(r"\b(je|jij|jou|jouw|jullie)\b", re.IGNORECASE)
@@ -24,7 +24,7 @@ SAME_IN_BOTH = {"E-mail"}  # words that are spelled the same in Dutch and Englis
 NL_SECTIONS = ["notification", "organisation", "timeline", "breach", "personal_data", "data_subjects", "prior_measures",
                "consequences", "informing_subjects", "measures", "international", "other"]
 BREACH_TYPES = {"confidentiality", "integrity", "availability"}
-EXAMPLE = Path(__file__).resolve().parents[2] / "breach" / "examples" / "nl"
+EXAMPLE = Path(__file__).resolve().parents[3] / "breach" / "examples" / "nl"
 FILINGS = [{"authority_code": "NL", "sequence": 1, "filed_at": "2026-12-01T09:00:00+00:00", "receipt_sha256": "ab" * 32,
             "authority_reference": "AP-2026-123", "filed_by": "x@example.com", "receipt_name": "r.pdf", "late": False}]
 

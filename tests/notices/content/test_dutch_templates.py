@@ -18,10 +18,10 @@ from jinja2 import nodes
 
 from breach.controller import load_profile
 from notices.params import PublicNoticeParams, SubjectNoticeParams, load_table
-from notices.render import ENVIRONMENT, NAME_TAG_HTML, NAME_TAG_TEXT, TEMPLATES_DIR
+from notices.content.render import ENVIRONMENT, NAME_TAG_HTML, NAME_TAG_TEXT, TEMPLATES_DIR
 
 pytestmark = pytest.mark.unit
-EXAMPLE = Path(__file__).resolve().parents[2] / "breach" / "examples" / "nl"
+EXAMPLE = Path(__file__).resolve().parents[3] / "breach" / "examples" / "nl"
 KINDS = ("subject_notice", "public_notice", "authority_report")
 ART_34_2_HEADINGS = ("Wat is er gebeurd?", "Om welke gegevens van u gaat het?", "Wat kan dit voor u betekenen?",
                      "Wat hebben wij gedaan?", "Wat kunt u zelf doen?", "Heeft u vragen?")
