@@ -14,7 +14,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from jsonschema import Draft202012Validator, FormatChecker, ValidationError as SchemaError
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import ValidationError as SchemaError
 from jsonschema.exceptions import best_match
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
@@ -140,9 +141,10 @@ def load_facts(source: Path | str | bytes | dict[str, Any]) -> Facts:
 def _parse(source: Path | str | bytes) -> Any:
     if isinstance(source, Path):
         try:
-            source = source.read_bytes()
+            data = source.read_bytes()
         except OSError as exc:
             raise InvalidFacts(DOCUMENT, f"cannot read {source}: {exc.strerror or exc}") from exc
+        source = data
     if isinstance(source, bytes):
         try:
             source = source.decode("utf-8-sig")

@@ -9,8 +9,16 @@ from __future__ import annotations
 
 from breach.assess.models import Assessment, RationaleEntry, Severity
 from breach.assess.obligations import (
-    Duties, authority_rule, deadline_rule, identifiable_rule, lead_authority_rule, other_regimes_rule,
-    personal_data_breach_rule, processor_rule, register_rule, subjects_rule,
+    Duties,
+    authority_rule,
+    deadline_rule,
+    identifiable_rule,
+    lead_authority_rule,
+    other_regimes_rule,
+    personal_data_breach_rule,
+    processor_rule,
+    register_rule,
+    subjects_rule,
 )
 from breach.assess.risk import RouteRisk, overall_risk, route_risks
 from breach.assess.severity import severity

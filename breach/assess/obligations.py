@@ -74,13 +74,15 @@ def processor_rule(facts: Facts, *, breach: bool) -> tuple[bool, RationaleEntry]
     when = f"within the {hours:g} hours the data processing agreement sets" if hours is not None else "without undue delay"
     return True, RationaleEntry(rule="art33_2_processor", finding=(
         f"We act as a processor: we must tell the controller {when} (Art. 33(2)), whatever the risk. "
-        "We do not notify the authority or the people ourselves; that is the controller's decision, and this assessment is our advice to it."))
+        "We do not notify the authority or the people ourselves; that is the controller's decision, "
+        "and this assessment is our advice to it."))
 
 
 def authority_rule(*, risk: RiskLevel, breach: bool) -> tuple[bool, RationaleEntry]:
     """Art. 33(1): notify the supervisory authority unless the breach is unlikely to result in a risk."""
     if not breach:
-        return False, RationaleEntry(rule="art33_1_notify_authority", finding="No personal data breach, so no notification to the authority.")
+        return False, RationaleEntry(rule="art33_1_notify_authority",
+                                     finding="No personal data breach, so no notification to the authority.")
     if risk == RiskLevel.UNLIKELY:
         return False, RationaleEntry(rule="art33_1_notify_authority", finding=(
             "The breach is unlikely to result in a risk to people, so the authority need not be notified (Art. 33(1)). "
@@ -115,7 +117,8 @@ def subjects_rule(facts: Facts, *, risk: RiskLevel, high_routes: list[str], high
         duties.notify_subjects = True
         duties.entries.append(RationaleEntry(rule="art34_1_notify_subjects", finding=(
             "The breach is likely to result in a high risk to people, so they must be told without undue delay, "
-            "in clear and plain language, what happened, the likely consequences, what we are doing and what they can do (Art. 34(1)-(2)).")))
+            "in clear and plain language, what happened, the likely consequences, what we are doing "
+            "and what they can do (Art. 34(1)-(2)).")))
     return duties
 
 

@@ -93,7 +93,8 @@ def confidentiality_risk(facts: Facts, *, dpc: float, ei: float, scale: float) -
 
 def availability_risk(facts: Facts, *, dpc: float, scale: float) -> RouteRisk:
     """Loss of access: what the people lose while they cannot get at their data."""
-    return _route("availability", impact=dpc, impact_text=f"{dpc:g} (DPC)", likelihood=availability_likelihood(facts), scale=scale, adjust=[])
+    return _route("availability", impact=dpc, impact_text=f"{dpc:g} (DPC)", likelihood=availability_likelihood(facts), scale=scale,
+                  adjust=[])
 
 
 def integrity_risk(facts: Facts, *, dpc: float, scale: float) -> RouteRisk:

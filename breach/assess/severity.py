@@ -37,7 +37,7 @@ def dpc_rule(facts: Facts) -> Scored:
             steps.append(f"{'+' if step > 0 else ''}{step} because {table.adjustments[key]['why']}")
     clamped = min(4, max(1, value))
     if steps:
-        words += " Adjusted " + "; ".join(steps) + ("." if clamped == value else f", kept within 1 to 4.")
+        words += " Adjusted " + "; ".join(steps) + ("." if clamped == value else ", kept within 1 to 4.")
     value = clamped
     return Scored(float(value), RationaleEntry(rule="enisa_dpc", finding=f"{words} Data processing context (DPC): {value} of 4."))
 
@@ -62,7 +62,8 @@ def ei_rule(facts: Facts) -> Scored:
     elif facts.pseudonymised and key != "direct":
         key = "pseudonymised" if levels["pseudonymised"]["score"] < levels[key]["score"] else key
     elif facts.pseudonymised:
-        extra = " The data was said to be pseudonymised, but directly identifying data was compromised too, so this does not lower the score."
+        extra = (" The data was said to be pseudonymised, but directly identifying data was compromised too, "
+                 "so this does not lower the score.")
     level = levels[key]
     finding = f"Ease of identification (EI) {level['score']:g} ({level['level']}): {level['why']}.{extra}"
     return Scored(float(level["score"]), RationaleEntry(rule="enisa_ei", finding=finding))
@@ -130,7 +131,8 @@ def _restored_quickly(facts: Facts) -> bool:
 def severity(facts: Facts) -> tuple[Severity, list[RationaleEntry]]:
     """SE = DPC x EI + CB and its band; with no personal data there is nothing to score."""
     if not facts.data_categories:
-        entry = RationaleEntry(rule="enisa_severity", finding="No personal data was involved, so the ENISA severity is not scored (0, low).")
+        entry = RationaleEntry(rule="enisa_severity",
+                               finding="No personal data was involved, so the ENISA severity is not scored (0, low).")
         return Severity(score=0.0, band="low", dpc=0.0, ei=0.0, cb=0.0), [entry]
     dpc, ei, cb = dpc_rule(facts), ei_rule(facts), cb_rule(facts)
     score = round(dpc.value * ei.value + cb.value, 2)
