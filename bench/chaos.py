@@ -6,9 +6,10 @@ Each round starts the real send flow (`send-notices`, as `breach send ID` does) 
 against the local SendGrid stand-in, waits until the stand-in has received the round's first request
 (so the kill lands while sending, not while Prefect starts), SIGKILLs it after a further random delay,
 and starts it again. The stand-in answers each accepted request after `--latency` seconds, like a
-real round trip, so a kill often leaves requests accepted but unanswered. A last round runs to the end. Prints JSON: people, crashes, lost (e-mail people without an accepted
-delivery, or never received by the stand-in), duplicates (addresses the stand-in received more than
-once), max_duplicates_per_crash, reconciled (batches found in flight and reconciled).
+real round trip, so a kill often leaves requests accepted but unanswered. A last round runs to the
+end. Prints JSON: people, crashes, lost (e-mail people without an accepted delivery, or never
+received by the stand-in), duplicates (addresses the stand-in received more than once),
+max_duplicates_per_crash, reconciled (batches found in flight and reconciled).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import _common as c  # noqa: E402
+from bench import _common as c
 
 
 def _sending_started(host: str, child, before: int, limit: float = 300.0) -> bool:

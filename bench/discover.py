@@ -24,7 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from breach.discover import synthetic  # noqa: E402
+from breach.discover import synthetic  # noqa: E402 - after the sys.path line, so the script runs from anywhere
 
 _CHILD = r"""
 import csv, json, resource, sys, time
@@ -44,7 +44,8 @@ else:
     report = discover(path)
     summary = {"categories": report.categories, "subjects_affected": report.subjects()[0], "records": report.records}
 seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-print(json.dumps({"seconds": seconds, "cpu_seconds": cpu, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, **summary}))
+print(json.dumps({"seconds": seconds, "cpu_seconds": cpu, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  **summary}))
 """
 
 

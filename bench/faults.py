@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import _common as c  # noqa: E402
+from bench import _common as c
 
 
 def one_run(people: int, rate: float, seed: int) -> dict:

@@ -20,7 +20,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,13 +31,13 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from breach.exceptions import InvalidFacts, InvalidPeopleFile  # noqa: E402
-from breach.facts import load_facts  # noqa: E402
-from breach.people.importer import read_people  # noqa: E402
-from breach.people.rows import COLUMNS, PersonIn, RowProblem  # noqa: E402
-from notices.letters.pdf import LetterBatchInfo, LetterPages, write_manifest_csv  # noqa: E402
-from notices.output import FORMULA_PREFIXES  # noqa: E402
-from notices.register.entries import REGISTER_COLUMNS, write_register_csv  # noqa: E402
+from breach.exceptions import InvalidFacts, InvalidPeopleFile  # noqa: E402 - after the sys.path line, so the script runs from anywhere
+from breach.facts import load_facts  # noqa: E402 - after the sys.path line, so the script runs from anywhere
+from breach.people.importer import read_people  # noqa: E402 - after the sys.path line, so the script runs from anywhere
+from breach.people.rows import COLUMNS, PersonIn, RowProblem  # noqa: E402 - after the sys.path line, so the script runs from anywhere
+from notices.letters.pdf import LetterBatchInfo, LetterPages, write_manifest_csv  # noqa: E402 - after the sys.path line, so the script runs from anywhere
+from notices.output import FORMULA_PREFIXES  # noqa: E402 - after the sys.path line, so the script runs from anywhere
+from notices.register.entries import REGISTER_COLUMNS, write_register_csv  # noqa: E402 - after the sys.path line, so the script runs from anywhere
 
 EXAMPLE_FACTS = json.loads((REPO / "breach" / "examples" / "facts.json").read_text(encoding="utf-8"))
 NASTY = ["=HYPERLINK(\"http://evil.example.org\",\"click\")", "=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1",
@@ -102,7 +102,7 @@ def people_files(draw: st.DrawFn) -> tuple[str, bytes]:
         writer.writerows(rows)
         text = out.getvalue()
     else:
-        text = "\n".join(json.dumps(dict(zip(columns, row))) if draw(st.booleans()) else draw(cells) for row in rows)
+        text = "\n".join(json.dumps(dict(zip(columns, row, strict=False))) if draw(st.booleans()) else draw(cells) for row in rows)
     if draw(st.integers(0, 19)) == 0:  # a huge field or line (the reader's limit is 65,536 characters a line)
         text += "A" * draw(st.sampled_from([201, 255, 65_537, 70_000]))
     text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")  # lone surrogates: added as raw bytes below
@@ -143,7 +143,7 @@ def check_people_file_in_db(kind: str, data: bytes, folder: Path, db: Any) -> st
     try:
         with db.sessions.begin() as session:
             people_store.import_people(session=session, incident_id=db.incident_id, path=path, cipher=db.cipher, batch_size=1000,
-                                       actor="fuzz@example.org", now=datetime.now(timezone.utc))
+                                       actor="fuzz@example.org", now=datetime.now(UTC))
             raise _Undo()  # keep the database the same size run after run; the rollback is what a refusal does
     except InvalidPeopleFile:
         assert snapshot() == before, "a refused file changed the database"
@@ -169,7 +169,7 @@ class FuzzDatabase:
         self.cipher = MultiKeyCipher(bytes(range(32)))
         with self.sessions.begin() as session:
             opened = open_incident(session=session, document=EXAMPLE_FACTS, actor="fuzz@example.org", timezone="Europe/Copenhagen",
-                                   now=datetime.now(timezone.utc))
+                                   now=datetime.now(UTC))
             self.incident_id = opened.incident_id
 
 
@@ -240,7 +240,7 @@ def run_target(strategy: Any, check: Callable[..., Any], examples: int) -> dict[
     try:
         body()
         failure = None
-    except Exception as exc:  # noqa: BLE001 - the report says which input broke which promise
+    except Exception as exc:  # the report says which input broke which promise
         failure = f"{exc.__class__.__name__}: {str(exc)[:300]}"
     return {"examples": sum(outcomes.values()), "outcomes": dict(outcomes), "failure": failure,
             "seconds": round(time.monotonic() - started, 1)}

@@ -103,7 +103,7 @@ def _decoded_forms(data: bytes) -> Iterator[tuple[str, bytes]]:
                 import cloudpickle
 
                 yield "cloudpickle", repr(cloudpickle.loads(raw)).encode("utf-8", "replace")
-            except Exception:  # noqa: BLE001 - anything that does not unpickle is simply not a pickle
+            except Exception:  # anything that does not unpickle is simply not a pickle
                 continue
 
 
@@ -147,7 +147,7 @@ def scan_sqlite(finder: Finder, db: Path, label: str, skip_columns: set[tuple[st
             columns = [d[0] for d in cursor.description]
             finder.place(f"{label}:{table}")
             for row in cursor:
-                for column, value in zip(columns, row):
+                for column, value in zip(columns, row, strict=True):
                     if (table, column) not in skip_columns:
                         finder.search(f"{label}:{table}.{column}", value)
     for suffix in ("", "-wal", "-journal"):
@@ -209,7 +209,7 @@ def scan_run(*, tag: str, people: list[dict[str, str]], prefect_home: Path, data
         control.search("intended output", (root / name).read_bytes() if (root / name).suffix == ".eml" else b"")
     storage = prefect_home / "storage"
     return {"hits": {"count": sum(finder.hits.values()), "where": finder.hits}, "places_scanned": len(finder.places),
-            "places": sorted(set(p.split(" (")[0] for p in finder.places)), "canary_people": len(people),
+            "places": sorted({p.split(" (")[0] for p in finder.places}), "canary_people": len(people),
             "canary_values": len(values), "tag": tag,
             "excluded": {"why": "intended output: e-mails (.eml) and letters (PDF) to the affected people",
                          "files": len(excluded), "kinds": sorted({Path(e).suffix for e in excluded})},

@@ -29,13 +29,13 @@ import time
 import urllib.request
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import _common as c  # noqa: E402
+from bench import _common as c
 
 REPO = c.REPO
 POOL = "breach-process"
@@ -52,10 +52,9 @@ class Procs:
         self.procs: list[subprocess.Popen] = []
 
     def start(self, cmd: list[str], *, env: dict[str, str], log: Path) -> subprocess.Popen:
-        out = open(log, "ab")
-        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-        out.close()
+        with open(log, "ab") as out:  # the child keeps its own copy of the descriptor
+            proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                                    start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         self.procs.append(proc)
         return proc
 
@@ -67,10 +66,8 @@ class Procs:
                 proc.wait(timeout=grace)
             except (ProcessLookupError, subprocess.TimeoutExpired):
                 pass
-        try:
+        with suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)  # leftovers of the group (flow-run children, uvicorn)
-        except ProcessLookupError:
-            pass
         proc.wait()
         if proc in self.procs:
             self.procs.remove(proc)
@@ -79,16 +76,12 @@ class Procs:
         """SIGINT to every group at once, then each one stopped as in `stop`."""
         for proc in self.procs:
             if proc.poll() is None:
-                try:
+                with suppress(ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGINT)
-                except ProcessLookupError:
-                    pass
         deadline = time.monotonic() + grace
         for proc in reversed(list(self.procs)):
-            try:
+            with suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                pass
             self.stop(proc, grace=0.1)
 
 
@@ -117,10 +110,8 @@ def postgres_databases(tag: str) -> Iterator[tuple[str, str]]:
                f"postgresql+psycopg://postgres@127.0.0.1:5432/{names[1]}")
     finally:
         for name in names:
-            try:
+            with suppress(subprocess.CalledProcessError):
                 _psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-            except subprocess.CalledProcessError:
-                pass
 
 
 # ----------------------------------------------------------------------------------------------- Prefect
@@ -213,18 +204,17 @@ class Cluster:
         from prefect.settings import PREFECT_API_URL, temporary_settings
         with temporary_settings({PREFECT_API_URL: self.api_url}), get_client(sync_client=True) as client:
             try:
-                return {w.name for w in client.read_workers_for_work_pool(self.pool, limit=100, offset=0) if str(w.status).upper().endswith("ONLINE")}
-            except Exception:  # noqa: BLE001 - the pool may not exist yet
+                workers = client.read_workers_for_work_pool(self.pool, limit=100, offset=0)
+                return {w.name for w in workers if str(w.status).upper().endswith("ONLINE")}
+            except Exception:  # the pool may not exist yet
                 return set()
 
     def stop_workers(self, grace: float = 15.0) -> None:
         """SIGINT to all workers at once, then wait (SIGKILL to what is left)."""
         for _name, proc in self.workers:
             if proc.poll() is None:
-                try:
+                with suppress(ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGINT)
-                except ProcessLookupError:
-                    pass
         for _name, proc in self.workers:
             self.procs.stop(proc, grace=grace)
         self.workers.clear()
@@ -255,7 +245,8 @@ def batch_claims(incident_id: str) -> dict[str, int]:
     from flows.runtime import runtime
     with runtime().sessions() as session:
         rows = session.execute(select(SendBatchRow.state, SendBatchRow.attempts, func.count()).where(
-            SendBatchRow.incident_id == incident_id, SendBatchRow.channel == "email").group_by(SendBatchRow.state, SendBatchRow.attempts)).all()
+            SendBatchRow.incident_id == incident_id, SendBatchRow.channel == "email")
+            .group_by(SendBatchRow.state, SendBatchRow.attempts)).all()
     return {"batches": sum(n for _, _, n in rows), "done": sum(n for s, _, n in rows if s == "done"),
             "claimed_more_than_once": sum(n for _, a, n in rows if a > 1)}
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import _common as c  # noqa: E402
+from bench import _common as c
 
 
 def run_flow(people: int, seed: int) -> dict:
@@ -73,8 +73,10 @@ def per_person_tasks(host: str, people: int = 2000) -> dict:
     @task(persist_result=False, cache_policy=NO_CACHE)
     def send_one(index: int, _tag: str) -> int:
         name, email, _, _ = everyone[index]
-        sender.send_batch(EmailBatch(incident_id="BR-2026-0001", batch_key=f"per-person:{index}", subject="Notice", text="Dear -recipient_name_text-",
-                                     from_email="dpo@example.com", from_name="DPO", recipients=[Recipient(delivery_id=str(index), email=email, name=name)]))
+        person = Recipient(delivery_id=str(index), email=email, name=name)
+        sender.send_batch(EmailBatch(incident_id="BR-2026-0001", batch_key=f"per-person:{index}", subject="Notice",
+                                     text="Dear -recipient_name_text-", from_email="dpo@example.com", from_name="DPO",
+                                     recipients=[person]))
         return 1
 
     @flow(name="per-person-tasks", task_runner=ThreadPoolTaskRunner(max_workers=4))
@@ -85,7 +87,8 @@ def per_person_tasks(host: str, people: int = 2000) -> dict:
     per_person()
     seconds = time.perf_counter() - started
     return {"people": people, "seconds": round(seconds, 2), "per_second": round(people / seconds, 1),
-            "extrapolated_seconds_for_1m": round(seconds * 1_000_000 / people), "note": "client side only; the Prefect server's ingest (~35 task runs/s) lags further"}
+            "extrapolated_seconds_for_1m": round(seconds * 1_000_000 / people),
+            "note": "client side only; the Prefect server's ingest (~35 task runs/s) lags further"}
 
 
 def main() -> None:

@@ -37,8 +37,8 @@ import orjson
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench import _common as c  # noqa: E402
-from bench._common import API_KEY  # noqa: E402
+from bench import _common as c  # noqa: E402 - after the sys.path line, so the script runs from anywhere
+from bench._common import API_KEY  # noqa: E402 - after the sys.path line, so the script runs from anywhere
 
 FIRST = ["Søren", "Mette", "Jørgen", "Åse", "Bjørn", "Frøya", "Håkon", "Øyvind", "Solveig", "Torbjørn", "Ærle",
          "Ingrid", "Kasper", "Åsmund", "Amelia", "Oliver", "Niamh", "Priya"]

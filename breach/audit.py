@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import Insert, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -27,7 +28,8 @@ GENESIS = "0" * 64
 def entry_hash(*, seq: int, at: datetime, actor: str, action: str, incident_id: str | None, details: dict[str, Any], prev_hash: str) -> str:
     """SHA-256 over a canonical JSON of the entry and the previous hash."""
     body = json.dumps(
-        {"seq": seq, "at": at.isoformat(), "actor": actor, "action": action, "incident_id": incident_id, "details": details, "prev": prev_hash},
+        {"seq": seq, "at": at.isoformat(), "actor": actor, "action": action, "incident_id": incident_id, "details": details,
+         "prev": prev_hash},
         sort_keys=True,
         separators=(",", ":"),
         default=str,
@@ -35,13 +37,15 @@ def entry_hash(*, seq: int, at: datetime, actor: str, action: str, incident_id: 
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
-def record(*, session: Session, action: str, actor: str, at: datetime, incident_id: str | None = None, details: dict[str, Any] | None = None) -> AuditEventRow:
+def record(*, session: Session, action: str, actor: str, at: datetime, incident_id: str | None = None,
+           details: dict[str, Any] | None = None) -> AuditEventRow:
     """Append one entry; the head row is write-locked first so concurrent writers stay in one chain."""
     details = json.loads(json.dumps(details or {}, default=str))
     head = lock_head(session)
     seq = head.seq + 1
     digest = entry_hash(seq=seq, at=at, actor=actor, action=action, incident_id=incident_id, details=details, prev_hash=head.hash)
-    row = AuditEventRow(seq=seq, incident_id=incident_id, at=at, actor=actor, action=action, details=details, prev_hash=head.hash, hash=digest)
+    row = AuditEventRow(seq=seq, incident_id=incident_id, at=at, actor=actor, action=action, details=details, prev_hash=head.hash,
+                        hash=digest)
     session.add(row)
     head.seq, head.hash = seq, digest
     session.flush()
@@ -80,12 +84,14 @@ def verify_rows(rows: Iterable[AuditEventRow], *, head: AuditHead | None) -> Cha
             raise AuditChainBroken(expected_seq, f"entry {expected_seq} is missing (found {row.seq} next)")
         if row.prev_hash != prev:
             raise AuditChainBroken(row.seq, "does not link to the entry before it (reordered or an entry removed)")
-        digest = entry_hash(seq=row.seq, at=row.at, actor=row.actor, action=row.action, incident_id=row.incident_id, details=row.details, prev_hash=row.prev_hash)
+        digest = entry_hash(seq=row.seq, at=row.at, actor=row.actor, action=row.action, incident_id=row.incident_id, details=row.details,
+                            prev_hash=row.prev_hash)
         if digest != row.hash:
             raise AuditChainBroken(row.seq, "its content was changed after it was written")
         prev, expected_seq, count = row.hash, expected_seq + 1, count + 1
     if head is not None and (head.seq != count or head.hash != prev):
-        raise AuditChainBroken(count + 1, f"the chain ends at entry {count} but its head says {head.seq}: entries were removed from the end")
+        raise AuditChainBroken(count + 1,
+                               f"the chain ends at entry {count} but its head says {head.seq}: entries were removed from the end")
     return ChainReport(entries=count, head=prev)
 
 

@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     from breach.facts import Facts
 
 EEA_COUNTRIES = frozenset(
-    "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE IS LI NO".split()
+    ["AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT",
+     "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO"]
 )
 # Codes people write that ISO 3166-1 spells differently: the EU's "EL" for Greece, "UK" for GB.
 _ALIASES = {"EL": "GR", "UK": "GB"}

@@ -152,9 +152,10 @@ def load_facts(source: Path | str | bytes | dict[str, Any]) -> Facts:
 def _parse(source: Path | str | bytes) -> Any:
     if isinstance(source, Path):
         try:
-            source = source.read_bytes()
+            data = source.read_bytes()
         except OSError as exc:
             raise InvalidFacts(DOCUMENT, f"cannot read {source}: {exc.strerror or exc}") from exc
+        source = data
     if isinstance(source, bytes):
         try:
             source = source.decode("utf-8-sig")

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pendulum
 
 AUTHORITY_WINDOW = timedelta(hours=72)
-DEFAULT_REMINDERS = (timedelta(hours=48), timedelta(hours=24), timedelta(hours=6), timedelta(hours=1))
 
 _FORMATS = {
     "da": "dddd [d.] D. MMMM YYYY [kl.] HH:mm",
@@ -27,12 +26,12 @@ def as_utc(moment: datetime) -> datetime:
     """Return ``moment`` as an aware UTC datetime; a naive datetime is refused."""
     if moment.tzinfo is None or moment.tzinfo.utcoffset(moment) is None:
         raise ValueError("a naive datetime has no instant; give it a time zone offset")
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)
 
 
 def utcnow() -> datetime:
     """The current instant, aware, in UTC."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def authority_deadline(aware_at: datetime) -> datetime:
@@ -48,11 +47,6 @@ def time_left(deadline: datetime, *, now: datetime) -> timedelta:
 def is_overdue(deadline: datetime, *, now: datetime) -> bool:
     """True once ``now`` is past ``deadline``."""
     return time_left(deadline, now=now) < timedelta(0)
-
-
-def reminder_instants(deadline: datetime, *, before: tuple[timedelta, ...] = DEFAULT_REMINDERS) -> list[datetime]:
-    """The absolute instants at which reminders fall due, earliest first."""
-    return sorted(as_utc(deadline) - lead for lead in before)
 
 
 @dataclass(frozen=True)
@@ -89,7 +83,7 @@ def add_duration(anchor: datetime, duration: Duration | str, *, tz: str) -> date
     moment = as_utc(anchor)
     if d.months or d.days:
         local = pendulum.instance(moment).in_timezone(tz).add(months=d.months, days=d.days).in_timezone("UTC")
-        moment = datetime(local.year, local.month, local.day, local.hour, local.minute, local.second, local.microsecond, tzinfo=timezone.utc)
+        moment = datetime(local.year, local.month, local.day, local.hour, local.minute, local.second, local.microsecond, tzinfo=UTC)
     return moment + d.elapsed
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing import Annotated
 
 from breach.exceptions import ConfigurationError
 
@@ -21,8 +21,10 @@ class BreachSettings(BaseSettings):
     data_dir: Path = Field(default=Path(".breach"), description="Folder for the embedded database, key file and outputs")
     db_url: str | None = Field(default=None, description="SQLAlchemy URL; default: a SQLite file in data_dir")
     outbox: Path | None = Field(default=None, description="Folder for e-mails (.eml) and letters (PDF) when not sent by SendGrid")
-    master_key: SecretStr | None = Field(default=None, description="Base64 32-byte key protecting contact details at rest; default: a key file in data_dir")
-    managers: Annotated[list[str], NoDecode] = Field(default_factory=list, description="Comma-separated e-mails of managers who may approve notices")
+    master_key: SecretStr | None = Field(default=None, description="Base64 32-byte key protecting contact details at rest; "
+                                                                   "default: a key file in data_dir")
+    managers: Annotated[list[str], NoDecode] = Field(default_factory=list,
+                                                     description="Comma-separated e-mails of managers who may approve notices")
     actor: str | None = Field(default=None, description="Who is running the command (responder e-mail); default: the OS user")
     controller_file: Path | None = Field(default=None, description="JSON controller profile; default: the bundled example controller")
     batch_size: int = Field(default=1000, ge=1, le=1000, description="People per send batch (SendGrid allows 1,000 personalizations)")
@@ -35,7 +37,7 @@ class BreachSettings(BaseSettings):
         return [str(item).strip().lower() for item in value] if isinstance(value, list) else value
 
     @model_validator(mode="after")
-    def _refuse_placeholders(self) -> "BreachSettings":
+    def _refuse_placeholders(self) -> BreachSettings:
         if self.master_key is not None and self.master_key.get_secret_value().strip().lower() in _PLACEHOLDERS:
             raise ConfigurationError("BREACH_MASTER_KEY", "is a placeholder; set a real base64 key or unset it")
         return self

@@ -96,7 +96,8 @@ def _ask(incident_id: str, status: dict[str, Any], attempt: int) -> dict[str, An
         description=f"## Approve the notices of incident `{incident_id}`\n\nDrafts (hash `{status['hash'][:16]}`):\n{drafts}\n\n"
                     "Only a manager on the roster who did not draft them may approve.", decision="approve")
     # A deployment run suspends (no process held for days); a local run pauses in-process.
-    wait = max(300, min(status["seconds_left"], int(DEFAULT_WAIT.total_seconds()))) if not deployment.id else max(300, status["seconds_left"])
+    left = status["seconds_left"] if deployment.id else min(status["seconds_left"], int(DEFAULT_WAIT.total_seconds()))
+    wait = max(300, left)
     key = f"approval-{status['hash'][:12]}-{attempt}"
     if deployment.id:
         answer = suspend_flow_run(wait_for_input=form, timeout=wait, key=key)

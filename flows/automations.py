@@ -20,6 +20,8 @@ from prefect.events.schemas.automations import EventTrigger, Posture
 from prefect.events.schemas.events import ResourceSpecification
 from prefect.settings import get_current_settings
 
+from flows.prefect_api import synchronous
+
 NAME = "breach-notify: mark unresponsive flow runs crashed"
 FINAL_EVENTS = ("prefect.flow-run.Completed", "prefect.flow-run.Failed", "prefect.flow-run.Cancelled", "prefect.flow-run.Crashed")
 MISSED_HEARTBEATS = 2.5  # a run is given up after this many heartbeat intervals without news
@@ -54,10 +56,18 @@ def install(within: timedelta | None = None) -> Automation:
     """Create the automation on the current Prefect API, replacing one of the same name."""
     wanted = automation(within or default_within())
     try:
-        existing = Automation.read(name=NAME)
+        existing = synchronous(Automation.read(name=NAME))
     except ValueError:  # not there yet
-        return wanted.create()
+        return synchronous(wanted.create())
     existing.trigger, existing.actions, existing.description, existing.enabled = (wanted.trigger, wanted.actions,
                                                                                    wanted.description, True)
-    existing.update()
+    synchronous(existing.update())
     return existing
+
+
+def silence_window(installed: Automation) -> timedelta:
+    """How long a flow run may stay silent before the automation marks it Crashed."""
+    trigger = installed.trigger
+    if not isinstance(trigger, EventTrigger) or trigger.within is None:
+        raise TypeError(f"automation {installed.name!r} has no event trigger with a time window")
+    return trigger.within

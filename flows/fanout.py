@@ -35,8 +35,8 @@ from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.client.schemas.sorting import FlowRunSort
 from prefect.deployments import run_deployment
 from prefect.futures import wait
-from prefect.task_runners import ThreadPoolTaskRunner
 
+from flows.prefect_api import synchronous, thread_pool
 from flows.send import BATCHES_PER_TASK, SEND_LANES, SEND_WORKERS, _chunks, finish, prepare_outbox, send_email, send_letters
 from flows.sending import processes as send_processes
 
@@ -57,7 +57,7 @@ def incident_tag(incident_id: str) -> str:
     return f"incident:{incident_id}"
 
 
-@flow(name=CHUNK_FLOW, task_runner=ThreadPoolTaskRunner(max_workers=SEND_WORKERS), persist_result=False)
+@flow(name=CHUNK_FLOW, task_runner=thread_pool(SEND_WORKERS), persist_result=False)
 def send_email_chunk(incident_id: str, batch_nos: list[int]) -> int:
     """Send some e-mail batches of one incident in this process (SEND_WORKERS task threads)."""
     size = max(1, min(BATCHES_PER_TASK, math.ceil(len(batch_nos) / SEND_WORKERS)))
@@ -68,7 +68,7 @@ def send_email_chunk(incident_id: str, batch_nos: list[int]) -> int:
     for future in futures:  # every part had its chance; the first failure fails the run
         try:
             sent += future.result()
-        except Exception as exc:  # noqa: BLE001 - re-raised below
+        except Exception as exc:  # re-raised below
             error = error or exc
     if error is not None:
         raise error
@@ -90,8 +90,8 @@ def _start_chunk(incident_id: str, batch_nos: list[int]) -> FlowRun:
     or they would not be in this chunk) does not count: the next generation's key is used.
     """
     for generation in range(1000):
-        run = run_deployment(CHUNK_DEPLOYMENT, parameters={"incident_id": incident_id, "batch_nos": batch_nos}, timeout=0,
-                             idempotency_key=_chunk_key(incident_id, batch_nos, generation), tags=[incident_tag(incident_id)])
+        run = synchronous(run_deployment(CHUNK_DEPLOYMENT, parameters={"incident_id": incident_id, "batch_nos": batch_nos}, timeout=0,
+                             idempotency_key=_chunk_key(incident_id, batch_nos, generation), tags=[incident_tag(incident_id)]))
         if run.state is None or run.state.type not in FINAL:
             return run
     raise RuntimeError(f"incident {incident_id}: too many earlier tries of chunk {batch_nos[0]}-{batch_nos[-1]}")
@@ -129,7 +129,7 @@ def _wait_final(run_ids: list[UUID], *, poll_seconds: float, deadline: float) ->
         time.sleep(poll_seconds)
 
 
-@flow(name="send-notices-fanout", task_runner=ThreadPoolTaskRunner(max_workers=SEND_WORKERS), persist_result=False)
+@flow(name="send-notices-fanout", task_runner=thread_pool(SEND_WORKERS), persist_result=False)
 def send_notices_fanout(incident_id: str, chunk_batches: int = DEFAULT_CHUNK_BATCHES, poll_seconds: float = 2.0,
                         timeout_seconds: float = 24 * 3600) -> dict[str, Any]:
     """Send every open batch of an approved incident over the pool's workers; safe to run again."""
@@ -157,14 +157,15 @@ def send_notices_fanout(incident_id: str, chunk_batches: int = DEFAULT_CHUNK_BAT
     wait(letters)
     letters_sent = sum(f.result() for f in letters)  # a failed letter batch fails the run, after the chunks ended
     marks["letters_and_wait"] = time.monotonic()
-    failed, per_worker = [], {}
+    failed: list[dict[str, Any]] = []
+    per_worker: dict[str, dict[str, int]] = {}
     for run_id, chunk in runs.items():
         run = final.get(run_id)
-        state = run.state.type if run and run.state else None
-        if state != StateType.COMPLETED:
+        state = run.state.type if run is not None and run.state is not None else None
+        if run is None or state != StateType.COMPLETED:
             failed.append({"flow_run_id": str(run_id), "state": state.value if state else "unknown", "batch_nos": chunk})
             continue
-        worker = (run.labels or {}).get(WORKER_LABEL, "unknown")
+        worker = str((run.labels or {}).get(WORKER_LABEL, "unknown"))
         per_worker.setdefault(worker, {"runs": 0, "batches": 0})
         per_worker[worker]["runs"] += 1
         per_worker[worker]["batches"] += len(chunk)

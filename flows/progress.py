@@ -6,7 +6,8 @@ subscriber simply drops them.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 Listener = Callable[[str, dict[str, Any]], None]
 _listeners: list[Listener] = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from uuid import UUID
 
 from breach import instants
 from breach.approval import decisions as approval
@@ -23,7 +24,7 @@ def _paused_run(run_id: str | None) -> str | None:
     from prefect import get_client
 
     with get_client(sync_client=True) as client:
-        run = client.read_flow_run(run_id)
+        run = client.read_flow_run(UUID(run_id))
     return run_id if run.state is not None and run.state.is_paused() else None
 
 
@@ -36,7 +37,7 @@ def wait_until_paused(run_id: str, *, timeout: float = 120.0, poll: float = 0.25
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with get_client(sync_client=True) as client:
-            state = client.read_flow_run(run_id).state
+            state = client.read_flow_run(UUID(run_id)).state
         if state is not None and state.is_paused():
             return True
         time.sleep(poll)
@@ -58,6 +59,6 @@ def submit_decision(rt: Runtime, *, incident_id: str, approver: str, reject: boo
     if paused:
         from prefect.flow_runs import resume_flow_run
 
-        resume_flow_run(paused, run_input={"decision": "reject" if reject else "approve", "approver": approver, "comment": comment})
+        resume_flow_run(UUID(paused), run_input={"decision": "reject" if reject else "approve", "approver": approver, "comment": comment})
         return ApprovalResult("flow", paused)
     return ApprovalResult("direct", None)

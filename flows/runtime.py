@@ -62,4 +62,6 @@ def _secret_block_key() -> str | None:
         return None
     from prefect.blocks.system import Secret
 
-    return str(Secret.load(name).get())
+    from flows.prefect_api import synchronous
+
+    return str(synchronous(Secret.load(name)).get())

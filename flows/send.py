@@ -10,12 +10,12 @@ from typing import Any
 
 from prefect import flow, task, unmapped
 from prefect.cache_policies import NO_CACHE
-from prefect.task_runners import ThreadPoolTaskRunner
 
 from breach import instants
 from breach.approval import decisions as approval
 from breach.enums import Channel, IncidentStatus
 from breach.incidents import service as incidents
+from flows.prefect_api import thread_pool
 from flows.progress import emit
 from flows.runtime import runtime
 from flows.sending import processes as send_processes
@@ -46,11 +46,13 @@ def prepare_outbox(incident_id: str) -> dict[str, list[int]]:
     rt = runtime()
     with rt.sessions.begin() as session:
         approval.require_approved(session=session, incident_id=incident_id, roster=rt.settings.managers)
-        summary = outbox.fill_outbox(session=session, incident_id=incident_id, batch_size=rt.settings.batch_size, actor=rt.actor, now=instants.utcnow())
+        summary = outbox.fill_outbox(session=session, incident_id=incident_id, batch_size=rt.settings.batch_size, actor=rt.actor,
+                                     now=instants.utcnow())
         incident = incidents.get(session=session, incident_id=incident_id)
         if incident.status != IncidentStatus.NOTIFIED:  # a re-run after everything was sent only finds nothing to do
             incidents.set_status(session=session, incident=incident, to=IncidentStatus.SENDING, actor=rt.actor, now=instants.utcnow())
-        batches = {c.value: outbox.open_batches(session=session, incident_id=incident_id, channel=c) for c in (Channel.EMAIL, Channel.LETTER)}
+        batches = {c.value: outbox.open_batches(session=session, incident_id=incident_id, channel=c)
+                   for c in (Channel.EMAIL, Channel.LETTER)}
     emit("outbox", incident_id=incident_id, deliveries=summary.deliveries, batches=summary.batches)
     return batches
 
@@ -86,8 +88,10 @@ def send_email(incident_id: str, batch_nos: list[int]) -> int:
                 transient = transient or exc
             else:
                 refused = refused or exc
-    if transient is not None or refused is not None:
-        raise transient or refused
+    if transient is not None:
+        raise transient
+    if refused is not None:
+        raise refused
     return sent
 
 
@@ -112,7 +116,8 @@ def finish(incident_id: str) -> dict[str, dict[str, int]]:
     """Mark the incident notified when every batch is done; return delivery counts."""
     rt = runtime()
     with rt.sessions.begin() as session:
-        pending = [b for c in (Channel.EMAIL, Channel.LETTER) for b in outbox.open_batches(session=session, incident_id=incident_id, channel=c)]
+        pending = [b for c in (Channel.EMAIL, Channel.LETTER)
+                   for b in outbox.open_batches(session=session, incident_id=incident_id, channel=c)]
         if not pending:
             incident = incidents.get(session=session, incident_id=incident_id)
             incidents.set_status(session=session, incident=incident, to=IncidentStatus.NOTIFIED, actor=rt.actor, now=instants.utcnow())
@@ -123,7 +128,7 @@ def _chunks(batch_nos: list[int], size: int) -> list[list[int]]:
     return [batch_nos[i:i + size] for i in range(0, len(batch_nos), max(1, size))]
 
 
-@flow(name="send-notices", task_runner=ThreadPoolTaskRunner(max_workers=SEND_WORKERS))
+@flow(name="send-notices", task_runner=thread_pool(SEND_WORKERS))
 def send_notices(incident_id: str) -> dict[str, Any]:
     """Send every open batch of an approved incident; safe to run again after a crash."""
     gc.freeze()  # what is loaded by now lives on: keep the collector from rescanning it for every batch

@@ -9,10 +9,11 @@ personal data means for a person (label, likely consequences, advice) is a data 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import datetime
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Any, Iterable, Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
@@ -29,7 +30,7 @@ LOCALES: dict[str, str] = {"da": "da_DK", "nb": "nb_NO", "en": "en_GB"}
 _AT = {"da": "{date} kl. {time} ({zone})", "nb": "{date} kl. {time} ({zone})", "en": "{date} at {time} ({zone})"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_table(name: str) -> dict[str, Any]:
     """Read a JSON data table from ``notices/data`` once."""
     return json.loads((DATA_DIR / f"{name}.json").read_text(encoding="utf-8"))
@@ -187,7 +188,8 @@ class AuthorityNoticeParams(BaseModel):
         return report_consequences_for(self.facts.get("data_categories", []), self.language)
 
 
-PARAMS_BY_KIND: dict[NoticeKind, type[BaseModel]] = {
+NoticeParams = SubjectNoticeParams | AuthorityNoticeParams  # a public notice's params are a subject notice's
+PARAMS_BY_KIND: dict[NoticeKind, type[NoticeParams]] = {
     NoticeKind.SUBJECT_NOTICE: SubjectNoticeParams,
     NoticeKind.AUTHORITY_REPORT: AuthorityNoticeParams,
     NoticeKind.PUBLIC_NOTICE: PublicNoticeParams,

@@ -23,7 +23,7 @@ class EmailSettings(BaseSettings):
     email_timeout: float = Field(default=30.0, gt=0, description="Seconds before a SendGrid request is given up")
 
     @model_validator(mode="after")
-    def _refuse_placeholder(self) -> "EmailSettings":
+    def _refuse_placeholder(self) -> EmailSettings:
         key = self.sendgrid_api_key.get_secret_value() if self.sendgrid_api_key else None
         if key is not None and key.strip().lower() in {"", "changeme", "your-key", "sg.xxx", "xxx"}:
             raise ConfigurationError("SENDGRID_API_KEY", "is empty or a placeholder; unset it to use the outbox")

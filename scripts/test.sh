@@ -9,17 +9,17 @@ PY=.venv/bin/python
 bash scripts/system-packages.sh || exit 2
 "$PY" scripts/sync_fixtures.py || { echo "the copied fixtures are incomplete (tests/fixtures/MANIFEST.json)" >&2; exit 2; }
 status=0
-# Tests that start (and kill) Prefect servers of their own run in their own pytest processes.
+# Tests that start (and kill) Prefect servers of their own (marker own_server) run in pytest processes of their own.
 RESTART=tests/flows/test_machine_restart.py
 echo "== tests on SQLite =="
-"$PY" -m pytest -q --ignore="$RESTART" "$@" || status=$?
+"$PY" -m pytest -q -m "not own_server" "$@" || status=$?
 echo "== crash-and-resume test (its own Prefect server, so its own process) =="
-BREACH_QUICK_CHAOS=1 "$PY" -m pytest -q tests/flows/test_send_faults.py -k killing "$@" || status=$?
+"$PY" -m pytest -q -m own_server tests/flows/test_send_faults.py "$@" || status=$?
 echo "== whole-machine restart test (its own Prefect server, so its own process) =="
 "$PY" -m pytest -q "$RESTART" "$@" || status=$?
 if PG_URL=$(bash .ci/start-postgres.sh 2>/dev/null) && [ -n "$PG_URL" ]; then
   echo "== database and flow tests on PostgreSQL =="
-  BREACH_TEST_DB_URL="$PG_URL" "$PY" -m pytest -q -m "integration or flows" --ignore="$RESTART" "$@" || status=$?
+  BREACH_TEST_DB_URL="$PG_URL" "$PY" -m pytest -q -m "(integration or flows) and not own_server and not sqlite_only" "$@" || status=$?
   echo "== whole-machine restart test on PostgreSQL =="
   BREACH_TEST_DB_URL="$PG_URL" "$PY" -m pytest -q "$RESTART" "$@" || status=$?
 else

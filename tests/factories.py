@@ -41,7 +41,8 @@ def make_incident(*, session: Session, now: datetime, actor: str = "responder@ex
     return opened.incident_id
 
 
-def make_drafts(*, session: Session, incident_id: str, now: datetime, actor: str = "responder@example.com", round_no: int = 1) -> list[DraftRow]:
+def make_drafts(*, session: Session, incident_id: str, now: datetime, actor: str = "responder@example.com",
+                round_no: int = 1) -> list[DraftRow]:
     """Two stored drafts without rendering templates."""
     rows = [DraftRow(incident_id=incident_id, round=round_no, kind="subject_notice", language=lang, channel="email",
                      template_version="1", subject=f"subject {lang}", text=f"text {lang}", html=None,

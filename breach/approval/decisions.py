@@ -49,7 +49,8 @@ def check_approver(*, incident_id: str, actor: str, roster: list[str], drafts: l
         raise ApprovalRefused(incident_id, f"{actor} drafted these notices; a second person must approve (four eyes)")
 
 
-def decide(*, session: Session, incident_id: str, actor: str, decision: ApprovalDecision, comment: str, roster: list[str], now: datetime, seen_hash: str | None = None) -> ApprovalRow:
+def decide(*, session: Session, incident_id: str, actor: str, decision: ApprovalDecision, comment: str, roster: list[str], now: datetime,
+           seen_hash: str | None = None) -> ApprovalRow:
     """Record an approval or rejection of the current drafts after the four-eyes checks."""
     incident = get(session=session, incident_id=incident_id)
     drafts = current_drafts(session=session, incident_id=incident_id)

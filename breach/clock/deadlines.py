@@ -78,11 +78,12 @@ def start_clocks(*, session: Session, incident: IncidentRow, assessment: Assessm
     leads = tuple(reminder_leads) if reminder_leads is not None else tuple(timedelta(hours=h) for h in rules.reminder_leads_hours())
     rows = []
     for obligation in found:
-        if obligation.due_at is None or obligation.anchor_at is None:
+        due, anchor = obligation.due_at, obligation.anchor_at
+        if due is None or anchor is None:
             continue
         for party in _parties(obligation, assessment.result):
             rows.append(_ensure_deadline(session=session, incident=incident, obligation=obligation, party=party,
-                                         leads=leads, actor=actor, now=now))
+                                         due=due, anchor=anchor, leads=leads, actor=actor, now=now))
     return rows
 
 
@@ -95,14 +96,13 @@ def _parties(obligation: regimes.Obligation, result: dict) -> list[str]:
     return codes or ([lead] if lead else [])
 
 
-def _ensure_deadline(*, session: Session, incident: IncidentRow, obligation: regimes.Obligation, party: str,
-                     leads: tuple[timedelta, ...], actor: str, now: datetime) -> DeadlineRow:
+def _ensure_deadline(*, session: Session, incident: IncidentRow, obligation: regimes.Obligation, party: str, due: datetime,
+                     anchor: datetime, leads: tuple[timedelta, ...], actor: str, now: datetime) -> DeadlineRow:
     name = stored_name(obligation.id)
     stmt = select(DeadlineRow).where(DeadlineRow.incident_id == incident.id, DeadlineRow.obligation == name, DeadlineRow.party == party)
     row = session.execute(stmt).scalar_one_or_none()
     if row is not None:
         return row
-    due, anchor = obligation.due_at, obligation.anchor_at
     basis = obligation.legal_basis if len(obligation.legal_basis) <= LEGAL_BASIS_MAX else obligation.legal_basis[:LEGAL_BASIS_MAX - 1] + "…"
     row = DeadlineRow(incident_id=incident.id, obligation=name, party=party, legal_basis=basis,
                       anchor_at=anchor, due_at=due, state=DeadlineState.RUNNING)
@@ -174,7 +174,8 @@ def running_by_incident(*, session: Session) -> dict[str, tuple[str, list[Deadli
 
 def stop_clock(*, session: Session, incident_id: str, obligation: str, party: str, at: datetime, actor: str) -> DeadlineRow | None:
     """Stop a running clock because the duty was done at ``at``; met or late is recorded."""
-    stmt = select(DeadlineRow).where(DeadlineRow.incident_id == incident_id, DeadlineRow.obligation == obligation, DeadlineRow.party == party)
+    stmt = select(DeadlineRow).where(DeadlineRow.incident_id == incident_id, DeadlineRow.obligation == obligation,
+                                     DeadlineRow.party == party)
     row = session.execute(stmt).scalar_one_or_none()
     if row is None or row.state != DeadlineState.RUNNING:
         return row
@@ -201,8 +202,10 @@ def claim_due_reminders(*, session: Session, now: datetime) -> list[DueReminder]
     due = []
     for reminder, deadline in session.execute(stmt):
         reminder.raised_at = now
-        due.append(DueReminder(reminder.id, deadline.incident_id, deadline.obligation, deadline.party, deadline.due_at, reminder.lead_minutes))
+        due.append(DueReminder(reminder.id, deadline.incident_id, deadline.obligation, deadline.party, deadline.due_at,
+                               reminder.lead_minutes))
         audit.record(session=session, action="clock.reminder" if reminder.lead_minutes else "clock.overdue", actor="clock-watch",
                      at=now, incident_id=deadline.incident_id,
-                     details={"obligation": deadline.obligation, "lead_minutes": reminder.lead_minutes, "due_at": deadline.due_at.isoformat()})
+                     details={"obligation": deadline.obligation, "lead_minutes": reminder.lead_minutes,
+                              "due_at": deadline.due_at.isoformat()})
     return due

@@ -39,11 +39,12 @@ def record_filing(*, session: Session, incident_id: str, authority_code: str | N
     code = authority_code or (deadline.party if deadline else "")
     due = deadline.due_at if deadline is not None else _assessed_deadline(session=session, incident_id=incident_id)
     late = due is not None and now > due
-    if late and not (reasons_for_delay or incident.reasons_for_delay or "").strip():
+    if late and due is not None and not (reasons_for_delay or incident.reasons_for_delay or "").strip():
         raise DeadlineMissed(incident_id, due)
     if reasons_for_delay:
         incident.reasons_for_delay = reasons_for_delay
-    sequence = int(session.execute(select(func.count()).where(FilingRow.incident_id == incident_id, FilingRow.authority_code == code)).scalar_one()) + 1
+    earlier = select(func.count()).where(FilingRow.incident_id == incident_id, FilingRow.authority_code == code)
+    sequence = int(session.execute(earlier).scalar_one()) + 1
     row = FilingRow(incident_id=incident_id, authority_code=code, sequence=sequence, filed_at=now, filed_by=actor,
                     receipt_name=receipt.name[:300], receipt_sha256=hashlib.sha256(data).hexdigest(), receipt=data,
                     authority_reference=authority_reference, late=late)

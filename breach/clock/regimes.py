@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -167,7 +167,7 @@ def bundled_rules() -> Rules:
 
 def versions_in_force(rules: Rules, *, as_of: datetime | date) -> list[RegimeVersion]:
     """Per regime, the version in force on ``as_of``; of two that both apply the later-dated one wins."""
-    day = as_of.astimezone(timezone.utc).date() if isinstance(as_of, datetime) else as_of
+    day = as_of.astimezone(UTC).date() if isinstance(as_of, datetime) else as_of
     chosen: dict[str, RegimeVersion] = {}
     for version in rules.regimes:
         if not version.in_force_on(day):
@@ -237,10 +237,7 @@ def _anchor_value(anchor: str, *, facts: Facts, reports: Mapping[str, datetime])
         report = anchor[len(REPORT_PREFIX):]
         at = reports.get(report)
         return (at, None) if at is not None else (None, f"starts when {report} has been made")
-    if anchor == "classified_major_at":
-        at = facts.regimes.classified_major_at if facts.regimes else None
-    else:
-        at = getattr(facts, anchor)
+    at = (facts.regimes.classified_major_at if facts.regimes else None) if anchor == "classified_major_at" else getattr(facts, anchor)
     return (instants.as_utc(at), None) if at is not None else (None, f"{anchor} is not known")
 
 

@@ -10,9 +10,9 @@ validation of one value in CHECK_EVERY, so the report can say how well the colum
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import compress, filterfalse
-from typing import Callable, Sequence
 
 from breach.discover import hints
 from breach.discover.detectors import DETECTORS, Detector, hint_detector
@@ -45,7 +45,7 @@ class DistinctSketch:
 
     def update(self, values: Sequence[str]) -> None:
         """Add values (already non-empty and valid-looking)."""
-        hashes = map(hash, values)
+        hashes: Iterator[int] = map(hash, values)
         if self.level:  # keep the hashes whose low `level` bits are zero, at C speed
             hashes = filterfalse(((1 << self.level) - 1).__and__, hashes)
         self.seen.update(hashes)

@@ -11,12 +11,12 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from itertools import islice
 from pathlib import Path
 from typing import BinaryIO
 
-Chunk = tuple[dict[str, Sequence[str]], int]
+Chunk = tuple[Mapping[str, Sequence[str]], int]  # column name -> its values in this chunk; records read
 CHUNK_ROWS = 256  # CSV rows per chunk: small enough that transposing them stays in the CPU cache (measured: 2,000 is 1.5x slower)
 BATCH = 2_000  # JSON lines, SQL rows and text lines per chunk
 SNIFF_BYTES = 64 * 1024
@@ -85,7 +85,7 @@ def _columns(names: list[str], rows: list[list[str]]) -> dict[str, Sequence[str]
     width = len(names)
     if set(map(len, rows)) != {width}:  # ragged rows: pad or cut to the header
         rows = [(r + [""] * width)[:width] for r in rows]
-    return dict(zip(names, zip(*rows)))
+    return dict(zip(names, zip(*rows, strict=True), strict=False))  # no rows: no columns
 
 
 def jsonl_chunks(text: io.TextIOWrapper) -> Iterator[Chunk]:
@@ -179,9 +179,9 @@ def _statements(text: io.TextIOWrapper, tables: dict[str, list[str]]) -> Iterato
 
 def _sql_rows(item: tuple[str, ...], tables: dict[str, list[str]], out: dict[str, list[str]]) -> int:
     if item[0] == "copy":
-        _, table, cols, line = item
-        names = [f"{table}.{_ident(c)}" for c in cols.split(",")]
-        for name, value in zip(names, line.split("\t")):
+        _, table, copied, line = item
+        names = [f"{table}.{_ident(c)}" for c in copied.split(",")]
+        for name, value in zip(names, line.split("\t"), strict=False):  # a ragged line of a leak: what fits
             out.setdefault(name, []).append("" if value == "\\N" else value)
         return 1
     m = _INSERT.match(item[1].lstrip())

@@ -10,7 +10,6 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-
 FIRST = ("Asbjørn", "Birte", "Caspian", "Dagny", "Eirik", "Frøya", "Gorm", "Hedda", "Ivar", "Jorunn", "Kjeld", "Liv",
          "Malthe", "Nanna", "Odin", "Pernille", "Ragna", "Sigvald", "Tyra", "Ulrik", "Vibeke", "Yrsa", "Åke", "Ødis")
 LAST = ("Fjeldmark", "Grønlyng", "Havbakke", "Isdal", "Kløvermose", "Lyngsø", "Mosbæk", "Nordvang", "Ravnsbjerg",
@@ -47,9 +46,11 @@ def fodselsnummer(rng: random.Random, *, d_number: bool = False) -> str:
         born = _birth(rng)
         day = born.day + (40 if d_number else 0)
         base = f"{day:02d}{born:%m%y}{rng.randrange(500):03d}"
-        k1 = (11 - sum(w * int(n) for w, n in zip((3, 7, 6, 1, 8, 9, 4, 5, 2), base))) % 11
-        k2 = (11 - sum(w * int(n) for w, n in zip((5, 4, 3, 2, 7, 6, 5, 4, 3, 2), base + str(k1)))) % 11
-        if k1 < 10 and k2 < 10:
+        k1 = (11 - sum(w * int(n) for w, n in zip((3, 7, 6, 1, 8, 9, 4, 5, 2), base, strict=True))) % 11
+        if k1 == 10:
+            continue
+        k2 = (11 - sum(w * int(n) for w, n in zip((5, 4, 3, 2, 7, 6, 5, 4, 3, 2), base + str(k1), strict=True))) % 11
+        if k2 < 10:
             return f"{base}{k1}{k2}"
 
 
@@ -110,7 +111,8 @@ def person(rng: random.Random, i: int, *, hash_text: str | None = None) -> dict[
     return {
         "customer_id": str(100000 + i), "order_no": str(rng.randrange(10**9, 10**10)), "first_name": first, "last_name": last,
         "email": f"{first[:1].lower()}{i}.{last[:3].lower()}@example.org".replace("ø", "o").replace("å", "a").replace("æ", "ae"),
-        "phone": phone(rng), "cpr": cpr(rng), "birth_date": f"{rng.randrange(1935, 2006)}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}",
+        "phone": phone(rng), "cpr": cpr(rng),
+        "birth_date": f"{rng.randrange(1935, 2006)}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}",
         "street": f"{rng.choice(STREETS)} {rng.randrange(1, 200)}", "postal_code": postcode, "city": city,
         "iban": iban(rng), "card_number": card(rng), "last_login_ip": ipv4(rng),
         "created_at": f"2025-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}T{rng.randrange(24):02d}:{rng.randrange(60):02d}:00Z",

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from breach import audit
@@ -67,7 +67,8 @@ def open_incident(*, session: Session, document: dict[str, Any], actor: str, tim
     facts = load_facts(document)
     existing = _by_reference(session=session, reference=facts.reference)
     if existing is not None:
-        return Opened(existing.id, False, _add_facts_if_changed(session=session, incident=existing, document=document, actor=actor, now=now))
+        version = _add_facts_if_changed(session=session, incident=existing, document=document, actor=actor, now=now)
+        return Opened(existing.id, False, version)
     incident_id = next_incident_id(session=session, year=now.year)
     session.add(
         IncidentRow(
@@ -131,8 +132,3 @@ def set_status(*, session: Session, incident: IncidentRow, to: IncidentStatus, a
     incident.status, incident.updated_at = change.new.value, now
     audit.record(session=session, action="incident.status", actor=actor, at=now, incident_id=incident.id,
                  details={"from": change.old.value, "to": change.new.value})
-
-
-def count_incidents(*, session: Session) -> int:
-    """How many incidents the register holds."""
-    return int(session.execute(select(func.count()).select_from(IncidentRow)).scalar_one())

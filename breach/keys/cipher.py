@@ -100,6 +100,9 @@ class _Table:
     __slots__ = ("mask", "count", "keys", "positions")
 
     def __init__(self, capacity: int = 16) -> None:
+        self._empty(capacity)
+
+    def _empty(self, capacity: int) -> None:
         self.mask, self.count = capacity - 1, 0
         self.keys = bytearray(INDEX_BYTES * capacity)
         self.positions = array("I", bytes(4 * capacity))  # 0 marks an empty slot
@@ -122,7 +125,7 @@ class _Table:
         self.count += 1
         if 3 * self.count > 2 * (self.mask + 1):
             keys, positions = self.keys, self.positions
-            self.__init__(2 * (self.mask + 1))  # type: ignore[misc]
+            self._empty(2 * (self.mask + 1))
             for old, first in enumerate(positions):
                 if first:
                     self.put(bytes(keys[old << 4:(old << 4) + INDEX_BYTES]), first)
@@ -232,11 +235,6 @@ class MultiKeyCipher:
         return f"MultiKeyCipher(current=0x{self.current.key_id:08x}, known=[{ids}])"
 
     @property
-    def key_ids(self) -> tuple[int, ...]:
-        """Ids of every key this cipher can decrypt with, the current one first."""
-        return tuple(self._by_id)
-
-    @property
     def index_key(self) -> bytes:
         """The current blind-index key; rotating the master key means recomputing indexes."""
         return self.current.index_key
@@ -256,12 +254,6 @@ class MultiKeyCipher:
     def needs_rotation(self, token: bytes) -> bool:
         """Whether a token was made with an older key."""
         return token_key_id(token) != self.current.key_id
-
-    def rotate(self, token: bytes, *, aad: bytes) -> bytes:
-        """Re-encrypt a token under the current key (unchanged if it already is)."""
-        if not self.needs_rotation(token):
-            return token
-        return self.encrypt(self.decrypt(token, aad=aad), aad=aad)
 
     def blind_index(self, value: str) -> bytes:
         """The blind index of ``value`` under the current key."""

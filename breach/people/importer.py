@@ -118,7 +118,7 @@ def read_people(path: Path | str, *, default_country: str = "DK",
 
 def _open(path: Path) -> IO[str]:
     try:
-        raw = open(path, "rb")
+        raw = open(path, "rb")  # noqa: SIM115 - returned open: read_people's caller reads and closes the stream
     except OSError as exc:
         raise InvalidPeopleFile(f"{path.name}: cannot open the file ({exc.strerror})") from exc
     if raw.peek(2)[:2] in _UTF16_BOMS:
@@ -173,7 +173,7 @@ def _csv_parser(lines: Iterator[tuple[int, str | None]]) -> Callable[[str, int],
         if len(fields) != width:
             message = f"the line has {len(fields)} fields, the header {width}"
             return RowProblem(number, None, ProblemCode.MALFORMED_ROW, message)
-        return dict(zip(header, fields))
+        return dict(zip(header, fields, strict=True))
 
     return parse
 

@@ -167,7 +167,7 @@ def external_id_key(person: PersonIn, secret: bytes) -> bytes | None:
 
 def _clean(record: Mapping[str, Any], number: int) -> dict[str, str | None] | RowProblem:
     """Each known column as trimmed NFC text or None, or the first problem found."""
-    raw = dict(zip(COLUMNS, map(record.get, COLUMNS)))
+    raw = dict(zip(COLUMNS, map(record.get, COLUMNS), strict=True))
     for column, value in raw.items():
         if value is not None and type(value) is not str:
             if isinstance(value, bool) or not isinstance(value, int):

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
@@ -92,7 +93,8 @@ def import_people(*, session: Session, incident_id: str, path: Path, cipher: Mul
             continue
         key = item.dedup_key
         if key in seen:
-            result.add_problem(RowProblem(line=item.line, column="email", code="duplicate", message="duplicate of a person already imported"))
+            result.add_problem(RowProblem(line=item.line, column="email", code="duplicate",
+                                          message="duplicate of a person already imported"))
             continue
         seen.add(key)
         rows.append(_row(incident_id=incident_id, person=item, key=key, cipher=cipher, batch_no=position // batch_size))

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, Executable, update
 from sqlalchemy.orm import Session
+
+
+def changed_rows(session: Session, statement: Executable) -> int:
+    """Run an UPDATE or DELETE and return how many rows it matched."""
+    result = session.execute(statement)
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"{type(statement).__name__} is not an UPDATE or DELETE: it reports no row count")
+    return result.rowcount
 
 
 def write_lock(session: Session, entity: Any, *where: Any) -> int:
@@ -19,4 +27,4 @@ def write_lock(session: Session, entity: Any, *where: Any) -> int:
     """
     key = entity.__mapper__.primary_key[0]
     stmt = update(entity).where(*where).values({key.key: key}).execution_options(synchronize_session=False)
-    return session.execute(stmt).rowcount
+    return changed_rows(session, stmt)

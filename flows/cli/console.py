@@ -20,7 +20,8 @@ def show_verdict(verdict: dict[str, Any]) -> None:
     sev = verdict.get("severity") or {}
     colour = {"high": "red", "risk": "yellow"}.get(verdict.get("risk", ""), "green")
     console.print(f"  risk: [bold {colour}]{verdict.get('risk')}[/]   ENISA severity {sev.get('score')} ({sev.get('band')})   "
-                  f"notify authority: [bold]{_yn(verdict.get('notify_authority'))}[/]   notify people: [bold]{_yn(verdict.get('notify_subjects'))}[/]")
+                  f"notify authority: [bold]{_yn(verdict.get('notify_authority'))}[/]   "
+                  f"notify people: [bold]{_yn(verdict.get('notify_subjects'))}[/]")
     if verdict.get("authority"):
         console.print(f"  lead authority: {verdict['authority'].get('name')} ({verdict['authority'].get('code')})")
     for i, entry in enumerate(verdict.get("rationale", []), 1):
@@ -146,7 +147,8 @@ def _exported(f: dict[str, Any]) -> None:
 
 
 _HANDLERS = {
-    "import_progress": _import_progress, "public_notice_pending": _public_pending, "opened": _opened, "assessed": _assessed, "clock": _clock, "imported": _imported, "drafted": _drafted,
+    "import_progress": _import_progress, "public_notice_pending": _public_pending, "opened": _opened, "assessed": _assessed,
+    "clock": _clock, "imported": _imported, "drafted": _drafted,
     "awaiting_approval": _awaiting, "approval": _approval, "approval_refused": _refused, "outbox": _outbox,
     "batch_sent": _batch, "exported": _exported,
 }

@@ -6,7 +6,7 @@ import json
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 
@@ -63,9 +63,10 @@ def register(app: typer.Typer) -> None:
     def deadlines(facts: Path = typer.Argument(..., help="Facts document (incident-facts.schema.json)"),
                   as_json: bool = typer.Option(False, "--json", help="Print the obligations as JSON"),
                   tz: str = typer.Option(regimes.DEFAULT_TIMEZONE, "--tz", help="The controller's IANA time zone"),
-                  as_of: Optional[str] = typer.Option(None, "--as-of", help="Apply the rules in force at this instant (default: aware_at)"),
-                  rules: Optional[Path] = typer.Option(None, "--rules", help="A rules file instead of the bundled regimes.json"),
-                  report: list[str] = typer.Option([], "--report", help="A report already made: OBLIGATION=ISO-INSTANT (repeatable)")) -> None:
+                  as_of: str | None = typer.Option(None, "--as-of", help="Apply the rules in force at this instant (default: aware_at)"),
+                  rules: Path | None = typer.Option(None, "--rules", help="A rules file instead of the bundled regimes.json"),
+                  report: list[str] = typer.Option([], "--report",
+                                                   help="A report already made: OBLIGATION=ISO-INSTANT (repeatable)")) -> None:
         """Every notification deadline the facts call for, with its legal basis; stores nothing."""
         try:
             instants.validate_timezone(tz)
@@ -84,7 +85,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def reported(incident_id: str, obligation: str = typer.Argument(..., help="Obligation id, e.g. nis2.incident_notification"),
-                 at: Optional[str] = typer.Option(None, "--at", help="When the report was made (ISO 8601, default now)")) -> None:
+                 at: str | None = typer.Option(None, "--at", help="When the report was made (ISO 8601, default now)")) -> None:
         """Record that a report (other than the GDPR filing, see `breach filed`) was made; starts the clocks anchored on it."""
         from breach.clock import deadlines as stored
         from flows.cli.console import console

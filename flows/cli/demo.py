@@ -92,7 +92,8 @@ def _summary(result: dict[str, Any], data_dir: Path) -> None:
     eml = len(list((rt.settings.outbox_dir / incident_id / "email").glob("*.eml")))
     pdfs = sorted((rt.settings.outbox_dir / incident_id / "letters").glob("*.pdf"))
     rows = [["people imported", sum(people.values())], ["e-mails written to the outbox (.eml)", eml],
-            ["letters (PDF)", sum(deliveries.get("letter", {}).values())], ["no usable channel (listed, not contacted)", people.get("none", 0)]]
+            ["letters (PDF)", sum(deliveries.get("letter", {}).values())],
+            ["no usable channel (listed, not contacted)", people.get("none", 0)]]
     console.print(table(f"Summary of {incident_id}", ["what", "count"], rows))
     console.print(f"  e-mails:  {rt.settings.outbox_dir / incident_id / 'email'}/")
     for pdf in pdfs:

@@ -84,7 +84,8 @@ def _show(report) -> None:
         console.print("  no personal data found")
         return
     rows = [[escape(f.field), f.category, f"{f.values:,}", f"{f.valid}/{f.checked}",
-             "" if f.distinct is None else f"{'~' if f.distinct_is_estimate else ''}{f.distinct:,}", escape(f.examples[0] if f.examples else "")]
+             "" if f.distinct is None else f"{'~' if f.distinct_is_estimate else ''}{f.distinct:,}",
+             escape(f.examples[0] if f.examples else "")]
             for f in report.findings]
     console.print(table("Personal data found", ["field", "category", "values", "valid/checked", "distinct", "example"], rows))
     console.print(f"  data categories: [bold]{', '.join(report.categories)}[/]")

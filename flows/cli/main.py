@@ -6,7 +6,6 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -15,9 +14,9 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
-from breach import audit, instants  # noqa: E402
-from breach.exceptions import BreachError, InvalidFacts  # noqa: E402
-from flows.cli.console import console, err, stop_progress  # noqa: E402
+from breach import audit, instants
+from breach.exceptions import BreachError, InvalidFacts
+from flows.cli.console import console, err, stop_progress
 
 app = typer.Typer(help="Personal-data breach response: assess, clock, draft, approve, notify, report.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -56,7 +55,7 @@ def assess(facts: Path = typer.Argument(..., help="Facts document (incident-fact
 
 @app.command("open")
 def open_(facts: Path = typer.Argument(..., help="Facts document"),
-          people: Optional[Path] = typer.Option(None, "--people", help="CSV or JSONL file of affected people")) -> None:
+          people: Path | None = typer.Option(None, "--people", help="CSV or JSONL file of affected people")) -> None:
     """Run the whole response: open, assess, clock, import, draft, wait for approval, send, export."""
     from flows.breach_response import breach_response
     from flows.cli.console import listener
@@ -133,9 +132,10 @@ def send(incident_id: str) -> None:
 
 @app.command()
 def export(incident_id: str,
-           authority: Optional[str] = typer.Option(None, "--authority", help="Authority whose form to fill, e.g. DK, NO (default: the lead)"),
-           template: Optional[str] = typer.Option(None, "--template", help="A common template instead, e.g. edpb"),
-           followup: bool = typer.Option(False, "--followup", help="The next supplementary report (Art. 33(4)): what changed since the last filing")) -> None:
+           authority: str | None = typer.Option(None, "--authority", help="Authority whose form to fill, e.g. DK, NO (default: the lead)"),
+           template: str | None = typer.Option(None, "--template", help="A common template instead, e.g. edpb"),
+           followup: bool = typer.Option(False, "--followup",
+                                         help="The next supplementary report (Art. 33(4)): what changed since the last filing")) -> None:
     """Export the authority filing pack (JSON, Markdown, PDF) and the breach register (CSV)."""
     from flows.export import export_reports
 
@@ -145,9 +145,9 @@ def export(incident_id: str,
 
 @app.command()
 def filed(incident_id: str, receipt: Path = typer.Option(..., "--receipt", help="The authority's receipt (e.g. the form's PDF)"),
-          authority: Optional[str] = typer.Option(None, "--authority", help="Authority code, e.g. DK"),
-          reference: Optional[str] = typer.Option(None, "--reference", help="The authority's case reference"),
-          reasons: Optional[str] = typer.Option(None, "--reasons-for-delay", help="Required when filing after the deadline")) -> None:
+          authority: str | None = typer.Option(None, "--authority", help="Authority code, e.g. DK"),
+          reference: str | None = typer.Option(None, "--reference", help="The authority's case reference"),
+          reasons: str | None = typer.Option(None, "--reasons-for-delay", help="Required when filing after the deadline")) -> None:
     """Record that the notification was filed with the authority; stops that authority's clock."""
     from breach.clock.filing import record_filing
     from flows.runtime import runtime
@@ -157,7 +157,8 @@ def filed(incident_id: str, receipt: Path = typer.Option(..., "--receipt", help=
         row = record_filing(session=session, incident_id=incident_id, authority_code=authority, receipt=receipt, actor=rt.actor,
                             now=instants.utcnow(), authority_reference=reference, reasons_for_delay=reasons)
         late, code, digest = row.late, row.authority_code, row.receipt_sha256
-    console.print(f"filed with {code or 'the authority'}{' (late, reasons recorded)' if late else ''}; receipt sha256 {digest[:16]}…; clock stopped")
+    console.print(f"filed with {code or 'the authority'}{' (late, reasons recorded)' if late else ''}; "
+                  f"receipt sha256 {digest[:16]}…; clock stopped")
 
 
 @audit_app.command("verify")
@@ -171,7 +172,8 @@ def audit_verify() -> None:
 
 
 @app.command()
-def demo(data_dir: Path = typer.Option(Path("breach-demo"), "--data-dir", help="Where the demo keeps its database and outputs (reset each run)")) -> None:
+def demo(data_dir: Path = typer.Option(Path("breach-demo"), "--data-dir",
+                                       help="Where the demo keeps its database and outputs (reset each run)")) -> None:
     """Run the whole workflow on the bundled example: a fictional Danish controller, 1,000 people."""
     from flows.cli.demo import run_demo
 
@@ -179,7 +181,7 @@ def demo(data_dir: Path = typer.Option(Path("breach-demo"), "--data-dir", help="
 
 
 @app.command()
-def setup(within: Optional[int] = typer.Option(None, "--within", min=30,
+def setup(within: int | None = typer.Option(None, "--within", min=30,
                                               help="Seconds without a heartbeat before a run counts as crashed "
                                                    "(default: 2.5 heartbeat intervals, 450 s)")) -> None:
     """Once per shared Prefect server: mark flow runs whose process died as Crashed (an automation)."""
@@ -193,7 +195,7 @@ def setup(within: Optional[int] = typer.Option(None, "--within", min=30,
         _fail("set PREFECT_API_URL to the shared Prefect server first (the local ephemeral mode keeps no automations)")
     installed = automations.install(timedelta(seconds=within) if within else None)
     console.print(f"automation '{installed.name}' installed ({installed.id}): a flow run silent for "
-                  f"{installed.trigger.within.total_seconds():.0f} s is marked Crashed", soft_wrap=True)
+                  f"{automations.silence_window(installed).total_seconds():.0f} s is marked Crashed", soft_wrap=True)
 
 
 # Command groups that live in their own modules; each module has register(app).

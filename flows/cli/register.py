@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Optional
+from typing import Literal
 
 import typer
 
+FORMATS: dict[str, Literal["csv", "json"]] = {"csv": "csv", "json": "json"}
 
-def _day(value: Optional[str], option: str) -> date | None:
+
+def _day(value: str | None, option: str) -> date | None:
     """A YYYY-MM-DD option as a date; a bad value exits 2 naming the option."""
     if not value:
         return None
@@ -27,10 +29,10 @@ def register(app: typer.Typer) -> None:
 
     @group.command("export")
     def register_export(
-        date_from: Optional[str] = typer.Option(None, "--from", help="First day (YYYY-MM-DD, by awareness)"),
-        date_to: Optional[str] = typer.Option(None, "--to", help="Last day (YYYY-MM-DD)"),
+        date_from: str | None = typer.Option(None, "--from", help="First day (YYYY-MM-DD, by awareness)"),
+        date_to: str | None = typer.Option(None, "--to", help="Last day (YYYY-MM-DD)"),
         fmt: str = typer.Option("csv", "--format", help="csv or json"),
-        out: Optional[Path] = typer.Option(None, "--out", help="File to write (default: exports/breach-register.<format>)"),
+        out: Path | None = typer.Option(None, "--out", help="File to write (default: exports/breach-register.<format>)"),
     ) -> None:
         """Write the register: facts, effects, remedial action, verdict and rationale, deadlines, filings and receipts."""
         from breach import instants
@@ -38,17 +40,18 @@ def register(app: typer.Typer) -> None:
         from flows.runtime import runtime
         from notices.register.export import export_register
 
-        if fmt not in ("csv", "json"):
+        kind = FORMATS.get(fmt)
+        if kind is None:
             raise typer.BadParameter("csv or json", param_hint="--format")
         start, end = _day(date_from, "--from"), _day(date_to, "--to")
         rt = runtime()
         with rt.sessions.begin() as session:
             written = export_register(session=session, out_dir=rt.settings.data_dir / "exports", path=out, actor=rt.actor,
-                                      now=instants.utcnow(), fmt=fmt, date_from=start, date_to=end)  # type: ignore[arg-type]
+                                      now=instants.utcnow(), fmt=kind, date_from=start, date_to=end)
         console.print(f"register_{fmt}: {written.path} (sha256 {written.sha256[:16]}…)", soft_wrap=True)
 
     @group.command("stats")
-    def register_stats_cmd(plot: Optional[Path] = typer.Option(None, "--plot", help="Also draw the numbers as a PNG chart"),
+    def register_stats_cmd(plot: Path | None = typer.Option(None, "--plot", help="Also draw the numbers as a PNG chart"),
                            as_json: bool = typer.Option(False, "--json", help="Print the numbers as JSON")) -> None:
         """Counts per year and verdict, median hours from awareness to filing, late filings."""
         from flows.cli.console import console

@@ -64,7 +64,8 @@ def obligation_lines(rows: list[DeadlineRow], *, tz: str, now: datetime, languag
                          f"[dim]{d.legal_basis.split(':')[0]}[/]")
         else:
             stopped = instants.local_text(d.stopped_at, tz=tz) if d.stopped_at else "?"
-            lines.append(f"  {d.obligation} ({d.party}): [bold]{d.state}[/] {w['at']} {stopped} ({w['was_due']} {instants.local_text(d.due_at, tz=tz)})")
+            due = instants.local_text(d.due_at, tz=tz)
+            lines.append(f"  {d.obligation} ({d.party}): [bold]{d.state}[/] {w['at']} {stopped} ({w['was_due']} {due})")
     return lines
 
 

@@ -22,6 +22,7 @@ fields and is raised again in the parent as the same kind of error.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import multiprocessing
 import signal
@@ -106,10 +107,8 @@ def attempt(rt: Runtime, incident_id: str, batch_no: int, attempt_no: int = 0) -
 
 def _start_child() -> None:
     if sys.platform.startswith("linux"):
-        try:
+        with contextlib.suppress(OSError):  # no glibc: the child then ends when its call queue closes
             ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-        except OSError:  # pragma: no cover - no glibc: the child then ends when its call queue closes
-            pass
     progress.clear()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the parent, which then stops us
     rt = runtime()  # inherited from the parent, built before the fork

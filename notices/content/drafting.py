@@ -16,10 +16,10 @@ from breach.store.tables import DraftRow, PersonRow
 from notices.content.render import RenderedNotice, render
 from notices.params import PublicNoticeParams, SubjectNoticeParams
 from notices.report.notification import authority_params
-from notices.report.pack import build_filing_pack, filing_pack_markdown
 
 SUBJECT_CHANNELS = (Channel.EMAIL, Channel.LETTER)
 PUBLIC_LANGUAGES = ("da", "nb", "en")
+Wanted = tuple[NoticeKind, str, Channel, RenderedNotice]  # one draft: kind, language, channel, its text
 
 
 def _subject_params(*, session: Session, incident_id: str, controller: ControllerProfile, language: str) -> SubjectNoticeParams:
@@ -32,26 +32,28 @@ def _subject_params(*, session: Session, incident_id: str, controller: Controlle
     )
 
 
-def _wanted(*, session: Session, incident_id: str, controller: ControllerProfile) -> list[tuple[NoticeKind, str, Channel, RenderedNotice]]:
+def _wanted(*, session: Session, incident_id: str, controller: ControllerProfile) -> list[Wanted]:
     assessment = incidents.latest_assessment(session=session, incident_id=incident_id)
-    out: list[tuple[NoticeKind, str, Channel, RenderedNotice]] = []
+    out: list[Wanted] = []
     if assessment is None:
         return out
     if assessment.notify_authority:
-        params = authority_params(session=session, incident_id=incident_id, controller=controller)
-        out.append((NoticeKind.AUTHORITY_REPORT, params.language, Channel.FORM, render(NoticeKind.AUTHORITY_REPORT, params, channel=Channel.FORM)))
+        authority = authority_params(session=session, incident_id=incident_id, controller=controller)
+        rendered = render(NoticeKind.AUTHORITY_REPORT, authority, channel=Channel.FORM)
+        out.append((NoticeKind.AUTHORITY_REPORT, authority.language, Channel.FORM, rendered))
     if assessment.notify_subjects:
         stmt = select(PersonRow.language, PersonRow.channel).where(PersonRow.incident_id == incident_id).distinct()
         for language, channel in sorted(set(session.execute(stmt).tuples())):
             if channel in SUBJECT_CHANNELS:
                 params = _subject_params(session=session, incident_id=incident_id, controller=controller, language=language)
-                out.append((NoticeKind.SUBJECT_NOTICE, language, Channel(channel), render(NoticeKind.SUBJECT_NOTICE, params, channel=Channel(channel))))
+                rendered = render(NoticeKind.SUBJECT_NOTICE, params, channel=Channel(channel))
+                out.append((NoticeKind.SUBJECT_NOTICE, language, Channel(channel), rendered))
     if (assessment.result or {}).get("public_communication"):
         out.extend(_public_notices(session=session, incident_id=incident_id, controller=controller))
     return out
 
 
-def _public_notices(*, session: Session, incident_id: str, controller: ControllerProfile) -> list[tuple[NoticeKind, str, Channel, RenderedNotice]]:
+def _public_notices(*, session: Session, incident_id: str, controller: ControllerProfile) -> list[Wanted]:
     """Art. 34(3)(c): one public web page per language of the people known, and the controller's own."""
     known = set(session.execute(select(PersonRow.language).where(PersonRow.incident_id == incident_id).distinct()).scalars())
     languages = sorted((known | {controller.default_language}) & set(PUBLIC_LANGUAGES))
@@ -68,7 +70,8 @@ def draft_notices(*, session: Session, incident_id: str, controller: ControllerP
     incident = incidents.get(session=session, incident_id=incident_id)
     wanted = _wanted(session=session, incident_id=incident_id, controller=controller)
     existing = current_drafts(session=session, incident_id=incident_id)
-    if existing and {(d.kind, d.language, d.channel, d.content_hash) for d in existing} == {(k.value, lang, c.value, r.content_hash) for k, lang, c, r in wanted}:
+    have = {(d.kind, d.language, d.channel, d.content_hash) for d in existing}
+    if existing and have == {(k.value, lang, c.value, r.content_hash) for k, lang, c, r in wanted}:
         return existing
     round_no = current_round(session=session, incident_id=incident_id) + 1
     rows = [DraftRow(incident_id=incident_id, round=round_no, kind=kind, language=language, channel=channel,
@@ -82,8 +85,3 @@ def draft_notices(*, session: Session, incident_id: str, controller: ControllerP
                  details={"round": round_no, "drafts": [f"{r.kind}/{r.language}/{r.channel}:{r.content_hash[:12]}" for r in rows]})
     session.flush()
     return rows
-
-
-def filing_pack_preview(*, session: Session, incident_id: str, controller: ControllerProfile) -> str:
-    """The filing pack as Markdown, the way it would be filed now."""
-    return filing_pack_markdown(build_filing_pack(authority_params(session=session, incident_id=incident_id, controller=controller)))

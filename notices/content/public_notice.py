@@ -24,7 +24,8 @@ def public_notice_path(out_dir: Path, incident_id: str, language: str) -> Path:
     return Path(out_dir) / incident_id / "public" / f"{language}.html"
 
 
-def export_public_notices(*, session: Session, incident_id: str, roster: list[str], out_dir: Path, actor: str, now: datetime) -> list[ExportedFile]:
+def export_public_notices(*, session: Session, incident_id: str, roster: list[str], out_dir: Path, actor: str,
+                          now: datetime) -> list[ExportedFile]:
     """Write the approved public notices (NotApproved before approval); unchanged files are not re-recorded."""
     drafts = [d for d in current_drafts(session=session, incident_id=incident_id)
               if d.kind == NoticeKind.PUBLIC_NOTICE.value and d.channel == Channel.WEB.value]
@@ -41,5 +42,6 @@ def export_public_notices(*, session: Session, incident_id: str, roster: list[st
         tmp = path.with_suffix(".html.tmp")
         tmp.write_text(content, encoding="utf-8")
         os.replace(tmp, path)
-        files.append(remember_export(session=session, incident_id=incident_id, kind=f"{KIND}/{draft.language}", path=path, actor=actor, now=now))
+        files.append(remember_export(session=session, incident_id=incident_id, kind=f"{KIND}/{draft.language}", path=path, actor=actor,
+                                     now=now))
     return files

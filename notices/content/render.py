@@ -15,17 +15,18 @@ from __future__ import annotations
 
 import hashlib
 import re
-from functools import lru_cache
+from collections.abc import Callable
+from functools import cache, lru_cache
 from html import escape
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
 from pydantic import BaseModel, ConfigDict
 
 from breach.enums import Channel, NoticeKind
-from notices.params import PARAMS_BY_KIND, AuthorityNoticeParams, SubjectNoticeParams
+from notices.params import PARAMS_BY_KIND, AuthorityNoticeParams, NoticeParams, SubjectNoticeParams
 from notices.report.pack import build_filing_pack, format_answer
 
 NAME_TAG_TEXT = "-recipient_name_text-"
@@ -94,7 +95,7 @@ def _known_templates() -> frozenset[str]:
     return frozenset(ENVIRONMENT.list_templates())
 
 
-@lru_cache(maxsize=None)
+@cache
 def template_version(kind: NoticeKind, language: str) -> str:
     """The version of a kind's templates in one language, e.g. 'subject_notice/da@1+3f2a9c1d'."""
     prefixes = (f"{kind}/{language}/", f"{kind}/_", "_")
@@ -111,7 +112,7 @@ def content_hash(subject: str, text: str, html: str | None) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def render(kind: NoticeKind, params: BaseModel, *, channel: Channel) -> RenderedNotice:
+def render(kind: NoticeKind, params: NoticeParams, *, channel: Channel) -> RenderedNotice:
     """Render one notice kind for one channel in the params' language."""
     kind, channel = NoticeKind(kind), Channel(channel)
     if not isinstance(params, PARAMS_BY_KIND[kind]):

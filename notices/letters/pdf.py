@@ -16,10 +16,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Hashable, Iterable, Iterator, Literal
+from typing import Literal
 
 import reportlab
 from babel.dates import format_date
@@ -333,6 +334,7 @@ def write_manifest_csv(infos: Iterable[LetterBatchInfo], path: Path) -> int:
             writer.writerow(MANIFEST_COLUMNS)
             for info in infos:
                 for d in info.deliveries:
-                    writer.writerow([neutralise(str(cell)) for cell in (d.delivery_id, info.file_name, d.first_page, d.page_count, d.country)])
+                    cells = (d.delivery_id, info.file_name, d.first_page, d.page_count, d.country)
+                    writer.writerow([neutralise(str(cell)) for cell in cells])
                     rows += 1
     return rows

@@ -8,9 +8,10 @@ deadline and whether it was met, and each filing with its receipt's SHA-256. Cou
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import Any, Iterator, Literal
+from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -43,9 +44,9 @@ def _effects(facts: dict[str, Any]) -> list[str]:
 
 def _in_range(moment: datetime, date_from: date | None, date_to: date | None) -> bool:
     """Whether a breach (by the time it became known, else opened) falls in [from, to], whole UTC days."""
-    if date_from and moment < datetime.combine(date_from, time.min, tzinfo=timezone.utc):
+    if date_from and moment < datetime.combine(date_from, time.min, tzinfo=UTC):
         return False
-    return not (date_to and moment > datetime.combine(date_to, time.max, tzinfo=timezone.utc))
+    return not (date_to and moment > datetime.combine(date_to, time.max, tzinfo=UTC))
 
 
 def register_rows(*, session: Session, date_from: date | None = None, date_to: date | None = None) -> Iterator[dict[str, Any]]:

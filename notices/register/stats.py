@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from notices.output import atomic_output
 
@@ -51,6 +52,7 @@ def plot_stats(stats: dict[str, Any], path: Path) -> None:
 
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     years = list(stats["per_year"]) or ["-"]
     fig, ax = plt.subplots(figsize=(7, 4), dpi=100)
@@ -59,7 +61,7 @@ def plot_stats(stats: dict[str, Any], path: Path) -> None:
         counts = [stats["per_year"].get(y, {}).get(verdict, 0) for y in years]
         if any(counts):
             ax.bar(years, counts, bottom=bottom, label=verdict.replace("_", " "), color=VERDICT_COLOURS[verdict], width=0.6)
-            bottom = [b + c for b, c in zip(bottom, counts)]
+            bottom = [b + c for b, c in zip(bottom, counts, strict=True)]
     median = stats["median_hours_to_filing"]
     ax.set_title("Breach register (Art. 33(5)): breaches per year by verdict", fontsize=11)
     ax.text(0.0, -0.16, f"median hours from awareness to filing: {median if median is not None else 'n/a'}  \u00b7  "
@@ -67,7 +69,8 @@ def plot_stats(stats: dict[str, Any], path: Path) -> None:
             transform=ax.transAxes, fontsize=9, color="#495057")
     ax.set_xlim(-0.75, max(len(years), 3) - 0.25)  # a lone year keeps a bar's width, not the whole axis
     ax.set_ylabel("breaches")
-    ax.yaxis.get_major_locator().set_params(integer=True)
+    if isinstance(locator := ax.yaxis.get_major_locator(), MaxNLocator):  # the default AutoLocator is one
+        locator.set_params(integer=True)
     ax.spines[["top", "right"]].set_visible(False)
     if any(bottom):
         handles, names = ax.get_legend_handles_labels()  # top of the stack first, as the bars read

@@ -17,7 +17,8 @@ from breach.people.store import channel_counts
 from notices.params import AuthorityNoticeParams
 
 
-def authority_params(*, session: Session, incident_id: str, controller: ControllerProfile, notified_at: datetime | None = None) -> AuthorityNoticeParams:
+def authority_params(*, session: Session, incident_id: str, controller: ControllerProfile,
+                     notified_at: datetime | None = None) -> AuthorityNoticeParams:
     """Everything the authority notification says, from the newest facts and assessment."""
     incident = incidents.get(session=session, incident_id=incident_id)
     facts = incidents.latest_facts(session=session, incident_id=incident_id).document

@@ -10,9 +10,10 @@ Art. 33(4): an incomplete pack is marked as an initial notification with more to
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from xml.sax.saxutils import escape
 
 from babel import Locale
@@ -104,9 +105,9 @@ def _contact(p: AuthorityNoticeParams, w: _Words) -> dict[str, Any]:
 
 def _timeline(p: AuthorityNoticeParams, w: _Words) -> dict[str, Any]:
     """When it happened, was found, became known, and whether this notification is late (Art. 33(1))."""
-    late = p.is_late()
-    if late and not (p.reasons_for_delay or "").strip():
-        raise DeadlineMissed(p.incident_id, p.deadline())
+    late, deadline = p.is_late(), p.deadline()
+    if late and deadline is not None and not (p.reasons_for_delay or "").strip():
+        raise DeadlineMissed(p.incident_id, deadline)
     return {
         "occurred_at": p.when(p.instant("occurred_at")),
         "detected_at": p.when(p.instant("detected_at")),

@@ -121,7 +121,7 @@ def _draw_events(d: Drawing, points: dict[str, datetime], x: Any, zone: ZoneInfo
         width = max(stringWidth(t, font, 7.5) for t in texts)
         labels.append((key, texts, min(max(x(points[key]), LEFT + width / 2), RIGHT - width / 2), width))
     levels = _label_levels([(centre, width) for _, _, centre, width in labels])
-    for (key, texts, centre, _), level in zip(labels, levels):
+    for (key, texts, centre, _), level in zip(labels, levels, strict=True):
         px = x(points[key])
         colour = _colour(key, pack)
         if key == "deadline":

@@ -19,11 +19,7 @@ from datetime import date
 from pathlib import Path
 from typing import NamedTuple
 
-try:
-    from orjson import loads as _json_loads
-except ImportError:  # pragma: no cover - orjson comes with prefect
-    from json import loads as _json_loads
-
+import orjson
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -32,7 +28,7 @@ from breach.controller import ControllerProfile
 from breach.enums import Channel, DeliveryState, NoticeKind
 from breach.keys.cipher import MultiKeyCipher
 from breach.people.store import contacts
-from breach.store.locks import write_lock
+from breach.store.locks import changed_rows, write_lock
 from breach.store.tables import DeliveryRow, DraftRow, PersonRow, SendBatchRow
 from notices.content.render import FALLBACK_NAMES, RenderedNotice, personalize
 from notices.email.errors import EmailDeliveryError, RateLimited, TransientSendError, is_transient
@@ -127,12 +123,12 @@ def _mark_sent(*, sessions: sessionmaker[Session], incident_id: str, batch_no: i
                message_id: str | None) -> None:
     """One UPDATE: the open deliveries of one (batch, draft) request are accepted, except those set aside."""
     with sessions.begin() as session:
-        done = session.execute(update(DeliveryRow).where(
+        done = changed_rows(session, update(DeliveryRow).where(
             DeliveryRow.incident_id == incident_id, DeliveryRow.channel == Channel.EMAIL.value, DeliveryRow.batch_no == batch_no,
             DeliveryRow.draft_id == draft_id, DeliveryRow.state.in_(_OPEN),
             or_(DeliveryRow.error.is_(None), DeliveryRow.error.not_in(_SET_ASIDE)),
         ).values(state=DeliveryState.ACCEPTED.value, provider_message_id=message_id, error=None,
-                 attempts=DeliveryRow.attempts + 1, updated_at=instants.utcnow())).rowcount
+                 attempts=DeliveryRow.attempts + 1, updated_at=instants.utcnow()))
         if done != count:  # the batch changed under us: refuse to commit a guess
             raise RuntimeError(f"batch {batch_no}: {done} deliveries matched, {count} were sent")
 
@@ -147,7 +143,8 @@ def _load(*, sessions: sessionmaker[Session], incident_id: str, channel: Channel
             .order_by(DeliveryRow.id)
         ).tuples().all()
         drafts = {d.id: d for d in session.execute(select(DraftRow).where(DraftRow.id.in_({r[2] for r in rows}))).scalars()}
-        people = {c.person_id: c for c in contacts(session=session, incident_id=incident_id, cipher=cipher, person_ids=[r[1] for r in rows])}
+        people = {c.person_id: c for c in contacts(session=session, incident_id=incident_id, cipher=cipher,
+                                                   person_ids=[r[1] for r in rows])}
     return rows, drafts, people
 
 
@@ -172,30 +169,29 @@ def _load_email(*, sessions: sessionmaker[Session], incident_id: str, batch_no: 
         drafts = {d.id: d for d in session.execute(select(DraftRow).where(DraftRow.id.in_({r[1] for r in rows}))).scalars()}
     prefix, decrypt, people = b"person:" + incident_id.encode() + b":", cipher.decrypt, []
     for delivery_id, draft_id, key, token in rows:
-        data = _json_loads(decrypt(token, aad=prefix + key))  # the aad of breach.people.store
+        data = orjson.loads(decrypt(token, aad=prefix + key))  # the aad of breach.people.store
         people.append((delivery_id, draft_id, data.get("name") or "", data.get("email")))
     return people, drafts
 
 
-def _recipients(people: Iterable[tuple[int, int, str, str | None]]) -> tuple[dict[int, list[Recipient]], dict[str, list[int]]]:
+def _recipients(people: Iterable[tuple[int, int, str, str | None]]) -> tuple[dict[int, list[_Person]], dict[str, list[int]]]:
     """Recipients per draft; deliveries without a usable, batch-unique address are set aside by error code."""
-    groups: dict[int, list[Recipient]] = {}
+    groups: dict[int, list[_Person]] = {}
     rejected: dict[str, list[int]] = {}
     seen: set[str] = set()
     for delivery_id, draft_id, name, email in people:
         address = ascii_address(email) if email else None
-        code = (NO_ADDRESS if not email else UNSENDABLE_ADDRESS if address is None
-                else DUPLICATE_ADDRESS if address.lower() in seen else None)
-        if code is not None:
+        if address is None or address.lower() in seen:
+            code = NO_ADDRESS if not email else UNSENDABLE_ADDRESS if address is None else DUPLICATE_ADDRESS
             rejected.setdefault(code, []).append(delivery_id)
             continue
         seen.add(address.lower())
-        groups.setdefault(draft_id, []).append(_Person(str(delivery_id), address, name))  # type: ignore[arg-type]
+        groups.setdefault(draft_id, []).append(_Person(str(delivery_id), address, name))
     return groups, rejected
 
 
 def _email_batch(*, incident_id: str, batch_no: int, draft: DraftRow, controller: ControllerProfile,
-                 recipients: list[Recipient], sandbox: bool) -> EmailBatch:
+                 recipients: list[_Person], sandbox: bool) -> EmailBatch:
     """Validate the batch's shared fields once (with its first recipient), then attach everyone."""
     first = recipients[0]
     checked = EmailBatch(incident_id=incident_id, batch_key=batch_key(incident_id, batch_no, draft.id), subject=draft.subject,
@@ -206,10 +202,10 @@ def _email_batch(*, incident_id: str, batch_no: int, draft: DraftRow, controller
 
 
 def _reconcile(*, sessions: sessionmaker[Session], sender: EmailSender, incident_id: str, batch_no: int,
-               groups: dict[int, list[Recipient]]) -> tuple[dict[int, list[Recipient]], int]:
+               groups: dict[int, list[_Person]]) -> tuple[dict[int, list[_Person]], int]:
     """Ask the provider which deliveries of an unknown-outcome batch it accepted; return what is left to send."""
     finder = getattr(sender, "find_batch", None)
-    left: dict[int, list[Recipient]] = {}
+    left: dict[int, list[_Person]] = {}
     already, unknown = 0, 0
     for draft_id, recipients in groups.items():
         found = finder(batch_key(incident_id, batch_no, draft_id), incident_id=incident_id, recipients=recipients) if finder else None

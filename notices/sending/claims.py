@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import socket
 from datetime import datetime, timedelta
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 # A claim older than this, by a holder we cannot check, is taken to be abandoned. One attempt at
@@ -39,7 +39,7 @@ def _start_time(pid: int) -> str | None:
     return None if fields[0] in ("Z", "X") else fields[19]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _owner_of(pid: int) -> str:
     return f"{socket.gethostname()[:40]}/{_boot_id()}/{pid}/{_start_time(pid) or '-'}"
 

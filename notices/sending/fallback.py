@@ -91,7 +91,8 @@ def fall_back_to_letters(*, session: Session, incident_id: str, deliveries: list
             delivery.error, reason = ATTENTION_NO_ADDRESS, "no_address"
         elif draft is None:
             delivery.error, reason = ATTENTION_NO_DRAFT, "no_letter_draft"
-        elif _has_letter(session=session, incident_id=incident_id, person_id=delivery.person_id) or any(q.person_id == delivery.person_id for q in queued):
+        elif _has_letter(session=session, incident_id=incident_id,
+                         person_id=delivery.person_id) or any(q.person_id == delivery.person_id for q in queued):
             continue
         else:
             queued.append(DeliveryRow(incident_id=incident_id, person_id=delivery.person_id, draft_id=draft.id,

@@ -75,7 +75,8 @@ def open_batches(*, session: Session, incident_id: str, channel: Channel) -> lis
 
 def delivery_counts(*, session: Session, incident_id: str) -> dict[str, dict[str, int]]:
     """Counts of deliveries per channel and state."""
-    stmt = select(DeliveryRow.channel, DeliveryRow.state, func.count()).where(DeliveryRow.incident_id == incident_id).group_by(DeliveryRow.channel, DeliveryRow.state)
+    stmt = select(DeliveryRow.channel, DeliveryRow.state,
+                  func.count()).where(DeliveryRow.incident_id == incident_id).group_by(DeliveryRow.channel, DeliveryRow.state)
     out: dict[str, dict[str, int]] = {}
     for channel, state, n in session.execute(stmt):
         out.setdefault(channel, {})[state] = int(n)

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Mapping
+from typing import Any, Protocol
 
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy.exc import IntegrityError
@@ -26,6 +27,14 @@ from notices.webhook.verify import SIGNATURE_HEADER, TIMESTAMP_HEADER, WebhookRe
 
 log = logging.getLogger("breach.webhook")
 DEFAULT_PATH = "/sendgrid/events"
+
+
+class Headers(Protocol):
+    """What the receiver reads of a request's headers: a plain dict in tests, http.client's HTTPMessage in the server."""
+
+    def get(self, name: str, /) -> str | None: ...
+
+    def items(self) -> Iterable[tuple[str, str]]: ...
 
 
 @dataclass(frozen=True)
@@ -47,7 +56,7 @@ class WebhookReceiver:
     batch_size: int = 1000
     now: Callable[[], datetime] = instants.utcnow
 
-    def handle(self, *, method: str, path: str, headers: Mapping[str, str], body: bytes) -> Answer:
+    def handle(self, *, method: str, path: str, headers: Headers, body: bytes) -> Answer:
         """Answer one request; any refusal is a 4xx with a reason and no state change."""
         try:
             self._route(method, path)
@@ -63,7 +72,7 @@ class WebhookReceiver:
         if method != "POST":
             raise WebhookRefused(405, "POST only")
 
-    def _accept(self, headers: Mapping[str, str], body: bytes) -> dict[str, Any]:
+    def _accept(self, headers: Headers, body: bytes) -> dict[str, Any]:
         now = self.now()
         digest = verify_request(body=body, signature=_header(headers, SIGNATURE_HEADER), timestamp=_header(headers, TIMESTAMP_HEADER),
                                 key=self.key, now=now, max_age_seconds=self.settings.max_age_seconds,
@@ -80,7 +89,7 @@ class WebhookReceiver:
         return report.as_dict()
 
 
-def _header(headers: Mapping[str, str], name: str) -> str | None:
+def _header(headers: Headers, name: str) -> str | None:
     """Case-insensitive header lookup over a plain mapping or an HTTPMessage."""
     value = headers.get(name)
     if value is None:
@@ -126,7 +135,7 @@ def _handler(receiver: WebhookReceiver) -> type[BaseHTTPRequestHandler]:
 
         do_POST = do_GET = do_PUT = do_DELETE = _serve
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        def log_message(self, format: str, *args: Any) -> None:  # stdlib signature
             return  # the default logs the raw request line to stderr; _answer logs a redacted line
 
     return Handler

@@ -41,7 +41,8 @@ class WebhookSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="BREACH_WEBHOOK_", extra="ignore")
 
-    public_key: str | None = Field(default=None, description="SendGrid's verification key: base64 SPKI DER (starts MFkwEwYHKoZIzj0CAQYI...)")
+    public_key: str | None = Field(default=None,
+                                   description="SendGrid's verification key: base64 SPKI DER (starts MFkwEwYHKoZIzj0CAQYI...)")
     max_body_bytes: int = Field(default=1_000_000, ge=1024, description="Larger request bodies are refused with 413")
     max_age_seconds: int = Field(default=300, ge=10, description="Requests whose signed timestamp is older are refused as stale")
     max_skew_seconds: int = Field(default=60, ge=0, description="Tolerated clock difference for timestamps in the future")

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import multiprocessing
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import sessionmaker
 
 from breach import audit
 from breach.store.session import engine_for
 from breach.store.tables import AuditEventRow
-from sqlalchemy.orm import sessionmaker
 
 pytestmark = pytest.mark.integration
 
@@ -26,7 +26,7 @@ def _append(url: str, writer: int, start: multiprocessing.synchronize.Event) -> 
             # a read before the append, as the send path does, must not let two writers take one seq
             session.execute(select(func.count()).select_from(AuditEventRow)).scalar_one()
             audit.record(session=session, action="test.concurrent", actor=f"writer-{writer}@example.com",
-                         at=datetime.now(timezone.utc), incident_id="BR-CONCURRENT", details={"i": i})
+                         at=datetime.now(UTC), incident_id="BR-CONCURRENT", details={"i": i})
 
 
 def test_writers_in_several_processes_keep_one_chain(db_url: str) -> None:

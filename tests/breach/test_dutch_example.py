@@ -14,10 +14,10 @@ import pytest
 
 from breach.assess.engine import assess
 from breach.authorities import get_authority
-from breach.instants import parse_instant
 from breach.controller import load_profile
 from breach.examples.generate import HEADER
 from breach.facts import load_facts
+from breach.instants import parse_instant
 from breach.people.rows import normalise_country, normalise_email
 
 pytestmark = pytest.mark.unit

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import typing
-from datetime import timezone
-from pathlib import Path
+from datetime import UTC
 
 import pytest
+from pydantic import ValidationError
 
 from breach.exceptions import InvalidFacts
 from breach.facts import Controller, Facts, Regimes, load_facts, schema
@@ -77,14 +77,14 @@ def test_full_document_with_nested_models():
     assert isinstance(facts.controller, Controller) and facts.controller.country == "DK"
     assert isinstance(facts.regimes, Regimes) and facts.regimes.nis2_entity == "important"
     assert facts.aware_at.utcoffset() is not None
-    assert facts.aware_at.astimezone(timezone.utc).hour == 9
+    assert facts.aware_at.astimezone(UTC).hour == 9
 
 
 def test_facts_are_frozen_and_forbid_extras():
     facts = load_facts(MINIMAL)
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError, match="frozen"):
         facts.summary = "changed"
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError, match="surprise"):
         Facts.model_validate({**MINIMAL, "surprise": 1})
 
 

@@ -81,5 +81,5 @@ def test_a_register_with_formula_text_writes_it_inert(tmp_path):
     path = tmp_path / "register.csv"
     write_register_csv([{"incident_id": "BR-2026-0001", "summary": FORMULA, "effects": "+1", "measures_taken": ["-2", "@x"]}], path)
     with open(path, newline="", encoding="utf-8-sig") as handle:
-        row = dict(zip(*csv.reader(handle)))
+        row = dict(zip(*csv.reader(handle), strict=True))
     assert row["summary"] == "'" + FORMULA and row["effects"] == "'+1" and row["measures_taken"].startswith("'-2")

@@ -7,7 +7,7 @@ from summer time lies in between, and only then. Calendar months land on the sam
 from __future__ import annotations
 
 import calendar
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,8 +19,8 @@ from breach import instants
 pytestmark = pytest.mark.unit
 
 ZONES = ["Europe/Copenhagen", "Europe/Oslo", "Europe/Amsterdam", "UTC"]
-START = int(datetime(2020, 1, 1, tzinfo=timezone.utc).timestamp())
-END = int(datetime(2035, 12, 31, tzinfo=timezone.utc).timestamp())
+START = int(datetime(2020, 1, 1, tzinfo=UTC).timestamp())
+END = int(datetime(2035, 12, 31, tzinfo=UTC).timestamp())
 
 
 def _last_sunday(year: int, month: int) -> int:
@@ -34,7 +34,7 @@ def near_dst_change(draw: st.DrawFn) -> int:
     """A POSIX second within four days either side of a last Sunday of March or October, 2020-2035."""
     year = draw(st.integers(2020, 2035))
     month = draw(st.sampled_from([3, 10]))
-    change = datetime(year, month, _last_sunday(year, month), 1, 0, tzinfo=timezone.utc).timestamp()
+    change = datetime(year, month, _last_sunday(year, month), 1, 0, tzinfo=UTC).timestamp()
     return int(change) + draw(st.integers(-4 * 86400, 4 * 86400))
 
 
@@ -49,9 +49,9 @@ def _wall(moment: datetime, zone: str) -> datetime:
 @settings(max_examples=400, deadline=None)
 @given(seconds=epoch_seconds, zone=st.sampled_from(ZONES), micro=st.integers(0, 999_999))
 def test_authority_deadline_is_72_elapsed_hours(seconds: int, zone: str, micro: int) -> None:
-    aware = datetime.fromtimestamp(seconds, tz=timezone.utc).replace(microsecond=micro).astimezone(ZoneInfo(zone))
+    aware = datetime.fromtimestamp(seconds, tz=UTC).replace(microsecond=micro).astimezone(ZoneInfo(zone))
     due = instants.authority_deadline(aware)
-    expected = datetime.fromtimestamp(seconds + 72 * 3600, tz=timezone.utc).replace(microsecond=micro)
+    expected = datetime.fromtimestamp(seconds + 72 * 3600, tz=UTC).replace(microsecond=micro)
     assert due == expected and due.utcoffset() == timedelta(0)
     assert instants.add_duration(aware, "PT72H", tz=zone) == expected
 
@@ -59,7 +59,7 @@ def test_authority_deadline_is_72_elapsed_hours(seconds: int, zone: str, micro: 
 @settings(max_examples=400, deadline=None)
 @given(seconds=epoch_seconds, zone=st.sampled_from(ZONES))
 def test_wall_clock_shows_71_or_73_hours_exactly_when_the_offset_changed(seconds: int, zone: str) -> None:
-    aware = datetime.fromtimestamp(seconds, tz=timezone.utc)
+    aware = datetime.fromtimestamp(seconds, tz=UTC)
     due = instants.authority_deadline(aware.astimezone(ZoneInfo(zone)))
     wall_hours = (_wall(due, zone) - _wall(aware, zone)) / timedelta(hours=1)
     shift = (due.astimezone(ZoneInfo(zone)).utcoffset() - aware.astimezone(ZoneInfo(zone)).utcoffset()) / timedelta(hours=1)
@@ -71,14 +71,14 @@ def test_wall_clock_shows_71_or_73_hours_exactly_when_the_offset_changed(seconds
 @settings(max_examples=400, deadline=None)
 @given(seconds=epoch_seconds, zone=st.sampled_from(ZONES))
 def test_one_month_lands_on_the_same_local_day_or_the_months_last_day(seconds: int, zone: str) -> None:
-    anchor = datetime.fromtimestamp(seconds, tz=timezone.utc)
+    anchor = datetime.fromtimestamp(seconds, tz=UTC)
     due = instants.add_duration(anchor, "P1M", tz=zone)
     start, end = _wall(anchor, zone), _wall(due, zone)
     year, month = (start.year + 1, 1) if start.month == 12 else (start.year, start.month + 1)
     assert (end.year, end.month) == (year, month)
     assert end.day == min(start.day, calendar.monthrange(year, month)[1])
     target = start.replace(year=year, month=month, day=end.day)
-    exists = _wall(target.replace(tzinfo=ZoneInfo(zone)).astimezone(timezone.utc), zone) == target
+    exists = _wall(target.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC), zone) == target
     if exists:  # a wall time inside a spring-forward gap does not exist and moves on
         assert end.time() == start.time()
     assert due > anchor and due.utcoffset() == timedelta(0)

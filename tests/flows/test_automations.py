@@ -16,15 +16,13 @@ from pathlib import Path
 
 import pytest
 from prefect.client.orchestration import get_client
-from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 from prefect.client.schemas.objects import StateType
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from flows import automations
 from tests.support.restart import PrefectServer
 
-pytestmark = [pytest.mark.flows,
-              pytest.mark.skipif(bool(os.environ.get("BREACH_TEST_DB_URL")), reason="Prefect server only: the project database plays no part")]
+pytestmark = [pytest.mark.flows, pytest.mark.sqlite_only]  # a Prefect server only: the project database plays no part
 
 REPO = Path(__file__).resolve().parents[2]
 BREACH = str(Path(sys.executable).with_name("breach"))

@@ -7,6 +7,7 @@ import threading
 import time
 from email import policy
 from email.parser import BytesParser
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -44,7 +45,8 @@ def _approve_when_paused(incident_holder: dict, rt) -> callable:
         if step == "awaiting_approval":
             def approve():
                 wait_until_paused(fields["flow_run_id"], timeout=60)
-                incident_holder["result"] = submit_decision(rt, incident_id=fields["incident_id"], approver=MANAGER, reject=False, comment="ok")
+                incident_holder["result"] = submit_decision(rt, incident_id=fields["incident_id"], approver=MANAGER,
+                                                            reject=False, comment="ok")
             threading.Thread(target=approve, daemon=True).start()
     return listener
 
@@ -71,12 +73,12 @@ def test_whole_workflow_sends_each_person_once_by_their_channel(rt, tmp_path):
         assert delivery_counts(session=session, incident_id=incident_id) == {"email": {"accepted": 2}, "letter": {"accepted": 2}}
     emails = sorted((rt.settings.outbox_dir / incident_id / "email").glob("*.eml"))
     assert len(emails) == 2
-    recipients = sorted(BytesParser(policy=policy.default).parse(p.open("rb"))["To"].addresses[0].addr_spec for p in emails)
+    recipients = sorted(BytesParser(policy=policy.default).parsebytes(p.read_bytes())["To"].addresses[0].addr_spec for p in emails)
     assert recipients == ["aase@example.org", "soren@example.com"]
     pdfs = list((rt.settings.outbox_dir / incident_id / "letters").glob("*.pdf"))
     text = "".join(page.extract_text() for pdf in pdfs for page in PdfReader(pdf).pages)
     assert "Emma Brown" in text and "Mette Holm" in text and "Ole Uten" not in text
-    pack = json.loads(open(result["exports"]["filing_pack_json"], encoding="utf-8").read())
+    pack = json.loads(Path(result["exports"]["filing_pack_json"]).read_text(encoding="utf-8"))
     assert "Datatilsynet" in json.dumps(pack, ensure_ascii=False) and incident_id in json.dumps(pack)
     # Running the flow again (as a resumed suspended run would) sends nobody twice.
     again = send_notices(incident_id)

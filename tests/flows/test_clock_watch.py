@@ -55,14 +55,18 @@ def _artifact(incident_id):
 
 
 def test_restart_without_loss_across_runs_with_time_moved(rt, tmp_path):
-    aware = instants.utcnow().replace(microsecond=0) - timedelta(hours=74)  # every instant below is in the past: nothing else is claimed early
+    # every instant below is in the past: nothing else is claimed early
+    aware = instants.utcnow().replace(microsecond=0) - timedelta(hours=74)
     doc = facts_doc(reference=f"CW-{time.time_ns()}", aware_at=aware.isoformat(), regimes={"nis2_entity": "important"})
     facts = tmp_path / "facts.json"
     facts.write_text(json.dumps(doc), encoding="utf-8")
     incident_id = open_incident(str(facts))
     assess_incident(incident_id)
     assert len(start_clock(incident_id)) == 3  # GDPR authority, NIS2 early warning, NIS2 incident notification
-    at = lambda hours: (aware + timedelta(hours=hours)).isoformat()  # noqa: E731
+
+    def at(hours: float) -> str:
+        return (aware + timedelta(hours=hours)).isoformat()
+
 
     clock_watch(now_iso=at(30))  # the 48 h reminder of the 72 h clocks; the early warning's 6 h and 1 h and its overdue
     first = _reminders(rt, incident_id)

@@ -32,8 +32,7 @@ import json
 import os
 import time
 from collections import Counter
-from datetime import datetime, timedelta, timezone
-from pathlib import Path
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
@@ -50,7 +49,7 @@ from tests.factories import facts_doc
 from tests.flows.conftest import MANAGER, RESPONDER
 from tests.support.restart import REPO, PrefectServer, StandIn, power_off, spawn
 
-pytestmark = [pytest.mark.flows, pytest.mark.integration]
+pytestmark = [pytest.mark.flows, pytest.mark.integration, pytest.mark.own_server]
 
 PEOPLE = 3000
 BATCH_SIZE = 100
@@ -103,7 +102,8 @@ def _clock_state(rt, incident_id: str) -> dict[str, list]:
     with rt.sessions() as session:
         rows = deadlines.deadlines_of(session=session, incident_id=incident_id)
         reminders = session.execute(
-            select(ReminderRow.id, DeadlineRow.obligation, DeadlineRow.party, ReminderRow.lead_minutes, ReminderRow.due_at, ReminderRow.raised_at)
+            select(ReminderRow.id, DeadlineRow.obligation, DeadlineRow.party, ReminderRow.lead_minutes, ReminderRow.due_at,
+                   ReminderRow.raised_at)
             .join(DeadlineRow, ReminderRow.deadline_id == DeadlineRow.id).where(DeadlineRow.incident_id == incident_id)
             .order_by(ReminderRow.id)).tuples().all()
     return {"deadlines": [(d.obligation, d.party, d.due_at, d.state) for d in rows], "reminders": [tuple(r) for r in reminders]}
@@ -121,7 +121,10 @@ def test_a_machine_restart_mid_incident_loses_no_clock_reminder_approval_or_deli
 
     t0 = time.monotonic()
     timeline: dict[str, float] = {}
-    mark = lambda what: timeline.setdefault(what, round(time.monotonic() - t0, 1))  # noqa: E731
+
+    def mark(what: str) -> None:
+        timeline.setdefault(what, round(time.monotonic() - t0, 1))
+
     monkeypatch.setenv("BREACH_BATCH_SIZE", str(BATCH_SIZE))
     monkeypatch.setenv("BREACH_EMAIL_TIMEOUT", "120")  # the sender waits on the unanswered request until the power cut
     stand_in = StandIn(API_KEY)
@@ -161,7 +164,8 @@ def test_a_machine_restart_mid_incident_loses_no_clock_reminder_approval_or_deli
         reference = f"RESTART-{time.time_ns()}"
         late_due_expected = (instants.utcnow() + reminder_after(first_start)).replace(microsecond=0)
         aware = late_due_expected - timedelta(hours=72) + timedelta(minutes=LATE_LEAD)
-        facts_path.write_text(json.dumps(facts_doc(reference=reference, aware_at=aware.isoformat(), subjects_affected=PEOPLE)), encoding="utf-8")
+        facts_path.write_text(json.dumps(facts_doc(reference=reference, aware_at=aware.isoformat(), subjects_affected=PEOPLE)),
+                              encoding="utf-8")
         go["open"].touch()
 
         def paused_run():
@@ -258,7 +262,8 @@ def test_a_machine_restart_mid_incident_loses_no_clock_reminder_approval_or_deli
     answers = [(v["decision"], v["approver"]) for k, v in approval_inputs.items() if k.endswith("-response")]
     assert answers == [("approve", MANAGER)], approval_inputs  # the pause's form answer is still in Prefect
     new_runs = [r for i, r in runs_after.items() if i not in runs_before]
-    assert Counter((r["flow"], r["state"]) for r in new_runs) == Counter({("send-notices", "COMPLETED"): 1, ("clock-watch", "COMPLETED"): 2})
+    expected = Counter({("send-notices", "COMPLETED"): 1, ("clock-watch", "COMPLETED"): 2})
+    assert Counter((r["flow"], r["state"]) for r in new_runs) == expected
 
     # the reminder that fell due after the restart: raised once, by the first clock-watch run after the boot
     leads = Counter(e.details["lead_minutes"] for e in _audit(rt, incident_id, "clock.reminder", "clock.overdue")

@@ -37,7 +37,7 @@ def test_a_third_of_requests_failing_loses_nobody_and_duplicates_nobody(rt, tmp_
     assert {"429", "500", "drop"} <= faults or "timeout" in faults  # faults really happened
 
 
-@pytest.mark.skipif(os.environ.get("BREACH_QUICK_CHAOS") != "1", reason="starts its own Prefect server and child processes (~1-2 min); BREACH_QUICK_CHAOS=1")
+@pytest.mark.own_server  # its own Prefect server and child processes it kills (~1-2 min)
 def test_killing_the_sender_loses_nobody_and_duplicates_nobody(monkeypatch):
     from bench.chaos import chaos
     saved = dict(os.environ)

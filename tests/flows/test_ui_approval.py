@@ -117,7 +117,8 @@ def _prepare_incident(db_url: str, tmp_path: Path) -> str:
     with sessions.begin() as session:
         incident_id = make_incident(session=session, now=NOW, reference=f"UI-{time.time_ns()}")
         import_people(session=session, incident_id=incident_id, path=people, cipher=cipher, batch_size=1000, actor=RESPONDER, now=NOW)
-        draft_notices(session=session, incident_id=incident_id, controller=load_profile(EXAMPLES / "controller.json"), actor=RESPONDER, now=NOW)
+        draft_notices(session=session, incident_id=incident_id, controller=load_profile(EXAMPLES / "controller.json"), actor=RESPONDER,
+                      now=NOW)
     return incident_id
 
 
@@ -149,9 +150,8 @@ def _paused_run(api: str) -> str | None:
     return runs[0]["id"] if runs else None
 
 
+@pytest.mark.sqlite_only  # the browser path uses a SQLite file of its own
 def test_manager_approves_in_the_prefect_ui_and_the_run_sends(tmp_path: Path) -> None:
-    if os.environ.get("BREACH_TEST_DB_URL"):
-        pytest.skip("the browser path uses its own SQLite file; it ran in the SQLite pass of scripts/test.sh")
     sync_playwright = _browser()
     started = time.monotonic()
     port, home = _free_port(), tmp_path / "prefect-home"
@@ -160,15 +160,17 @@ def test_manager_approves_in_the_prefect_ui_and_the_run_sends(tmp_path: Path) ->
     prefect = str(Path(sys.executable).with_name("prefect"))
     server = flow = None
     try:
-        server = subprocess.Popen([prefect, "server", "start", "--host", "127.0.0.1", "--port", str(port), "--no-services"], env=env,
-                                  stdout=open(tmp_path / "server.log", "wb"), stderr=subprocess.STDOUT, start_new_session=True)
+        with open(tmp_path / "server.log", "wb") as server_log:  # the child keeps its own copy of the descriptor
+            server = subprocess.Popen([prefect, "server", "start", "--host", "127.0.0.1", "--port", str(port), "--no-services"],
+                                      env=env, stdout=server_log, stderr=subprocess.STDOUT, start_new_session=True)
         incident_id = _prepare_incident(db_url, tmp_path)
         _wait("prefect server health", lambda: httpx.get(f"{api}/health", timeout=2).status_code == 200, 240, server)
         phases = {"server_healthy": time.monotonic() - started}
         flow_env = dict(env, PREFECT_API_URL=api, BREACH_DB_URL=db_url, BREACH_DATA_DIR=str(tmp_path / "data"),
                         BREACH_MANAGERS=MANAGER, BREACH_ACTOR=RESPONDER, BREACH_MASTER_KEY=MASTER_KEY)
-        flow = subprocess.Popen([sys.executable, "-c", RUN_SCRIPT, incident_id], env=flow_env, cwd=REPO, stdout=subprocess.PIPE,
-                                stderr=open(tmp_path / "flow.log", "wb"), start_new_session=True, text=True)
+        with open(tmp_path / "flow.log", "wb") as flow_log:
+            flow = subprocess.Popen([sys.executable, "-c", RUN_SCRIPT, incident_id], env=flow_env, cwd=REPO, stdout=subprocess.PIPE,
+                                    stderr=flow_log, start_new_session=True, text=True)
         run_id = _wait("the approval run to pause", lambda: _paused_run(api), 180, flow)
         phases["paused"] = time.monotonic() - started
         _fill_form(sync_playwright, f"http://127.0.0.1:{port}/runs/flow-run/{run_id}", comment="approved in the browser")

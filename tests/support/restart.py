@@ -15,6 +15,7 @@ simulated power cut (SIGKILL to the whole group) gives none of them a chance to 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -23,7 +24,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -48,10 +49,8 @@ def power_off(*procs: subprocess.Popen | None) -> None:
     """SIGKILL every process group at once (a power cut), then reap them."""
     alive = [p for p in procs if p is not None and p.poll() is None]
     for proc in alive:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
     for proc in alive:
         proc.wait(timeout=30)
 
@@ -80,11 +79,11 @@ class PrefectServer:
                    PREFECT_SERVER_ANALYTICS_ENABLED="false", PREFECT_UI_ENABLED="false", PREFECT_LOGGING_LEVEL="WARNING",
                    PREFECT_SERVER_LOGGING_LEVEL="WARNING")
         self.starts += 1
-        log = open(self.home / f"server-{self.starts}.log", "wb")
-        cmd = [str(Path(sys.executable).with_name("prefect")), "server", "start", "--host", "127.0.0.1", "--port", str(self.port), "--no-ui"]
-        self.proc = subprocess.Popen(cmd, cwd=self.home, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
-        log.close()
+        cmd = [str(Path(sys.executable).with_name("prefect")), "server", "start", "--host", "127.0.0.1", "--port", str(self.port),
+               "--no-ui"]
+        with open(self.home / f"server-{self.starts}.log", "wb") as log:  # the child keeps its own copy of the descriptor
+            self.proc = subprocess.Popen(cmd, cwd=self.home, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                         start_new_session=True)
         return self
 
     def wait_ready(self, timeout: float = 240.0) -> float:
@@ -208,9 +207,9 @@ def _run(args: argparse.Namespace) -> None:
         breach_main()
     elif command[0] == "clock-watch":
         times, not_before = int(command[1]), datetime.fromisoformat(command[2])
-        while datetime.now(timezone.utc) < not_before:
+        while datetime.now(UTC) < not_before:
             time.sleep(0.2)
-        results = [{"raised": clock_watch(), "at": datetime.now(timezone.utc).isoformat()} for _ in range(times)]
+        results = [{"raised": clock_watch(), "at": datetime.now(UTC).isoformat()} for _ in range(times)]
         Path(args.out).write_text(json.dumps(results), encoding="utf-8")
     else:
         raise SystemExit(f"unknown command {command!r}")

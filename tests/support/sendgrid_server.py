@@ -25,11 +25,11 @@ import threading
 import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs, urlsplit
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 try:
     import orjson
@@ -39,6 +39,8 @@ try:  # optional: a compiled validator (pip install jsonschema-rs); jsonschema a
     import jsonschema_rs
 except ImportError:  # pragma: no cover - depends on the environment
     jsonschema_rs = None
+
+import contextlib
 
 from . import sendgrid_limits as limits
 
@@ -345,10 +347,10 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "sendgrid-test-server"
     sys_version = ""
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:  # stdlib signature
         """Stay quiet: benchmarks send thousands of requests."""
 
-    def do_GET(self) -> None:  # noqa: N802 - stdlib naming
+    def do_GET(self) -> None:  # stdlib naming
         """The Email Activity API; only POST exists on the send path."""
         self._read_body()
         if self.path.split("?")[0] == ACTIVITY_PATH:
@@ -359,7 +361,7 @@ class _Handler(BaseHTTPRequestHandler):
         status, message = (405, "method not allowed") if found else (404, "not found")
         self._reply(status, limits.error_body(limits.problem(message)))
 
-    def do_POST(self) -> None:  # noqa: N802 - stdlib naming
+    def do_POST(self) -> None:  # stdlib naming
         """Authenticate, rate-limit, inject faults, validate, then accept."""
         raw = self._read_body()
         app, now = self.app, time.time()
@@ -431,10 +433,12 @@ class _Handler(BaseHTTPRequestHandler):
         return raw
 
     def _reply(self, status: int, body: dict[str, Any] | None, headers: dict[str, str] | None = None) -> None:
-        if body is None:
+        if body is None:  # the 202 of a send has no body at all
             payload = b""
-        else:  # compact JSON; the 202 of a send has no body at all
-            payload = orjson.dumps(body) if orjson is not None else json.dumps(body).encode("utf-8")
+        elif orjson is not None:  # compact JSON
+            payload = orjson.dumps(body)
+        else:
+            payload = json.dumps(body).encode("utf-8")
         self.send_response(status)
         for name, value in {**self.app._rate_headers(time.time()), **(headers or {})}.items():
             self.send_header(name, value)
@@ -450,10 +454,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _drop(self) -> None:
         """Close the socket without a status line: the client sees a remote disconnect."""
         self.close_connection = True
-        try:
+        with contextlib.suppress(OSError):
             self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
 
 

@@ -1,7 +1,7 @@
 """Alembic environment: runs on the connection handed in by breach.store.session.upgrade."""
 
 from alembic import context
-from sqlalchemy import create_engine
+from sqlalchemy import Connection, create_engine
 
 from breach.store.tables import Base
 
@@ -11,14 +11,17 @@ target_metadata = Base.metadata
 
 def run() -> None:
     connection = config.attributes.get("connection")
-    if connection is None:
-        with create_engine(config.get_main_option("sqlalchemy.url")).begin() as connection:
-            _migrate(connection)
-    else:
+    if connection is not None:
         _migrate(connection)
+        return
+    url = config.get_main_option("sqlalchemy.url")
+    if not url:
+        raise RuntimeError("alembic: no connection handed in and no sqlalchemy.url configured")
+    with create_engine(url).begin() as opened:
+        _migrate(opened)
 
 
-def _migrate(connection) -> None:  # type: ignore[no-untyped-def]
+def _migrate(connection: Connection) -> None:
     context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()

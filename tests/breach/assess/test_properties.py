@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -37,7 +37,7 @@ def _unique(name: str, min_size: int = 0) -> st.SearchStrategy:
     return st.lists(st.sampled_from(PROPS[name]["items"]["enum"]), unique=True, min_size=min_size, max_size=6)
 
 
-instants = st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2030, 1, 1), timezones=st.just(timezone.utc))
+instants = st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2030, 1, 1), timezones=st.just(UTC))
 tristate = _maybe(st.booleans())
 
 documents = st.fixed_dictionaries(
@@ -191,7 +191,7 @@ def test_obligations_follow_the_risk(facts):
     assert result.public_communication is (result.subject_notice_exemption == "art34_3_c")
     if result.subject_notice_exemption is not None:
         assert not result.notify_subjects
-    if not facts.role == "processor":
+    if facts.role != "processor":
         assert not result.notify_controller
 
 
@@ -200,7 +200,7 @@ def test_obligations_follow_the_risk(facts):
 def test_deadline_is_72_hours_after_awareness_when_notifying(facts):
     result = assess(facts)
     if result.notify_authority and facts.aware_at is not None:
-        assert result.authority_deadline == facts.aware_at.astimezone(timezone.utc) + timedelta(hours=72)
+        assert result.authority_deadline == facts.aware_at.astimezone(UTC) + timedelta(hours=72)
         assert result.authority_deadline.utcoffset() == timedelta(0)
     else:
         assert result.authority_deadline is None

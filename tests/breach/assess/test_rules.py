@@ -51,7 +51,8 @@ def test_scores_that_depart_from_the_class_say_why():
             assert score.why, score.code
 
 
-@pytest.mark.parametrize(("score", "band"), [(0.25, "low"), (1.99, "low"), (2, "medium"), (2.99, "medium"), (3, "high"), (4, "very_high"), (6, "very_high")])
+@pytest.mark.parametrize(("score", "band"), [(0.25, "low"), (1.99, "low"), (2, "medium"), (2.99, "medium"), (3, "high"),
+                                             (4, "very_high"), (6, "very_high")])
 def test_bands(score, band):
     assert band_of(score) == band
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,7 +16,7 @@ from tests.factories import make_incident
 pytestmark = pytest.mark.integration
 
 CPH = ZoneInfo("Europe/Copenhagen")
-AWARE = datetime(2026, 11, 20, 8, 30, tzinfo=timezone.utc)  # facts_doc: 09:30 Copenhagen
+AWARE = datetime(2026, 11, 20, 8, 30, tzinfo=UTC)  # facts_doc: 09:30 Copenhagen
 REGIMES = {"nis2_entity": "essential", "dora_financial_entity": True, "classified_major_at": "2026-11-20T11:00:00+01:00"}
 
 
@@ -45,8 +45,8 @@ def test_every_regime_with_a_known_anchor_gets_a_row(session, now):
                          ("dora.initial", "competent_authority")}
     assert rows[("authority", "DK")].due_at == AWARE + timedelta(hours=72)
     assert rows[("nis2.early_warning", "csirt")].due_at == AWARE + timedelta(hours=24)
-    assert rows[("dora.initial", "competent_authority")].due_at == datetime(2026, 11, 20, 14, 0, tzinfo=timezone.utc)
-    assert rows[("dora.initial", "competent_authority")].anchor_at == datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc)
+    assert rows[("dora.initial", "competent_authority")].due_at == datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
+    assert rows[("dora.initial", "competent_authority")].anchor_at == datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
     assert "Art. 23(4)(a)" in rows[("nis2.early_warning", "csirt")].legal_basis
     again = deadlines.start_clocks(session=session, incident=incidents.get(session=session, incident_id=incident_id),
                                    assessment=incidents.latest_assessment(session=session, incident_id=incident_id),
@@ -76,13 +76,13 @@ def test_processor_deadline_from_the_dpa(session, now):
 
 def test_a_report_made_starts_the_clock_anchored_on_it(session, now):
     incident_id, rows = _start(session, now, overrides={"regimes": REGIMES})
-    notified = datetime(2026, 11, 22, 14, 10, tzinfo=timezone.utc)
+    notified = datetime(2026, 11, 22, 14, 10, tzinfo=UTC)
     started = deadlines.record_report(session=session, incident_id=incident_id, obligation_id="nis2.incident_notification",
                                       at=notified, actor="r", now=notified)
     assert [(r.obligation, r.party) for r in started] == [("nis2.final_report", "csirt")]
     assert started[0].due_at == datetime(2026, 12, 22, 15, 10, tzinfo=CPH)  # one calendar month, Copenhagen wall clock
     assert rows[("nis2.incident_notification", "csirt")].state == "met"
-    initial = datetime(2026, 11, 20, 13, 0, tzinfo=timezone.utc)
+    initial = datetime(2026, 11, 20, 13, 0, tzinfo=UTC)
     [intermediate] = deadlines.record_report(session=session, incident_id=incident_id, obligation_id="dora.initial",
                                              at=initial, actor="r", now=initial)
     assert (intermediate.obligation, intermediate.due_at) == ("dora.intermediate", initial + timedelta(hours=72))

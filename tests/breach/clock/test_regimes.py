@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -29,7 +29,7 @@ def _obligations(reports=None, rules=None, as_of=AWARE, **overrides):
 
 
 def _utc(*args):
-    return datetime(*args, tzinfo=timezone.utc)
+    return datetime(*args, tzinfo=UTC)
 
 
 def test_bundled_rules_validate_and_the_omnibus_is_a_proposal_not_in_force():
@@ -94,7 +94,7 @@ def test_dora_initial_is_4_hours_after_classification_capped_at_24_hours_after_a
 
 
 def test_dora_later_reports_are_computed_from_what_actually_happened():
-    initial = datetime(2026, 11, 20, 13, 45, tzinfo=timezone.utc)
+    initial = datetime(2026, 11, 20, 13, 45, tzinfo=UTC)
     flags = {"dora_financial_entity": True, "classified_major_at": "2026-11-20T11:00:00+01:00"}
     step1 = _obligations(reports={"dora.initial": initial}, regimes=flags)
     assert step1["dora.intermediate"].due_at == initial + timedelta(hours=72)
@@ -142,8 +142,8 @@ def test_adopting_the_omnibus_is_a_dated_data_change(tmp_path):
     assert after["gdpr.authority"].due_at == _utc(2026, 11, 24, 8, 30)  # 96 hours
     assert after["gdpr.authority"].version == "gdpr-digital-omnibus"
     # under the Omnibus only a high-risk breach is notified to the authority
-    medium = dict(encryption="none", exfiltration="likely", recipient="unknown", malicious=False, cause="human_error",
-                  data_categories=["name", "email"], subjects_affected=5, accessed="likely")
+    medium = {"encryption": "none", "exfiltration": "likely", "recipient": "unknown", "malicious": False, "cause": "human_error",
+                  "data_categories": ["name", "email"], "subjects_affected": 5, "accessed": "likely"}
     facts = load_facts(facts_doc(**medium))
     assert assess(facts).to_contract()["risk"] == "risk"
     assert "gdpr.authority" in _obligations(rules=rules, **medium)

@@ -66,7 +66,8 @@ def test_rotation_re_encrypts_every_contact_and_the_old_key_can_go(sessions, tmp
     incident_id, imported = _import(sessions, tmp_path, now, MultiKeyCipher(KEY_A))
     assert imported.report.imported == 2500
     before = {c.person_id: c for c in _decrypt_all(sessions, incident_id, MultiKeyCipher(KEY_A))}
-    report = rekey.rotate_people(sessions=sessions, cipher=MultiKeyCipher(KEY_B, previous=[KEY_A]), actor="ops@example.com", now=now, chunk=1000)
+    report = rekey.rotate_people(sessions=sessions, cipher=MultiKeyCipher(KEY_B, previous=[KEY_A]), actor="ops@example.com", now=now,
+                                 chunk=1000)
     assert (report.rows, report.rotated, report.already_current, report.chunks) == (2500, 2500, 0, 3)
     assert report.index_rekeyed == 2500 and report.index_kept == 0
     after = {c.person_id: c for c in _decrypt_all(sessions, incident_id, MultiKeyCipher(KEY_B))}  # the old key is gone
@@ -107,7 +108,7 @@ def test_a_crash_midway_leaves_a_readable_mix_and_a_second_run_finishes(sessions
         rekey.rotate_people(sessions=sessions, cipher=both, actor="ops@example.com", now=now, chunk=700, after_chunk=crash)
     with sessions() as session:
         mix = rekey.status(session=session, cipher=both)
-    assert mix.by_key == {"0x%08x" % both.current.key_id: 1400, "0x%08x" % key_id(KEY_A): 1100}
+    assert mix.by_key == {f"0x{both.current.key_id:08x}": 1400, f"0x{key_id(KEY_A):08x}": 1100}
     assert len(_decrypt_all(sessions, incident_id, both)) == 2500  # reads keep working during rotation
     report = rekey.rotate_people(sessions=sessions, cipher=both, actor="ops@example.com", now=now, chunk=700)
     assert (report.rotated, report.already_current) == (1100, 1400)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from typer.testing import CliRunner
@@ -69,10 +69,11 @@ def test_table_output_names_the_basis(tmp_path):
 
 
 def test_status_lines_are_coloured_by_urgency():
-    now = datetime(2026, 11, 21, 10, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
     rows = [DeadlineRow(obligation=o, party=p, legal_basis="X Art. 1: words", anchor_at=now, due_at=now + timedelta(hours=h),
                         state="running") for o, p, h in [("authority", "DK", 30), ("nis2.early_warning", "csirt", 7),
-                                                         ("dora.initial", "competent_authority", 2), ("eprivacy.authority", "competent_authority", -1)]]
+                                                         ("dora.initial", "competent_authority", 2),
+                                                         ("eprivacy.authority", "competent_authority", -1)]]
     rows.append(DeadlineRow(obligation="gdpr.x", party="p", legal_basis="b", anchor_at=now, due_at=now, state="met", stopped_at=now))
     lines = obligation_lines(rows, tz="Europe/Copenhagen", now=now)
     assert lines[0].startswith("  [green]authority (DK) due Sunday 22 November 2026, 17:00 (in 30 hours)")
@@ -105,7 +106,7 @@ def test_reported_stops_the_clock_and_starts_the_one_anchored_on_it(rt, now):
 
 
 def test_status_lines_speak_danish_and_norwegian():
-    now = datetime(2026, 11, 21, 10, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
     rows = [DeadlineRow(obligation="authority", party="DK", legal_basis="GDPR Art. 33(1): words", anchor_at=now,
                         due_at=now + timedelta(hours=30), state="running"),
             DeadlineRow(obligation="eprivacy.authority", party="x", legal_basis="b", anchor_at=now, due_at=now - timedelta(hours=1),

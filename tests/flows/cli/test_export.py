@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -23,7 +23,7 @@ def _report(rt, incident_id: str, name: str) -> Path:
 
 
 def test_export_per_authority_and_template_then_filed_then_followup(rt, tmp_path):
-    incident_id = _clocked_incident(tmp_path, aware_at=datetime.now(timezone.utc).replace(microsecond=0) - timedelta(hours=3),
+    incident_id = _clocked_incident(tmp_path, aware_at=datetime.now(UTC).replace(microsecond=0) - timedelta(hours=3),
                                     tag="EXPORT")
     first = runner.invoke(cli.app, ["export", incident_id])
     assert first.exit_code == 0, first.output
@@ -52,7 +52,7 @@ def test_export_per_authority_and_template_then_filed_then_followup(rt, tmp_path
 
 
 def test_register_export_and_stats(rt, tmp_path):
-    incident_id = _clocked_incident(tmp_path, aware_at=datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc), tag="REGISTER")
+    incident_id = _clocked_incident(tmp_path, aware_at=datetime(2026, 3, 2, 8, 0, tzinfo=UTC), tag="REGISTER")
     out = tmp_path / "register.json"
     result = runner.invoke(cli.app, ["register", "export", "--from", "2026-03-01", "--to", "2026-03-31", "--format", "json",
                                      "--out", str(out)])

@@ -6,7 +6,7 @@ import hashlib
 import json
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -62,7 +62,7 @@ def _main(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture, *args:
 
 
 def _utc_now() -> datetime:
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 def _clocked_incident(tmp_path: Path, *, aware_at: datetime, tag: str) -> str:
@@ -113,7 +113,7 @@ def test_assess_json_prints_the_assessment_contract(rt, tmp_path):
     assert result.exit_code == 0, result.output
     assert result.stderr == ""
     verdict = json.loads(result.stdout)
-    assert ASSESSMENT_KEYS <= set(verdict)
+    assert set(verdict) >= ASSESSMENT_KEYS
     assert set(verdict["severity"]) >= {"method", "score", "band", "dpc", "ei", "cb"}
     assert verdict["severity"]["method"] == "ENISA-2013"
     assert verdict["severity"]["band"] in {"low", "medium", "high", "very_high"}

@@ -17,8 +17,8 @@ import pytest
 from jinja2 import nodes
 
 from breach.controller import load_profile
-from notices.params import PublicNoticeParams, SubjectNoticeParams, load_table
 from notices.content.render import ENVIRONMENT, NAME_TAG_HTML, NAME_TAG_TEXT, TEMPLATES_DIR
+from notices.params import PublicNoticeParams, SubjectNoticeParams, load_table
 
 pytestmark = pytest.mark.unit
 EXAMPLE = Path(__file__).resolve().parents[3] / "breach" / "examples" / "nl"

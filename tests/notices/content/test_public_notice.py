@@ -20,7 +20,8 @@ from tests.notices.content.test_render import controller, subject_params
 
 MANAGER, RESPONDER = "manager@example.com", "responder@example.com"
 HEADINGS = {"en": ["What happened?", "What this may mean for you", "What we have done", "What you can do", "Questions?"],
-            "da": ["Hvad er der sket?", "Hvad kan det betyde for dig?", "Hvad har vi gjort?", "Hvad kan du selv gøre?", "Har du spørgsmål?"],
+            "da": ["Hvad er der sket?", "Hvad kan det betyde for dig?", "Hvad har vi gjort?", "Hvad kan du selv gøre?",
+                   "Har du spørgsmål?"],
             "nb": ["Hva har skjedd?", "Hva kan dette bety for deg?", "Hva har vi gjort?", "Hva kan du gjøre selv?", "Har du spørsmål?"]}
 
 

@@ -107,7 +107,8 @@ def test_any_names_give_a_valid_request(names: list[str]) -> None:
 
 # -- the fast paths give exactly what the careful paths give -------------------------------------
 
-_NAMEISH = st.text(alphabet=st.sampled_from(list("Ab æøå-'.;,") + ["\n", "\r", "\t", "\x00", "\x1c", "\x7f", "\x85", "\u2028", "\u00a0", "\ud800"]), max_size=40)
+_NAMEISH = st.text(alphabet=st.sampled_from(list("Ab æøå-'.;,") + ["\n", "\r", "\t", "\x00", "\x1c", "\x7f", "\x85", "\u2028", "\u00a0",
+                                                                   "\ud800"]), max_size=40)
 
 
 @settings(max_examples=400, deadline=None)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
@@ -97,7 +98,7 @@ def test_a_batch_accounts_for_every_page(tmp_path: Path) -> None:
     assert [d.delivery_id for d in info.deliveries] == ["a", "b", "c"]
     assert info.deliveries[1].page_count >= 3
     expected_first = 1
-    for delivery, item in zip(info.deliveries, batch):
+    for delivery, item in zip(info.deliveries, batch, strict=True):
         assert delivery.first_page == expected_first
         assert delivery.last_page == delivery.first_page + delivery.page_count - 1
         assert item.recipient_name in texts[delivery.first_page - 1]

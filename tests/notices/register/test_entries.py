@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import csv
-from datetime import datetime, timezone
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -19,7 +20,7 @@ def row(**overrides: Any) -> dict[str, Any]:
     """One register row for an invented incident."""
     fields: dict[str, Any] = {
         "incident_id": "BR-2026-0007", "reference": "TICKET-4711", "status": "notified",
-        "opened_at": datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc), "aware_at": "2026-11-20T08:30:00+00:00",
+        "opened_at": datetime(2026, 11, 20, 9, 0, tzinfo=UTC), "aware_at": "2026-11-20T08:30:00+00:00",
         "summary": "Member database copied", "breach_types": ["confidentiality"], "data_categories": ["name", "email"],
         "subjects_affected": 12000, "measures_taken": ["Closed the endpoint"], "risk": "high",
         "notify_authority": True, "notify_subjects": False,

@@ -53,8 +53,8 @@ def _export(session, now, tmp_path, incident_id, **kw) -> dict[str, Path]:
     return {f.kind: f.path for f in files}
 
 
-FACTS = dict(reference="EXP-1", subjects_affected=1234, records_affected=5678, subject_categories=["customers"],
-             measures_taken=["Closed the endpoint"], subjects_countries=["DK", "NO"])
+FACTS = {"reference": "EXP-1", "subjects_affected": 1234, "records_affected": 5678, "subject_categories": ["customers"],
+             "measures_taken": ["Closed the endpoint"], "subjects_countries": ["DK", "NO"]}
 
 
 def test_dk_no_and_edpb_exports_match_the_stored_incident(session, now, tmp_path):
@@ -129,7 +129,8 @@ def test_a_controller_outside_the_eea_files_once_per_authority(session, now, tmp
     result = incidents.latest_assessment(session=session, incident_id=incident_id).result
     assert filing.owed_authorities(result) == ["DK", "NO"]
     with pytest.raises(BreachError, match="several authorities"):
-        filing.record_filing(session=session, incident_id=incident_id, authority_code=None, receipt=_receipt(tmp_path), actor=ACTOR, now=now)
+        filing.record_filing(session=session, incident_id=incident_id, authority_code=None, receipt=_receipt(tmp_path), actor=ACTOR,
+                             now=now)
     filing.record_filing(session=session, incident_id=incident_id, authority_code="NO", receipt=_receipt(tmp_path), actor=ACTOR, now=now)
     assert [f.authority_code for f in filing.filings_of(session=session, incident_id=incident_id, authority_code="NO")] == ["NO"]
     assert filing.filings_of(session=session, incident_id=incident_id, authority_code="DK") == []

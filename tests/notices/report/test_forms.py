@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -86,7 +86,7 @@ def test_catalogue_holds_the_danish_answers() -> None:
 
 
 def test_pdf_for_norway_holds_key_facts_authority_deadline_and_timeline(tmp_path: Path) -> None:
-    late = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
+    late = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
     pack = build_form_pack(params(notified_at=late, reasons_for_delay="Forensics took four days"), form="no")
     path = tmp_path / "no.pdf"
     write_filing_pack_pdf(pack, path)
@@ -98,7 +98,7 @@ def test_pdf_for_norway_holds_key_facts_authority_deadline_and_timeline(tmp_path
 
 
 def test_pdf_says_when_the_deadline_was_met_and_is_byte_for_byte_reproducible(tmp_path: Path) -> None:
-    pack = build_filing_pack(params(notified_at=datetime(2026, 11, 21, 12, 0, tzinfo=timezone.utc)))
+    pack = build_filing_pack(params(notified_at=datetime(2026, 11, 21, 12, 0, tzinfo=UTC)))
     one, two = tmp_path / "1.pdf", tmp_path / "2.pdf"
     write_filing_pack_pdf(pack, one)
     write_filing_pack_pdf(pack, two)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -122,7 +122,7 @@ def test_exemption_is_given_when_people_are_not_told() -> None:
 
 
 def test_late_notification_needs_reasons_for_the_delay() -> None:
-    late = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
+    late = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
     with pytest.raises(DeadlineMissed):
         build_filing_pack(params(notified_at=late))
     pack = build_filing_pack(params(notified_at=late, reasons_for_delay="The forensic report arrived on day 4."))
@@ -131,7 +131,7 @@ def test_late_notification_needs_reasons_for_the_delay() -> None:
 
 
 def test_timely_notification_needs_no_reasons() -> None:
-    pack = build_filing_pack(params(notified_at=datetime(2026, 11, 21, 12, 0, tzinfo=timezone.utc)))
+    pack = build_filing_pack(params(notified_at=datetime(2026, 11, 21, 12, 0, tzinfo=UTC)))
     assert pack["late"] is False and answer(pack, "timeline.late") == "Nej"
     assert answer(pack, "timeline.reasons_for_delay") == "Ikke relevant"
 

@@ -6,7 +6,7 @@ import base64
 import http.client
 import json
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
@@ -33,7 +33,7 @@ from tests.factories import make_incident, write_people_csv
 
 pytestmark = pytest.mark.integration
 
-NOW = datetime(2026, 11, 22, 1, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 22, 1, 0, tzinfo=UTC)
 MANAGER, RESPONDER = "manager@example.com", "responder@example.com"
 PRIVATE = ec.generate_private_key(ec.SECP256R1())
 PUBLIC_B64 = base64.b64encode(PRIVATE.public_key().public_bytes(serialization.Encoding.DER,
@@ -66,12 +66,13 @@ def scene(db_url: str, tmp_path):
         approval.decide(session=session, incident_id=incident_id, actor=MANAGER, decision=ApprovalDecision.APPROVED, comment="ok",
                         roster=[MANAGER], now=NOW)
         outbox.fill_outbox(session=session, incident_id=incident_id, batch_size=1000, actor=RESPONDER, now=NOW)
-        rows = session.execute(select(DeliveryRow).where(DeliveryRow.incident_id == incident_id, DeliveryRow.channel == "email")).scalars().all()
+        rows = session.execute(select(DeliveryRow).where(DeliveryRow.incident_id == incident_id,
+                                                         DeliveryRow.channel == "email")).scalars().all()
         for row in rows:
             row.state = DeliveryState.ACCEPTED.value
         order = sorted(r.person_id for r in rows)  # people were imported in file order: Anna, Bo, Cato
         by_person = {r.person_id: r.id for r in rows}
-        ids = dict(zip(["anna", "bo", "cato"], (by_person[p] for p in order)))
+        ids = dict(zip(["anna", "bo", "cato"], (by_person[p] for p in order), strict=True))
     receiver = WebhookReceiver(sessions=sessions, cipher=CIPHER, roster=[MANAGER], key=load_public_key(PUBLIC_B64),
                                settings=WebhookSettings(public_key=PUBLIC_B64), now=lambda: NOW)
     return {"sessions": sessions, "incident_id": incident_id, "ids": ids, "receiver": receiver}
@@ -86,7 +87,8 @@ def snapshot(scene) -> tuple:
     with scene["sessions"]() as session:
         deliveries = session.execute(select(DeliveryRow.id, DeliveryRow.channel, DeliveryRow.state, DeliveryRow.error)
                                      .where(DeliveryRow.incident_id == scene["incident_id"]).order_by(DeliveryRow.id)).all()
-        batches = session.execute(select(func.count()).select_from(SendBatchRow).where(SendBatchRow.incident_id == scene["incident_id"])).scalar_one()
+        batches = session.execute(select(func.count()).select_from(SendBatchRow)
+                                  .where(SendBatchRow.incident_id == scene["incident_id"])).scalar_one()
         head = session.get(AuditHead, 1)
         seen = session.execute(select(func.count()).select_from(WebhookRequestRow)).scalar_one()
     return tuple(deliveries), batches, head.seq, seen
@@ -94,7 +96,8 @@ def snapshot(scene) -> tuple:
 
 def states(scene) -> dict[int, str]:
     with scene["sessions"]() as session:
-        return dict(session.execute(select(DeliveryRow.id, DeliveryRow.state).where(DeliveryRow.incident_id == scene["incident_id"])).tuples().all())
+        return dict(session.execute(select(DeliveryRow.id,
+                                           DeliveryRow.state).where(DeliveryRow.incident_id == scene["incident_id"])).tuples().all())
 
 
 def test_delivered_then_duplicate_is_idempotent_and_audited_without_addresses(scene) -> None:
@@ -118,14 +121,16 @@ def test_bounce_with_address_and_letter_draft_queues_a_letter_batch_once(scene) 
     answer = post(scene, [{"event": "bounce", "type": "bounce", "delivery_id": str(anna), "email": "anna@example.com"}])
     assert answer.status == 200 and answer.body["changed"] == {"bounced": 1} and answer.body["letters"] == 1
     with scene["sessions"]() as session:
-        letters = session.execute(select(DeliveryRow).where(DeliveryRow.incident_id == scene["incident_id"], DeliveryRow.channel == "letter")).scalars().all()
+        letters = session.execute(select(DeliveryRow).where(DeliveryRow.incident_id == scene["incident_id"],
+                                                            DeliveryRow.channel == "letter")).scalars().all()
         anna_row = session.get(DeliveryRow, anna)
         assert len([r for r in letters if r.person_id == anna_row.person_id]) == 1
         new = [r for r in letters if r.person_id == anna_row.person_id][0]
         assert new.state == "pending"
         assert new.batch_no in outbox.open_batches(session=session, incident_id=scene["incident_id"], channel=outbox.Channel.LETTER)
     # a second bounce (SendGrid retries, duplicates) adds no second letter
-    again = post(scene, [{"event": "dropped", "delivery_id": str(anna)}], body=json.dumps([{"event": "bounce", "delivery_id": anna}]).encode())
+    again = post(scene, [{"event": "dropped", "delivery_id": str(anna)}],
+                 body=json.dumps([{"event": "bounce", "delivery_id": anna}]).encode())
     assert again.status == 200 and again.body["letters"] == 0
     assert snapshot(scene)[1] == 3  # e-mail batch 0, letter batch 0, and one fallback letter batch
 
@@ -172,7 +177,8 @@ def _refusals(scene):
     body = json.dumps([{"event": "bounce", "delivery_id": anna}]).encode()
     good = headers_for(body)
     other = ec.generate_private_key(ec.SECP256R1())
-    forged = dict(good, **{SIGNATURE_HEADER: base64.b64encode(other.sign(good[TIMESTAMP_HEADER].encode() + body, ec.ECDSA(hashes.SHA256()))).decode()})
+    signature = other.sign(good[TIMESTAMP_HEADER].encode() + body, ec.ECDSA(hashes.SHA256()))
+    forged = dict(good, **{SIGNATURE_HEADER: base64.b64encode(signature).decode()})
     return [
         ("unsigned", body, {"Content-Type": "application/json"}, 401),
         ("wrong key", body, forged, 401),
@@ -212,11 +218,13 @@ def test_a_replayed_request_is_refused_409_and_changes_nothing(scene) -> None:
 _json = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=20),
                      lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4), max_leaves=12)
 _events = st.lists(st.fixed_dictionaries({"event": st.sampled_from(["delivered", "bounce", "dropped", "open", "deferred", "x"])},
-                                         optional={"delivery_id": st.one_of(st.integers(), st.text(max_size=6)), "type": _json}), max_size=5)
+                                         optional={"delivery_id": st.one_of(st.integers(), st.text(max_size=6)),
+                                                   "type": _json}), max_size=5)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(payload=st.one_of(st.binary(max_size=200), _json.map(lambda v: json.dumps(v).encode()), _events.map(lambda v: json.dumps(v).encode())),
+@given(payload=st.one_of(st.binary(max_size=200), _json.map(lambda v: json.dumps(v).encode()),
+                         _events.map(lambda v: json.dumps(v).encode())),
        signed=st.booleans())
 def test_fuzzed_payloads_never_crash_and_refusals_change_nothing(scene, payload: bytes, signed: bool) -> None:
     before = snapshot(scene)
