@@ -37,6 +37,7 @@ class Language(StrEnum):
     DA = "da"
     NB = "nb"
     EN = "en"
+    NL = "nl"
 
 
 class DeliveryState(StrEnum):

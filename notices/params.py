@@ -24,9 +24,10 @@ from breach.enums import NoticeKind
 from breach.instants import parse_instant
 
 DATA_DIR = Path(__file__).parent / "data"
-LanguageCode = Literal["da", "nb", "en"]
-LOCALES: dict[str, str] = {"da": "da_DK", "nb": "nb_NO", "en": "en_GB"}
-_AT = {"da": "{date} kl. {time} ({zone})", "nb": "{date} kl. {time} ({zone})", "en": "{date} at {time} ({zone})"}
+LanguageCode = Literal["da", "nb", "en", "nl"]
+LOCALES: dict[str, str] = {"da": "da_DK", "nb": "nb_NO", "en": "en_GB", "nl": "nl_NL"}
+_AT = {"da": "{date} kl. {time} ({zone})", "nb": "{date} kl. {time} ({zone})", "en": "{date} at {time} ({zone})",
+       "nl": "{date} om {time} uur ({zone})"}
 
 
 @lru_cache(maxsize=None)

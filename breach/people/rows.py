@@ -33,10 +33,12 @@ _LANGUAGES = {
     "da": Language.DA, "dan": Language.DA, "dansk": Language.DA, "danish": Language.DA,
     "nb": Language.NB, "nn": Language.NB, "no": Language.NB, "nob": Language.NB, "nno": Language.NB,
     "nor": Language.NB, "norsk": Language.NB, "norwegian": Language.NB, "bokmål": Language.NB,
-    "en": Language.EN, "eng": Language.EN, "english": Language.EN, "engelsk": Language.EN,
+    "en": Language.EN, "eng": Language.EN, "english": Language.EN, "engelsk": Language.EN, "engels": Language.EN,
+    "nl": Language.NL, "nld": Language.NL, "dut": Language.NL, "nederlands": Language.NL, "dutch": Language.NL,
+    "hollandsk": Language.NL, "nederlandsk": Language.NL,
 }
 _WANTS_LETTER = {"": False, "email": False, "e-mail": False, "epost": False, "e-post": False,
-                 "letter": True, "post": True, "brev": True}
+                 "letter": True, "post": True, "brev": True, "brief": True}
 _COUNTRY_ALIASES = {"UK": "GB"}
 _COUNTRY = re.compile(r"[A-Z]{2}")
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
@@ -115,7 +117,7 @@ class PersonIn(BaseModel):
 
 
 def normalise_language(value: str) -> Language | None:
-    """da, nb or en from a tag such as ``da-DK``, ``no``, ``nn``, ``nb_NO`` or ``en-GB``; None if unknown."""
+    """da, nb, nl or en from a tag such as ``da-DK``, ``no``, ``nn``, ``nb_NO`` or ``en-GB``; None if unknown."""
     return _LANGUAGES.get(value.strip().lower().replace("_", "-").split("-", 1)[0])
 
 
@@ -199,7 +201,7 @@ def _person(record: Mapping[str, Any], number: int, *, country: str,
         if not values[column]:
             return RowProblem(number, column, ProblemCode.MISSING_VALUE, "a value is required")
     if (language := normalise_language(language or "")) is None:
-        return RowProblem(number, "language", ProblemCode.INVALID_LANGUAGE, "not a known language; use da, nb or en")
+        return RowProblem(number, "language", ProblemCode.INVALID_LANGUAGE, "not a known language; use da, nb, nl or en")
     if email and (email := normalise_email(email)) is None:
         return RowProblem(number, "email", ProblemCode.INVALID_EMAIL, "not a valid e-mail address")
     if (wants_letter := _WANTS_LETTER.get((channel_text or "").lower())) is None:

@@ -19,7 +19,7 @@ from notices.sending import outbox
 
 def show_status(rt: Runtime, incident_id: str, *, language: str = "en") -> None:
     """Print an incident's status, verdict, clocks, people, drafts, approvals and deliveries in
-    `language` (en, da, nb)."""
+    `language` (en, da, nb, nl)."""
     w = words(language)
     with rt.sessions() as session:
         incident = incidents.get(session=session, incident_id=incident_id)

@@ -19,7 +19,7 @@ from notices.report.notification import authority_params
 from notices.report.pack import build_filing_pack, filing_pack_markdown
 
 SUBJECT_CHANNELS = (Channel.EMAIL, Channel.LETTER)
-PUBLIC_LANGUAGES = ("da", "nb", "en")
+PUBLIC_LANGUAGES = ("da", "nb", "en", "nl")
 
 
 def _subject_params(*, session: Session, incident_id: str, controller: ControllerProfile, language: str) -> SubjectNoticeParams:

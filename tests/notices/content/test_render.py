@@ -189,7 +189,7 @@ def test_unknown_data_category_is_refused() -> None:
         subject_params(data_categories=["tarot_readings"])
 
 
-@pytest.mark.parametrize(("language", "month"), [("da", "marts"), ("nb", "mars"), ("en", "March")])
+@pytest.mark.parametrize(("language", "month"), [("da", "marts"), ("nb", "mars"), ("en", "March"), ("nl", "maart")])
 def test_dates_are_written_for_the_language_in_the_controllers_zone(language: str, month: str) -> None:
     text = render(NoticeKind.SUBJECT_NOTICE, subject_params(language), channel=Channel.EMAIL).text
     assert f"18. {month} 2026" in text or f"18 {month} 2026" in text
