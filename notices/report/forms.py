@@ -50,6 +50,8 @@ def _context_extras(p: AuthorityNoticeParams, w: Words, filings: list[dict[str, 
         "extra.subjects_countries": [w.country(c) for c in f.get("subjects_countries", [])] or None,
         "extra.authorities_owed": [x.get("name", x.get("code")) + f" ({x.get('code')})" for x in a.get("authorities", [])] or None,
         "extra.other_regimes": [k for k, v in regimes.items() if v] or w("values", "no"),
+        # ePrivacy Directive art. 4(3) / Reg. 611/2013 (NL: Telecommunicatiewet art. 11.3a) for public telecom providers.
+        "extra.legal_basis": w("values", "basis_gdpr_eprivacy" if regimes.get("electronic_communications_provider") else "basis_gdpr"),
         "extra.dpo_appointed": yn(bool(p.controller.dpo_name or p.controller.dpo_email)),
         "extra.identifiable": _tri(w, a, "identifiable"),
         "extra.severity_method": severity.get("method"),
