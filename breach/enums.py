@@ -38,6 +38,7 @@ class Language(StrEnum):
     NB = "nb"
     EN = "en"
     NL = "nl"
+    EN_US = "en-US"  # American English: the notices US state laws ask for (notices/templates/*/en-US)
 
 
 class DeliveryState(StrEnum):

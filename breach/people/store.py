@@ -20,7 +20,7 @@ from breach import audit
 from breach.enums import Channel
 from breach.keys.cipher import MultiKeyCipher
 from breach.people.importer import ImportReport, read_people
-from breach.people.rows import PersonIn, RowProblem
+from breach.people.rows import PersonIn, RowProblem, external_id_key
 from breach.store.tables import PersonRow
 
 CHUNK = 1000
@@ -110,6 +110,8 @@ def _row(*, incident_id: str, person: PersonIn, key: bytes, cipher: MultiKeyCiph
     return {
         "incident_id": incident_id, "line": person.line, "batch_no": batch_no, "language": person.language,
         "channel": person.channel, "wants_letter": person.wants_letter, "country": person.country, "dedup_key": key,
+        "region": person.region, "vulnerable": person.vulnerable, "protected_address": person.protected_address,
+        "esign_consent": person.esign_consent, "external_key": external_id_key(person, cipher.index_key),
         "contact_enc": cipher.encrypt(_contact_json(person), aad=_aad(incident_id, key)),
     }
 

@@ -38,7 +38,7 @@ CHANNELS: dict[NoticeKind, tuple[Channel, ...]] = {
 }
 REQUIRED_PARTS = ("subject", "txt")
 # Used when a person's name is unknown, so the greeting still reads as a sentence.
-FALLBACK_NAMES = {"da": "modtager", "nb": "mottaker", "en": "recipient", "nl": "heer/mevrouw"}
+FALLBACK_NAMES = {"da": "modtager", "nb": "mottaker", "en": "recipient", "nl": "heer/mevrouw", "en-US": "Sir or Madam"}
 _VERSION_HEADER = re.compile(r"\{#\s*version:\s*(\d+)\s*#\}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 
