@@ -157,6 +157,7 @@ class AuthorityNoticeParams(BaseModel):
     people_counts: dict[str, int] = Field(default_factory=dict, description="People to be told, by channel")
     notified_at: AwareDatetime | None = None
     reasons_for_delay: str | None = None
+    audience: dict[str, Any] | None = Field(default=None, description="Who is told and why (breach.people.audience), counts only")
     language: LanguageCode = "da"
 
     @field_validator("language")

@@ -58,6 +58,7 @@ class ProblemCode(StrEnum):
     INVALID_COUNTRY = "invalid_country"
     INVALID_REGION = "invalid_region"
     INVALID_FLAG = "invalid_flag"
+    NO_ESIGN_CONSENT = "no_esign_consent"
     INVALID_TYPE = "invalid_type"
     INCOMPLETE_ADDRESS = "incomplete_address"
     DUPLICATE = "duplicate"
@@ -239,8 +240,10 @@ def _person(record: Mapping[str, Any], number: int, *, country: str,
     values.update(email=email, language=language, country=country_code, **extra)
     for column in ("channel", "state"):
         del values[column]
+    if channel == Channel.EMAIL and in_us(country_code) and extra["esign_consent"] is not True and not missing:
+        channel = Channel.LETTER  # E-SIGN (15 U.S.C. 7001(c)): e-mail counts as notice only with the person's consent
     person = PersonIn(line=number, wants_letter=wants_letter, channel=channel, dedup_key=key, **values)
-    return person, _address_warning(person, missing)
+    return person, _address_warning(person, missing) or _consent_warning(person)
 
 
 def _extra_columns(values: dict[str, Any], number: int, *, country: str) -> dict[str, Any] | RowProblem:
@@ -257,6 +260,15 @@ def _extra_columns(values: dict[str, Any], number: int, *, country: str) -> dict
         except FlagError as exc:
             return RowProblem(number, column, ProblemCode.INVALID_FLAG, str(exc))
     return flags
+
+
+def _consent_warning(person: PersonIn) -> RowProblem | None:
+    """A warning for a US resident told by e-mail without E-SIGN consent, because no postal address is known."""
+    if person.channel != Channel.EMAIL or not in_us(person.country) or person.esign_consent is True:
+        return None
+    message = ("no E-SIGN consent to electronic notice and no complete postal address: notified by e-mail, which may not "
+               "count as notice (15 U.S.C. 7001(c)); consider substitute notice")
+    return RowProblem(person.line, "esign_consent", ProblemCode.NO_ESIGN_CONSENT, message, rejected=False)
 
 
 def _address_warning(person: PersonIn, missing: list[str]) -> RowProblem | None:

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import ColumnElement, func, insert, select
 from sqlalchemy.orm import Session
 
 from breach import audit
@@ -138,9 +138,10 @@ def contacts(*, session: Session, incident_id: str, cipher: MultiKeyCipher, pers
                       address_lines=data.get("address_lines") or [], country=row.country)
 
 
-def channel_counts(*, session: Session, incident_id: str) -> dict[str, int]:
-    """How many people per channel (email, letter, none)."""
+def channel_counts(*, session: Session, incident_id: str, where: ColumnElement[bool] | None = None) -> dict[str, int]:
+    """How many people per channel (email, letter, none); ``where`` narrows it (e.g. to a subset to be told)."""
     stmt = select(PersonRow.channel, func.count()).where(PersonRow.incident_id == incident_id).group_by(PersonRow.channel)
+    stmt = stmt if where is None else stmt.where(where)
     counts = {c.value: 0 for c in (Channel.EMAIL, Channel.LETTER, Channel.NONE)}
     counts.update({channel: int(n) for channel, n in session.execute(stmt)})
     return counts

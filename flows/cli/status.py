@@ -9,6 +9,7 @@ from breach.approval import decisions as approval
 from breach.clock import deadlines, filing
 from breach.enums import DeadlineState
 from breach.incidents import service as incidents
+from breach.people.audience import Audience, audience
 from breach.people.store import channel_counts
 from breach.store.tables import DeadlineRow
 from flows.cli.console import console, show_verdict, table
@@ -36,6 +37,7 @@ def show_status(rt: Runtime, incident_id: str, *, language: str = "en") -> None:
             console.print(f"  {deadlines.stored_name(o.id)} ({o.party}): [dim]{w['no_clock']}: {o.reason or w['not_started']}[/]  "
                           f"[dim]{o.legal_basis.split(':')[0]}[/]")
         console.print(f"  {w['people']}: {channel_counts(session=session, incident_id=incident_id)}")
+        console.print("  " + told_line(audience(session=session, incident_id=incident_id, result=assessment.result if assessment else {}), w))
         drafts = approval.current_drafts(session=session, incident_id=incident_id)
         if drafts:
             console.print(table(w["drafts"], [w["kind"], w["language"], w["channel"], w["template"], w["hash"]],
@@ -49,6 +51,14 @@ def show_status(rt: Runtime, incident_id: str, *, language: str = "en") -> None:
         for f in filing.filings_of(session=session, incident_id=incident_id):
             console.print("  " + w["filed"].format(authority=f.authority_code, seq=f.sequence, at=f.filed_at.isoformat(), by=f.filed_by)
                           + (w["late"] if f.late else ""))
+
+
+def told_line(told: Audience, w: dict[str, str]) -> str:
+    """Who is (or was) told: everyone, nobody, or the assessment's subset and why the rest are not."""
+    if told.who == "subset" and told.rule:
+        columns = " / ".join(c["column"] for c in told.rule.get("any", [told.rule]))
+        return w["told_subset"].format(n=told.told, columns=columns, rest=told.not_told) + f"  [dim]{told.why}[/]"
+    return w["told_everyone"].format(n=told.told) if told.who == "everyone" else w["told_nobody"]
 
 
 def obligation_lines(rows: list[DeadlineRow], *, tz: str, now: datetime, language: str = "en") -> list[str]:

@@ -29,6 +29,12 @@ _TABLE: dict[str, tuple[str, str, str, str]] = {
     "overdue": ("overdue", "overskredet", "overskredet", "verstreken"),
     "running": ("running", "løber", "løper", "loopt"),
     "was_due": ("was due", "fristen var", "fristen var", "termijn was"),
+    "told_everyone": ("told: everyone ({n})", "underrettes: alle ({n})", "varsles: alle ({n})", "geïnformeerd: iedereen ({n})"),
+    "told_nobody": ("told: nobody", "underrettes: ingen", "varsles: ingen", "geïnformeerd: niemand"),
+    "told_subset": ("told: {n} marked {columns}; not told: {rest} (not a high risk for them, Art. 34(1))",
+                    "underrettes: {n} markeret {columns}; ikke underrettet: {rest} (ikke høj risiko for dem, art. 34, stk. 1)",
+                    "varsles: {n} merket {columns}; ikke varslet: {rest} (ikke høy risiko for dem, artikkel 34 nr. 1)",
+                    "geïnformeerd: {n} gemarkeerd als {columns}; niet geïnformeerd: {rest} (geen hoog risico voor hen, art. 34, lid 1)"),
     "no_clocks": ("clocks: none running", "frister: ingen løber", "frister: ingen løper", "termijnen: geen lopend"),
 }
 WORDS: dict[str, dict[str, str]] = {lang: {key: row[i] for key, row in _TABLE.items()} for i, lang in enumerate(LANGUAGES)}

@@ -12,11 +12,13 @@ from breach.approval.decisions import current_drafts, current_round
 from breach.controller import ControllerProfile
 from breach.enums import Channel, IncidentStatus, NoticeKind
 from breach.incidents import service as incidents
+from breach.people.audience import people_condition
 from breach.store.tables import DraftRow, PersonRow
 from notices.content.render import RenderedNotice, render
 from notices.params import PublicNoticeParams, SubjectNoticeParams
 from notices.report.notification import authority_params
 from notices.report.pack import build_filing_pack, filing_pack_markdown
+from notices.us.drafting import US_LANGUAGE, us_subject_notices
 
 SUBJECT_CHANNELS = (Channel.EMAIL, Channel.LETTER)
 PUBLIC_LANGUAGES = ("da", "nb", "en", "nl")
@@ -40,12 +42,14 @@ def _wanted(*, session: Session, incident_id: str, controller: ControllerProfile
     if assessment.notify_authority:
         params = authority_params(session=session, incident_id=incident_id, controller=controller)
         out.append((NoticeKind.AUTHORITY_REPORT, params.language, Channel.FORM, render(NoticeKind.AUTHORITY_REPORT, params, channel=Channel.FORM)))
-    if assessment.notify_subjects:
+    told = people_condition(session=session, incident_id=incident_id, result=assessment.result or {})
+    if assessment.notify_subjects or told is not None:
         stmt = select(PersonRow.language, PersonRow.channel).where(PersonRow.incident_id == incident_id).distinct()
-        for language, channel in sorted(set(session.execute(stmt).tuples())):
-            if channel in SUBJECT_CHANNELS:
+        for language, channel in sorted(set(session.execute(stmt if told is None else stmt.where(told)).tuples())):
+            if channel in SUBJECT_CHANNELS and language != US_LANGUAGE:
                 params = _subject_params(session=session, incident_id=incident_id, controller=controller, language=language)
                 out.append((NoticeKind.SUBJECT_NOTICE, language, Channel(channel), render(NoticeKind.SUBJECT_NOTICE, params, channel=Channel(channel))))
+        out.extend(us_subject_notices(session=session, incident_id=incident_id, controller=controller, told=told))
     if (assessment.result or {}).get("public_communication"):
         out.extend(_public_notices(session=session, incident_id=incident_id, controller=controller))
     return out
@@ -68,10 +72,11 @@ def draft_notices(*, session: Session, incident_id: str, controller: ControllerP
     incident = incidents.get(session=session, incident_id=incident_id)
     wanted = _wanted(session=session, incident_id=incident_id, controller=controller)
     existing = current_drafts(session=session, incident_id=incident_id)
-    if existing and {(d.kind, d.language, d.channel, d.content_hash) for d in existing} == {(k.value, lang, c.value, r.content_hash) for k, lang, c, r in wanted}:
+    if existing and {(d.kind, d.language, d.channel, d.variant, d.content_hash) for d in existing} == {
+            (k.value, lang, c.value, r.variant, r.content_hash) for k, lang, c, r in wanted}:
         return existing
     round_no = current_round(session=session, incident_id=incident_id) + 1
-    rows = [DraftRow(incident_id=incident_id, round=round_no, kind=kind, language=language, channel=channel,
+    rows = [DraftRow(incident_id=incident_id, round=round_no, kind=kind, language=language, channel=channel, variant=r.variant,
                      template_version=str(r.template_version), subject=r.subject, text=r.text, html=r.html,
                      content_hash=r.content_hash, drafted_by=actor, drafted_at=now)
             for kind, language, channel, r in wanted]

@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from breach.enums import Channel, NoticeKind
 from notices.params import PARAMS_BY_KIND, AuthorityNoticeParams, SubjectNoticeParams
@@ -64,6 +64,7 @@ class RenderedNotice(BaseModel):
     template_version: str
     content_hash: str
     fallback_name: str = ""
+    variant: str = Field(default="", description="The group of people this draft is for when a notice is split (US state groups)")
 
 
 def _subject_context(params: SubjectNoticeParams) -> dict[str, Any]:
