@@ -59,6 +59,9 @@ def _facts_as_of_now(data_dir: Path, folder: Path) -> Path:
         if document.get(key):
             moment = datetime.fromisoformat(document[key])
             document[key] = (moment + shift).isoformat()
+    for key in ("determined_at", "materiality_determined_at"):  # the US facts' instants move with the rest
+        if (document.get("us") or {}).get(key):
+            document["us"][key] = (datetime.fromisoformat(document["us"][key]) + shift).isoformat()
     path = data_dir / "facts.json"
     path.write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
     return path

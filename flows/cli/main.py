@@ -198,7 +198,8 @@ def setup(within: Optional[int] = typer.Option(None, "--within", min=30,
 
 
 # Command groups that live in their own modules; each module has register(app).
-EXTENSIONS = ("flows.cli.discover", "flows.cli.deadlines", "flows.cli.register", "flows.cli.webhook", "flows.cli.keys")
+EXTENSIONS = ("flows.cli.discover", "flows.cli.deadlines", "flows.cli.register", "flows.cli.webhook", "flows.cli.keys",
+              "flows.cli.letter")
 
 
 def _register_extensions() -> None:

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy.orm import Session
+
 from breach import instants
 from breach.approval import decisions as approval
 from breach.clock import deadlines, filing
+from breach.clock import us
 from breach.enums import DeadlineState
 from breach.incidents import service as incidents
 from breach.people.audience import Audience, audience
 from breach.people.store import channel_counts
+from breach.jurisdictions.us.profile import UsProfile
 from breach.store.tables import DeadlineRow
 from flows.cli.console import console, show_verdict, table
 from flows.cli.words import words
@@ -36,6 +40,8 @@ def show_status(rt: Runtime, incident_id: str, *, language: str = "en") -> None:
         for o in deadlines.pending_obligations(session=session, incident_id=incident_id, now=now):
             console.print(f"  {deadlines.stored_name(o.id)} ({o.party}): [dim]{w['no_clock']}: {o.reason or w['not_started']}[/]  "
                           f"[dim]{o.legal_basis.split(':')[0]}[/]")
+        for line in us_lines(session=session, incident_id=incident_id, profile=rt.controller.us):
+            console.print(line)
         console.print(f"  {w['people']}: {channel_counts(session=session, incident_id=incident_id)}")
         console.print("  " + told_line(audience(session=session, incident_id=incident_id, result=assessment.result if assessment else {}), w))
         drafts = approval.current_drafts(session=session, incident_id=incident_id)
@@ -51,6 +57,23 @@ def show_status(rt: Runtime, incident_id: str, *, language: str = "en") -> None:
         for f in filing.filings_of(session=session, incident_id=incident_id):
             console.print("  " + w["filed"].format(authority=f.authority_code, seq=f.sequence, at=f.filed_at.isoformat(), by=f.filed_by)
                           + (w["late"] if f.late else ""))
+
+
+def us_lines(*, session: Session, incident_id: str, profile: UsProfile | None) -> list[str]:
+    """US duties without a clock (no outer limit), people with no state, and every rule not verified."""
+    if profile is None:
+        return []
+    lines = []
+    for name, o in us.pending(session=session, incident_id=incident_id, profile=profile):
+        flag = "" if o.verified else f" [red]{us.UNVERIFIED}[/]"
+        lines.append(f"  {name} ({o.jurisdiction}): [dim]no clock: {o.deadline_text[:90]}[/]{flag}  [dim]{o.citation}[/]")
+    _, unknown = us.residents(session=session, incident_id=incident_id)
+    if unknown:
+        lines.append(f"  [yellow]{unknown} US people without a state in the people file: no state law could be applied to them[/]")
+    found = us.assess_us(session=session, incident_id=incident_id, profile=profile)
+    if found and found.unverified:
+        lines.append(f"  [red]US rules NOT VERIFIED: {', '.join(found.unverified)}[/] (check docs/us-law.md before relying on them)")
+    return lines
 
 
 def told_line(told: Audience, w: dict[str, str]) -> str:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 from jinja2.sandbox import SandboxedEnvironment
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -50,6 +51,27 @@ ENVIRONMENT = SandboxedEnvironment(
     lstrip_blocks=True,
 )
 ENVIRONMENT.filters["answer"] = format_answer
+
+
+def marked_html(text: str) -> Markup:
+    """Plain notice text with '## ' headings and '- ' bullets as HTML (escaped), for e-mail bodies built from one text."""
+    out: list[str] = []
+    in_list = False
+    for line in text.strip().split("\n"):
+        if line.startswith("- ") != in_list:
+            out.append("<ul style=\"margin:0 0 8px 0;padding-left:22px;\">" if not in_list else "</ul>")
+            in_list = not in_list
+        if line.startswith("## "):
+            out.append(f'<h2 style="font-size:17px;margin:20px 0 6px;">{escape(line[3:])}</h2>')
+        elif line.startswith("- "):
+            out.append(f"<li>{escape(line[2:])}</li>")
+        elif line.strip():
+            out.append(f'<p style="margin:0 0 8px 0;">{escape(line)}</p>')
+    out.append("</ul>" if in_list else "")
+    return Markup("\n".join(part for part in out if part))
+
+
+ENVIRONMENT.filters["marked_html"] = marked_html
 ENVIRONMENT.globals.update(NAME_TAG_TEXT=NAME_TAG_TEXT, NAME_TAG_HTML=NAME_TAG_HTML)
 
 
