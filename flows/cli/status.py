@@ -47,7 +47,8 @@ def show_status(rt: Runtime, incident_id: str, *, language: str = "en") -> None:
         drafts = approval.current_drafts(session=session, incident_id=incident_id)
         if drafts:
             console.print(table(w["drafts"], [w["kind"], w["language"], w["channel"], w["template"], w["hash"]],
-                                [[d.kind, d.language, d.channel, d.template_version, d.content_hash[:12]] for d in drafts]))
+                                [[d.kind, d.language + (f" {d.variant}" if d.variant else ""), d.channel, d.template_version,
+                                  d.content_hash[:12]] for d in drafts]))
         try:
             ok = approval.require_approved(session=session, incident_id=incident_id, roster=rt.settings.managers)
             console.print("  " + w["approved"].format(actor=ok.actor, at=ok.decided_at.isoformat()))
