@@ -35,8 +35,13 @@ def residents(*, session: Session, incident_id: str) -> tuple[dict[str, int], in
     """Affected people per US jurisdiction, and how many US people have no state in the people file."""
     stmt = (select(PersonRow.region, func.count()).where(PersonRow.incident_id == incident_id, PersonRow.country.in_(US_COUNTRIES))
             .group_by(PersonRow.region))
-    counts = {region: int(n) for region, n in session.execute(stmt)}
-    unknown = counts.pop(None, 0)
+    counts: dict[str, int] = {}
+    unknown = 0
+    for region, n in session.execute(stmt):
+        if region is None:
+            unknown = int(n)
+        else:
+            counts[region] = int(n)
     return counts, unknown
 
 

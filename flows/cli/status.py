@@ -8,13 +8,12 @@ from sqlalchemy.orm import Session
 
 from breach import instants
 from breach.approval import decisions as approval
-from breach.clock import deadlines, filing
-from breach.clock import us
+from breach.clock import deadlines, filing, us
 from breach.enums import DeadlineState
 from breach.incidents import service as incidents
+from breach.jurisdictions.us.profile import UsProfile
 from breach.people.audience import Audience, audience
 from breach.people.store import channel_counts
-from breach.jurisdictions.us.profile import UsProfile
 from breach.store.tables import DeadlineRow
 from flows.cli.console import console, show_verdict, table
 from flows.cli.words import words

@@ -15,10 +15,10 @@ from breach.incidents import service as incidents
 from breach.people.audience import people_condition
 from breach.store.tables import DraftRow, PersonRow
 from notices.content.render import RenderedNotice, render
+from notices.content.us_notice import US_LANGUAGE, us_subject_notices
 from notices.params import PublicNoticeParams, SubjectNoticeParams
 from notices.report.notification import authority_params
 from notices.report.pack import build_filing_pack, filing_pack_markdown
-from notices.us.drafting import US_LANGUAGE, us_subject_notices
 
 SUBJECT_CHANNELS = (Channel.EMAIL, Channel.LETTER)
 PUBLIC_LANGUAGES = ("da", "nb", "en", "nl")

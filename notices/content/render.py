@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup
 from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
 from pydantic import BaseModel, ConfigDict, Field
 
 from breach.enums import Channel, NoticeKind

@@ -3,9 +3,8 @@
 Revision ID: 0006_people_jurisdictions
 Revises: 0005_batch_claimed_by
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = "0006_people_jurisdictions"
 down_revision = "0005_batch_claimed_by"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session
 
 from breach.controller import ControllerProfile
@@ -127,9 +127,9 @@ def us_subject_notices(*, session: Session, incident_id: str, controller: Contro
 
 
 def _mark_people(session: Session, incident_id: str, variant: str, codes: list[str], *, include_unknown: bool) -> None:
-    where = PersonRow.region.in_(codes) if codes else PersonRow.region.is_(None)
+    where: ColumnElement[bool] = PersonRow.region.in_(codes) if codes else PersonRow.region.is_(None)
     if include_unknown and codes:
-        where = where | PersonRow.region.is_(None)
+        where = or_(where, PersonRow.region.is_(None))
     session.execute(update(PersonRow).where(PersonRow.incident_id == incident_id, PersonRow.language == US_LANGUAGE, where)
                     .values(notice_variant=variant))
 
