@@ -11,7 +11,7 @@ import json
 from datetime import date
 from functools import lru_cache
 from importlib import resources
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -45,6 +45,7 @@ class Authority(BaseModel):
     language: str = Field(description="ISO 639-1 language the notification is written in")
     last_verified: date | None = Field(default=None, description="When checked against the authority's own page; null: unverified")
     source: str | None = Field(default=None, description="The page the entry was checked against")
+    sources: list[dict[str, Any]] = Field(default_factory=list, description="Further pages read for the entry (url, read date, what)")
     note: str | None = None
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field, field_validator
 
 from breach.instants import validate_timezone
+from breach.jurisdictions.us.profile import UsProfile
 
 
 class ControllerProfile(BaseModel):
@@ -29,6 +30,7 @@ class ControllerProfile(BaseModel):
     dpo_phone: str | None = None
     sender_email: str = Field(description="From address of e-mail notices")
     default_language: str = "en"
+    us: UsProfile | None = Field(default=None, description="US profile: federal overlay flags and notice offers (docs/us-law.md)")
 
     @field_validator("timezone")
     @classmethod

@@ -37,6 +37,8 @@ class Language(StrEnum):
     DA = "da"
     NB = "nb"
     EN = "en"
+    NL = "nl"
+    EN_US = "en-US"  # American English: the notices US state laws ask for (notices/templates/*/en-US)
 
 
 class DeliveryState(StrEnum):

@@ -68,6 +68,17 @@ class Regimes(_Frozen):
     classified_major_at: AwareDatetime | None = None
 
 
+class UsFacts(_Frozen):
+    """Per-incident facts only US state and federal breach law asks for (breach.jurisdictions.us)."""
+
+    determined_at: AwareDatetime | None = None
+    law_enforcement_delay: bool | None = None
+    account_access_code_exposed: bool | None = None
+    phi_involved: bool | None = None
+    no_likely_harm: bool = False
+    materiality_determined_at: AwareDatetime | None = None
+
+
 class Facts(_Frozen):
     """One facts document (``incident-facts.schema.json``); field names, types and defaults as in the schema."""
 
@@ -97,6 +108,7 @@ class Facts(_Frozen):
     subjects_countries: list[CountryCode] = Field(default_factory=list)
     notes: str | None = None
     regimes: Regimes | None = None
+    us: UsFacts | None = None
     subjects_affected_is_estimate: bool = False
     subjects_reachable: bool | None = None
     accessed: Accessed = "unknown"

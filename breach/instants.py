@@ -19,7 +19,10 @@ _FORMATS = {
     "da": "dddd [d.] D. MMMM YYYY [kl.] HH:mm",
     "nb": "dddd D. MMMM YYYY [kl.] HH:mm",
     "en": "dddd D MMMM YYYY, HH:mm",
+    "nl": "dddd D MMMM YYYY [om] HH:mm [uur]",
 }
+# pendulum locales for the languages above (English for any other).
+_LOCALES = {"da": "da", "nb": "nb", "nl": "nl"}
 
 
 def as_utc(moment: datetime) -> datetime:
@@ -95,7 +98,7 @@ def urgency(deadline: datetime, *, now: datetime) -> str:
 
 def local_text(moment: datetime, *, tz: str, language: str = "en") -> str:
     """Render an instant in a time zone and language, e.g. 'tirsdag d. 24. november 2026 kl. 14:05'."""
-    locale = {"nb": "nb", "da": "da"}.get(language, "en")
+    locale = _LOCALES.get(language, "en")
     local = pendulum.instance(as_utc(moment)).in_timezone(tz)
     text = local.format(_FORMATS.get(language, _FORMATS["en"]), locale=locale)
     return f"{text} ({local.format('zz')})" if language == "en" else f"{text} ({local.tzname()})"
@@ -105,6 +108,7 @@ _RELATIVE = {
     "en": ("in {n} hours", "{n} hours overdue"),
     "da": ("om {n} timer", "{n} timer for sent"),
     "nb": ("om {n} timer", "{n} timer på overtid"),
+    "nl": ("over {n} uur", "{n} uur te laat"),
 }
 
 
@@ -118,7 +122,7 @@ def relative_text(deadline: datetime, *, now: datetime, language: str = "en") ->
 
 def deadline_text(due: datetime, *, now: datetime, tz: str, language: str = "en") -> str:
     """A deadline on the local wall clock with the time left, e.g. 'tirsdag d. 24. november 2026 kl. 14:05 (om 31 timer)'."""
-    locale = {"nb": "nb", "da": "da"}.get(language, "en")
+    locale = _LOCALES.get(language, "en")
     local = pendulum.instance(as_utc(due)).in_timezone(tz)
     text = local.format(_FORMATS.get(locale, _FORMATS["en"]), locale=locale)
     return f"{text} ({relative_text(due, now=now, language=locale)})"

@@ -9,6 +9,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from breach import instants
+from breach.clock import us as us_clocks
 from breach.people.store import import_people as store_people
 from flows.progress import emit
 from flows.runtime import runtime
@@ -23,6 +24,9 @@ def import_file(incident_id: str, people_path: str) -> dict[str, Any]:
                               batch_size=rt.settings.batch_size, actor=rt.actor, now=instants.utcnow(),
                               default_country=rt.controller.country,
                               progress=lambda n: emit("import_progress", incident_id=incident_id, rows=n))
+        if rt.controller.us is not None:  # US duties count residents per state: their clocks start once people are known
+            us_clocks.start_us_clocks(session=session, incident_id=incident_id, profile=rt.controller.us, actor=rt.actor,
+                                      now=instants.utcnow())
     counts = result.report.as_counts()
     emit("imported", incident_id=incident_id, counts=counts, skipped=result.skipped_same_file,
          problems=[(p.line, p.column, p.code, p.message) for p in result.problems[:20]])

@@ -25,15 +25,23 @@ from breach.enums import NoticeKind
 from breach.instants import parse_instant
 
 DATA_DIR = Path(__file__).parent / "data"
-LanguageCode = Literal["da", "nb", "en"]
-LOCALES: dict[str, str] = {"da": "da_DK", "nb": "nb_NO", "en": "en_GB"}
-_AT = {"da": "{date} kl. {time} ({zone})", "nb": "{date} kl. {time} ({zone})", "en": "{date} at {time} ({zone})"}
+LanguageCode = Literal["da", "nb", "en", "nl", "en-US"]
+LOCALES: dict[str, str] = {"da": "da_DK", "nb": "nb_NO", "en": "en_GB", "nl": "nl_NL", "en-US": "en_US"}
+# The data tables (categories, filing form words) are per language; American English reads the English rows.
+TABLE_LANGUAGE = {"en-US": "en"}
+_AT = {"da": "{date} kl. {time} ({zone})", "nb": "{date} kl. {time} ({zone})", "en": "{date} at {time} ({zone})",
+       "nl": "{date} om {time} uur ({zone})", "en-US": "{date} at {time} ({zone})"}
 
 
 @cache
 def load_table(name: str) -> dict[str, Any]:
     """Read a JSON data table from ``notices/data`` once."""
     return json.loads((DATA_DIR / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def table_language(language: str) -> str:
+    """The language whose rows of the data tables a notice in ``language`` reads (en-US reads en)."""
+    return TABLE_LANGUAGE.get(language, language)
 
 
 def format_instant(moment: datetime | str, *, tz: str, language: str) -> str:
@@ -55,7 +63,7 @@ def format_number(value: int, *, language: str) -> str:
 def category_labels(categories: Iterable[str], language: str) -> list[str]:
     """The plain-language names of data categories, in the order given."""
     table = load_table("categories")["categories"]
-    return [table[key]["labels"][language] for key in categories]
+    return [table[key]["labels"][table_language(language)] for key in categories]
 
 
 def _ranked(categories: Iterable[str], column: str, language: str, fallback: str, texts: str = "") -> list[str]:
@@ -66,7 +74,7 @@ def _ranked(categories: Iterable[str], column: str, language: str, fallback: str
     data = load_table("categories")
     wanted = {key for category in categories for key in data["categories"][category][column]}
     ranked = [key for key in data[column] if key in wanted and key != fallback] or [fallback]
-    return [data[texts or column][key][language] for key in ranked]
+    return [data[texts or column][key][table_language(language)] for key in ranked]
 
 
 def consequences_for(categories: Iterable[str], language: str) -> list[str]:
@@ -126,7 +134,7 @@ class SubjectNoticeParams(BaseModel):
 
     def risk_text(self) -> str:
         """One sentence saying how serious we think the breach is for the person."""
-        return load_table("categories")["risk"][self.risk][self.language]
+        return load_table("categories")["risk"][self.risk][table_language(self.language)]
 
     def when(self, moment: datetime) -> str:
         """An instant in the controller's time zone and the notice's language."""
@@ -150,7 +158,14 @@ class AuthorityNoticeParams(BaseModel):
     people_counts: dict[str, int] = Field(default_factory=dict, description="People to be told, by channel")
     notified_at: AwareDatetime | None = None
     reasons_for_delay: str | None = None
+    audience: dict[str, Any] | None = Field(default=None, description="Who is told and why (breach.people.audience), counts only")
     language: LanguageCode = "da"
+
+    @field_validator("language")
+    @classmethod
+    def _authority_english(cls, value: str) -> str:
+        # Reports go to European authorities: American English is written as the English report.
+        return table_language(value)
 
     @field_validator("facts")
     @classmethod

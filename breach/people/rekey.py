@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from breach import audit
 from breach.keys.cipher import MultiKeyCipher
-from breach.people.rows import _identity_key  # the one definition of a person's identity
+from breach.people.rows import _identity_key, external_key_of  # the one definition of a person's identity
 from breach.people.store import _aad  # the one definition of a contact's binding
 from breach.store.tables import PersonRow
 
@@ -112,7 +112,8 @@ def _rotate_row(row: Any, cipher: MultiKeyCipher, report: RotationReport) -> dic
         else:
             key, report.index_rekeyed = new, report.index_rekeyed + 1
     token = cipher.encrypt(plaintext, aad=_aad(row.incident_id, key))
-    return {"id": row.id, "dedup_key": key, "contact_enc": token}
+    external = external_key_of(json.loads(plaintext).get("external_id"), cipher.index_key)
+    return {"id": row.id, "dedup_key": key, "contact_enc": token, "external_key": external}
 
 
 def _chunk(session: Session, *, after: int, size: int) -> list[Any]:

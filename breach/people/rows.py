@@ -20,10 +20,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from breach.enums import Channel, Language
 from breach.keys.cipher import INDEX_BYTES, hmac_sha256, normalise_for_index
+from breach.people.flags import FLAG_COLUMNS, FlagError, in_us, normalise_region, parse_flag
 
 REQUIRED_COLUMNS = ("name", "language")
 COLUMNS = ("name", "language", "email", "channel", "address_line1", "address_line2", "postal_code", "city",
-           "country", "external_id", "phone")
+           "country", "external_id", "phone", "region", "state", *FLAG_COLUMNS)
 ADDRESS_COLUMNS = ("address_line1", "postal_code", "city")
 MAX_FIELD_CHARS = 200
 MAX_EMAIL_CHARS = 254
@@ -33,10 +34,12 @@ _LANGUAGES = {
     "da": Language.DA, "dan": Language.DA, "dansk": Language.DA, "danish": Language.DA,
     "nb": Language.NB, "nn": Language.NB, "no": Language.NB, "nob": Language.NB, "nno": Language.NB,
     "nor": Language.NB, "norsk": Language.NB, "norwegian": Language.NB, "bokmål": Language.NB,
-    "en": Language.EN, "eng": Language.EN, "english": Language.EN, "engelsk": Language.EN,
+    "en": Language.EN, "eng": Language.EN, "english": Language.EN, "engelsk": Language.EN, "engels": Language.EN,
+    "nl": Language.NL, "nld": Language.NL, "dut": Language.NL, "nederlands": Language.NL, "dutch": Language.NL,
+    "hollandsk": Language.NL, "nederlandsk": Language.NL,
 }
 _WANTS_LETTER = {"": False, "email": False, "e-mail": False, "epost": False, "e-post": False,
-                 "letter": True, "post": True, "brev": True}
+                 "letter": True, "post": True, "brev": True, "brief": True}
 _COUNTRY_ALIASES = {"UK": "GB"}
 _COUNTRY = re.compile(r"[A-Z]{2}")
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
@@ -53,6 +56,9 @@ class ProblemCode(StrEnum):
     INVALID_LANGUAGE = "invalid_language"
     INVALID_CHANNEL = "invalid_channel"
     INVALID_COUNTRY = "invalid_country"
+    INVALID_REGION = "invalid_region"
+    INVALID_FLAG = "invalid_flag"
+    NO_ESIGN_CONSENT = "no_esign_consent"
     INVALID_TYPE = "invalid_type"
     INCOMPLETE_ADDRESS = "incomplete_address"
     DUPLICATE = "duplicate"
@@ -94,6 +100,10 @@ class PersonIn(BaseModel):
     country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")
     external_id: str | None = Field(default=None, max_length=MAX_FIELD_CHARS, repr=False)
     phone: str | None = Field(default=None, max_length=MAX_FIELD_CHARS, repr=False)
+    region: str | None = Field(default=None, max_length=3, description="US state/DC/territory code, or ISO 3166-2 subdivision")
+    vulnerable: bool | None = Field(default=None, description="In a vulnerable situation (None: the file does not say)")
+    protected_address: bool | None = Field(default=None, description="Has a secret or protected address")
+    esign_consent: bool | None = Field(default=None, description="Consented to electronic notices (E-SIGN, 15 U.S.C. 7001(c))")
     channel: Channel = Field(description="email, letter, or none when the person cannot be reached")
     dedup_key: bytes = Field(min_length=INDEX_BYTES, max_length=INDEX_BYTES, repr=False,
                              description="Blind index of the person's identity (see dedup_key())")
@@ -115,7 +125,10 @@ class PersonIn(BaseModel):
 
 
 def normalise_language(value: str) -> Language | None:
-    """da, nb or en from a tag such as ``da-DK``, ``no``, ``nn``, ``nb_NO`` or ``en-GB``; None if unknown."""
+    """da, nb, nl or en from a tag such as ``da-DK``, ``no``, ``nn``, ``nb_NO`` or ``en-GB``; None if unknown.
+
+    Notices in American English (``en-US``) follow where the person lives, not the tag: see ``_person``.
+    """
     return _LANGUAGES.get(value.strip().lower().replace("_", "-").split("-", 1)[0])
 
 
@@ -161,7 +174,15 @@ def dedup_key(person: PersonIn, secret: bytes) -> bytes:
 
 def external_id_key(person: PersonIn, secret: bytes) -> bytes | None:
     """Keyed 16-byte digest of the controller's customer number, if the person has one."""
-    return _keyed("external_id", (person.external_id,), secret) if person.external_id else None
+    return external_key_of(person.external_id, secret)
+
+
+def external_key_of(external_id: str | None, secret: bytes) -> bytes | None:
+    """Keyed 16-byte digest of a customer number as written in the people file (trimmed, NFC), or None."""
+    if not external_id or not external_id.strip():
+        return None
+    text = external_id.strip()
+    return _keyed("external_id", (text if text.isascii() else unicodedata.normalize("NFC", text),), secret)
 
 
 
@@ -169,7 +190,9 @@ def _clean(record: Mapping[str, Any], number: int) -> dict[str, str | None] | Ro
     """Each known column as trimmed NFC text or None, or the first problem found."""
     raw = dict(zip(COLUMNS, map(record.get, COLUMNS), strict=True))
     for column, value in raw.items():
-        if value is not None and type(value) is not str:
+        if isinstance(value, bool) and column in FLAG_COLUMNS:  # JSONL true/false
+            raw[column] = "true" if value else "false"
+        elif value is not None and type(value) is not str:
             if isinstance(value, bool) or not isinstance(value, int):
                 return RowProblem(number, column, ProblemCode.INVALID_TYPE, "must be text")
             raw[column] = str(value)
@@ -199,7 +222,7 @@ def _person(record: Mapping[str, Any], number: int, *, country: str,
         if not values[column]:
             return RowProblem(number, column, ProblemCode.MISSING_VALUE, "a value is required")
     if (language := normalise_language(language or "")) is None:
-        return RowProblem(number, "language", ProblemCode.INVALID_LANGUAGE, "not a known language; use da, nb or en")
+        return RowProblem(number, "language", ProblemCode.INVALID_LANGUAGE, "not a known language; use da, nb, nl or en")
     if email and (email := normalise_email(email)) is None:
         return RowProblem(number, "email", ProblemCode.INVALID_EMAIL, "not a valid e-mail address")
     if (wants_letter := _WANTS_LETTER.get((channel_text or "").lower())) is None:
@@ -209,10 +232,43 @@ def _person(record: Mapping[str, Any], number: int, *, country: str,
     missing = [column for column in ADDRESS_COLUMNS if not values[column]]
     channel = choose_channel(wants_letter=wants_letter, has_email=email is not None, has_complete_address=not missing)
     key = _identity_key(email, name or "", postal_code, line1, secret)
-    values.update(email=email, language=language, country=country_code)
-    del values["channel"]
+    extra = _extra_columns(values, number, country=country_code)
+    if isinstance(extra, RowProblem):
+        return extra
+    if language == Language.EN and in_us(country_code):
+        language = Language.EN_US  # a US resident reads the notice US state law prescribes
+    values.update(email=email, language=language, country=country_code, **extra)
+    for column in ("channel", "state"):
+        del values[column]
+    if channel == Channel.EMAIL and in_us(country_code) and extra["esign_consent"] is not True and not missing:
+        channel = Channel.LETTER  # E-SIGN (15 U.S.C. 7001(c)): e-mail counts as notice only with the person's consent
     person = PersonIn(line=number, wants_letter=wants_letter, channel=channel, dedup_key=key, **values)
-    return person, _address_warning(person, missing)
+    return person, _address_warning(person, missing) or _consent_warning(person)
+
+
+def _extra_columns(values: dict[str, Any], number: int, *, country: str) -> dict[str, Any] | RowProblem:
+    """The region (``region`` or its synonym ``state``) and the yes/no flags, or the first problem."""
+    region_column = "region" if values.get("region") or not values.get("state") else "state"
+    try:
+        region = normalise_region(values.get(region_column), country=country)
+    except ValueError as exc:
+        return RowProblem(number, region_column, ProblemCode.INVALID_REGION, str(exc))
+    flags: dict[str, Any] = {"region": region}
+    for column in FLAG_COLUMNS:
+        try:
+            flags[column] = parse_flag(values.get(column))
+        except FlagError as exc:
+            return RowProblem(number, column, ProblemCode.INVALID_FLAG, str(exc))
+    return flags
+
+
+def _consent_warning(person: PersonIn) -> RowProblem | None:
+    """A warning for a US resident told by e-mail without E-SIGN consent, because no postal address is known."""
+    if person.channel != Channel.EMAIL or not in_us(person.country) or person.esign_consent is True:
+        return None
+    message = ("no E-SIGN consent to electronic notice and no complete postal address: notified by e-mail, which may not "
+               "count as notice (15 U.S.C. 7001(c)); consider substitute notice")
+    return RowProblem(person.line, "esign_consent", ProblemCode.NO_ESIGN_CONSENT, message, rejected=False)
 
 
 def _address_warning(person: PersonIn, missing: list[str]) -> RowProblem | None:

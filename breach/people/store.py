@@ -14,14 +14,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import ColumnElement, func, insert, select
 from sqlalchemy.orm import Session
 
 from breach import audit
 from breach.enums import Channel
 from breach.keys.cipher import MultiKeyCipher
 from breach.people.importer import ImportReport, read_people
-from breach.people.rows import PersonIn, RowProblem
+from breach.people.rows import PersonIn, RowProblem, external_id_key
 from breach.store.tables import PersonRow
 
 CHUNK = 1000
@@ -112,6 +112,8 @@ def _row(*, incident_id: str, person: PersonIn, key: bytes, cipher: MultiKeyCiph
     return {
         "incident_id": incident_id, "line": person.line, "batch_no": batch_no, "language": person.language,
         "channel": person.channel, "wants_letter": person.wants_letter, "country": person.country, "dedup_key": key,
+        "region": person.region, "vulnerable": person.vulnerable, "protected_address": person.protected_address,
+        "esign_consent": person.esign_consent, "external_key": external_id_key(person, cipher.index_key),
         "contact_enc": cipher.encrypt(_contact_json(person), aad=_aad(incident_id, key)),
     }
 
@@ -138,9 +140,10 @@ def contacts(*, session: Session, incident_id: str, cipher: MultiKeyCipher, pers
                       address_lines=data.get("address_lines") or [], country=row.country)
 
 
-def channel_counts(*, session: Session, incident_id: str) -> dict[str, int]:
-    """How many people per channel (email, letter, none)."""
+def channel_counts(*, session: Session, incident_id: str, where: ColumnElement[bool] | None = None) -> dict[str, int]:
+    """How many people per channel (email, letter, none); ``where`` narrows it (e.g. to a subset to be told)."""
     stmt = select(PersonRow.channel, func.count()).where(PersonRow.incident_id == incident_id).group_by(PersonRow.channel)
+    stmt = stmt if where is None else stmt.where(where)
     counts = {c.value: 0 for c in (Channel.EMAIL, Channel.LETTER, Channel.NONE)}
     counts.update({channel: int(n) for channel, n in session.execute(stmt)})
     return counts

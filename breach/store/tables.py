@@ -150,7 +150,8 @@ class ReminderRow(Base):
 
 class PersonRow(Base):
     __tablename__ = "people"
-    __table_args__ = (UniqueConstraint("incident_id", "dedup_key"), Index("ix_people_incident_batch", "incident_id", "batch_no"))
+    __table_args__ = (UniqueConstraint("incident_id", "dedup_key"), Index("ix_people_incident_batch", "incident_id", "batch_no"),
+                      Index("ix_people_incident_external_key", "incident_id", "external_key"))
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"))
     line: Mapped[int] = mapped_column(Integer)
@@ -159,6 +160,15 @@ class PersonRow(Base):
     channel: Mapped[str] = mapped_column(String(10))
     wants_letter: Mapped[bool]
     country: Mapped[str | None] = mapped_column(String(2))
+    # Optional columns of the people file (breach.people.flags): the US state or region, and yes/no flags
+    # (None: the file does not say). ``notice_variant`` picks the draft of a split notice (US: per state group).
+    region: Mapped[str | None] = mapped_column(String(3))
+    vulnerable: Mapped[bool | None]
+    protected_address: Mapped[bool | None]
+    esign_consent: Mapped[bool | None]
+    notice_variant: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    # Blind index of the controller's customer number, to find one person (`breach letter --person`).
+    external_key: Mapped[bytes | None] = mapped_column(LargeBinary(32))
     dedup_key: Mapped[bytes] = mapped_column(LargeBinary(32))
     # AES-GCM ciphertexts bound to this row's dedup key (see breach.people.store).
     contact_enc: Mapped[bytes] = mapped_column(LargeBinary)
@@ -172,6 +182,7 @@ class DraftRow(Base):
     kind: Mapped[str] = mapped_column(String(40))
     language: Mapped[str] = mapped_column(String(5))
     channel: Mapped[str] = mapped_column(String(10))
+    variant: Mapped[str] = mapped_column(String(40), default="", server_default="")
     template_version: Mapped[str] = mapped_column(String(40))
     subject: Mapped[str] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text)

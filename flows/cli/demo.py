@@ -17,9 +17,22 @@ from flows.runtime import EXAMPLES, runtime
 DEMO_RESPONDER = "responder@example.com"
 DEMO_MANAGER = "manager@example.com"
 MARKER = ".breach-demo"
+# The bundled examples: folder under breach/examples ("" is the Danish one at its top) and what it is.
+DEMO_EXAMPLES = {
+    "dk": ("", "a fictional Danish controller, 1,000 people"),
+    "nl": ("nl", "a fictional Dutch controller (Autoriteit Persoonsgegevens), 200 people"),
+    "us": ("us", "a fictional US controller, people in California, Massachusetts, New York and Texas"),
+}
 
 
-def _prepare(data_dir: Path) -> None:
+def example_dir(example: str) -> Path:
+    """The folder of a bundled example (facts.json, people.csv, controller.json); SystemExit for an unknown one."""
+    if example not in DEMO_EXAMPLES:
+        raise SystemExit(f"unknown example {example!r}; choose one of {', '.join(DEMO_EXAMPLES)}")
+    return EXAMPLES / DEMO_EXAMPLES[example][0]
+
+
+def _prepare(data_dir: Path, folder: Path) -> None:
     if data_dir.exists():
         if not (data_dir / MARKER).exists():
             raise SystemExit(f"{data_dir} exists and is not a demo folder; choose another --data-dir")
@@ -30,20 +43,25 @@ def _prepare(data_dir: Path) -> None:
     os.environ.pop("BREACH_OUTBOX", None)
     os.environ.pop("BREACH_CONTROLLER_FILE", None)
     os.environ.update({"BREACH_DATA_DIR": str(data_dir.resolve()), "BREACH_MANAGERS": DEMO_MANAGER, "BREACH_ACTOR": DEMO_RESPONDER})
+    if folder != EXAMPLES:
+        os.environ["BREACH_CONTROLLER_FILE"] = str(folder / "controller.json")
     runtime.cache_clear()
 
 
-def _facts_as_of_now(data_dir: Path) -> Path:
+def _facts_as_of_now(data_dir: Path, folder: Path) -> Path:
     """The example facts with their instants moved so that awareness was three hours ago."""
     from breach import instants
 
-    document = json.loads((EXAMPLES / "facts.json").read_text(encoding="utf-8"))
+    document = json.loads((folder / "facts.json").read_text(encoding="utf-8"))
     aware = instants.parse_instant(document["aware_at"])
     shift = instants.utcnow().replace(second=0, microsecond=0) - timedelta(hours=3) - aware
-    for key in ("occurred_at", "detected_at", "aware_at"):
+    for key in ("occurred_at", "detected_at", "aware_at", "contained_at"):
         if document.get(key):
             moment = datetime.fromisoformat(document[key])
             document[key] = (moment + shift).isoformat()
+    for key in ("determined_at", "materiality_determined_at"):  # the US facts' instants move with the rest
+        if (document.get("us") or {}).get(key):
+            document["us"][key] = (datetime.fromisoformat(document["us"][key]) + shift).isoformat()
     path = data_dir / "facts.json"
     path.write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
     return path
@@ -63,15 +81,16 @@ def _demo_manager(incident_id: str, run_id: str) -> None:
     submit_decision(runtime(), incident_id=incident_id, approver=DEMO_MANAGER, reject=False, comment="demo approval")
 
 
-def run_demo(data_dir: Path) -> dict[str, Any]:
-    """Run breach-response on the example facts and 1,000 people; print where every output is."""
+def run_demo(data_dir: Path, example: str = "dk") -> dict[str, Any]:
+    """Run breach-response on a bundled example's facts and people; print where every output is."""
     from flows.breach_response import breach_response
 
-    _prepare(data_dir)
-    console.print(f"[bold]breach-notify demo[/]: a fictional Danish controller, {EXAMPLES / 'people.csv'}; outputs in {data_dir}/\n")
+    folder = example_dir(example)
+    _prepare(data_dir, folder)
+    console.print(f"[bold]breach-notify demo[/]: {DEMO_EXAMPLES[example][1]}, {folder / 'people.csv'}; outputs in {data_dir}/\n")
     unsubscribe = [subscribe(listener), subscribe(_approve_when_paused)]
     try:
-        result = breach_response(str(_facts_as_of_now(data_dir)), str(EXAMPLES / "people.csv"))
+        result = breach_response(str(_facts_as_of_now(data_dir, folder)), str(folder / "people.csv"))
     finally:
         for undo in unsubscribe:
             undo()
@@ -100,5 +119,14 @@ def _summary(result: dict[str, Any], data_dir: Path) -> None:
         console.print(f"  letters:  {pdf}")
     for kind, path in (result.get("exports") or {}).items():
         console.print(f"  {kind}: {path}")
-    console.print(f"\nNext, once the form is submitted on virk.dk: [bold]breach filed {incident_id} --receipt RECEIPT.pdf[/] "
+    where = _filing_place()
+    console.print(f"\nNext, once the form is submitted{where}: [bold]breach filed {incident_id} --receipt RECEIPT.pdf[/] "
                   f"(with BREACH_DATA_DIR={data_dir})")
+
+
+def _filing_place() -> str:
+    """' on <form page>' when the controller's lead authority has a notification form on file."""
+    from breach.authorities import get_authority
+
+    found = get_authority(runtime().controller.country)
+    return f" on {found.form_url}" if found and found.form_url else ""

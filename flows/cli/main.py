@@ -85,7 +85,7 @@ def _check_inputs(facts: Path, people: Path | None) -> None:
 @app.command()
 def status(incident_id: str,
            lang: str = typer.Option(os.environ.get("BREACH_LANGUAGE", "en"), "--lang",
-                                    help="en, da or nb (default: BREACH_LANGUAGE, else en)")) -> None:
+                                    help="en, da, nb or nl (default: BREACH_LANGUAGE, else en)")) -> None:
     """Show an incident: status, verdict, clocks, people, drafts, approvals, deliveries."""
     from flows.cli.status import show_status
     from flows.cli.words import LANGUAGES
@@ -173,11 +173,12 @@ def audit_verify() -> None:
 
 @app.command()
 def demo(data_dir: Path = typer.Option(Path("breach-demo"), "--data-dir",
-                                       help="Where the demo keeps its database and outputs (reset each run)")) -> None:
-    """Run the whole workflow on the bundled example: a fictional Danish controller, 1,000 people."""
+                                       help="Where the demo keeps its database and outputs (reset each run)"),
+         example: str = typer.Option("dk", "--example", help="dk (Danish, 1,000 people), nl (Dutch, AP) or us (US states)")) -> None:
+    """Run the whole workflow on a bundled example (default: a fictional Danish controller, 1,000 people)."""
     from flows.cli.demo import run_demo
 
-    run_demo(data_dir)
+    run_demo(data_dir, example)
 
 
 @app.command()
@@ -199,7 +200,8 @@ def setup(within: int | None = typer.Option(None, "--within", min=30,
 
 
 # Command groups that live in their own modules; each module has register(app).
-EXTENSIONS = ("flows.cli.discover", "flows.cli.deadlines", "flows.cli.register", "flows.cli.webhook", "flows.cli.keys")
+EXTENSIONS = ("flows.cli.discover", "flows.cli.deadlines", "flows.cli.register", "flows.cli.webhook", "flows.cli.keys",
+              "flows.cli.letter")
 
 
 def _register_extensions() -> None:

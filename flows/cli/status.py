@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy.orm import Session
+
 from breach import instants
 from breach.approval import decisions as approval
-from breach.clock import deadlines, filing
+from breach.clock import deadlines, filing, us
 from breach.enums import DeadlineState
 from breach.incidents import service as incidents
+from breach.jurisdictions.us.profile import UsProfile
+from breach.people.audience import Audience, audience
 from breach.people.store import channel_counts
 from breach.store.tables import DeadlineRow
 from flows.cli.console import console, show_verdict, table
@@ -19,7 +23,7 @@ from notices.sending import outbox
 
 def show_status(rt: Runtime, incident_id: str, *, language: str = "en") -> None:
     """Print an incident's status, verdict, clocks, people, drafts, approvals and deliveries in
-    `language` (en, da, nb)."""
+    `language` (en, da, nb, nl)."""
     w = words(language)
     with rt.sessions() as session:
         incident = incidents.get(session=session, incident_id=incident_id)
@@ -35,11 +39,16 @@ def show_status(rt: Runtime, incident_id: str, *, language: str = "en") -> None:
         for o in deadlines.pending_obligations(session=session, incident_id=incident_id, now=now):
             console.print(f"  {deadlines.stored_name(o.id)} ({o.party}): [dim]{w['no_clock']}: {o.reason or w['not_started']}[/]  "
                           f"[dim]{o.legal_basis.split(':')[0]}[/]")
+        for line in us_lines(session=session, incident_id=incident_id, profile=rt.controller.us):
+            console.print(line)
         console.print(f"  {w['people']}: {channel_counts(session=session, incident_id=incident_id)}")
+        told = audience(session=session, incident_id=incident_id, result=assessment.result if assessment else {})
+        console.print("  " + told_line(told, w))
         drafts = approval.current_drafts(session=session, incident_id=incident_id)
         if drafts:
             console.print(table(w["drafts"], [w["kind"], w["language"], w["channel"], w["template"], w["hash"]],
-                                [[d.kind, d.language, d.channel, d.template_version, d.content_hash[:12]] for d in drafts]))
+                                [[d.kind, d.language + (f" {d.variant}" if d.variant else ""), d.channel, d.template_version,
+                                  d.content_hash[:12]] for d in drafts]))
         try:
             ok = approval.require_approved(session=session, incident_id=incident_id, roster=rt.settings.managers)
             console.print("  " + w["approved"].format(actor=ok.actor, at=ok.decided_at.isoformat()))
@@ -49,6 +58,31 @@ def show_status(rt: Runtime, incident_id: str, *, language: str = "en") -> None:
         for f in filing.filings_of(session=session, incident_id=incident_id):
             console.print("  " + w["filed"].format(authority=f.authority_code, seq=f.sequence, at=f.filed_at.isoformat(), by=f.filed_by)
                           + (w["late"] if f.late else ""))
+
+
+def us_lines(*, session: Session, incident_id: str, profile: UsProfile | None) -> list[str]:
+    """US duties without a clock (no outer limit), people with no state, and every rule not verified."""
+    if profile is None:
+        return []
+    lines = []
+    for name, o in us.pending(session=session, incident_id=incident_id, profile=profile):
+        flag = "" if o.verified else f" [red]{us.UNVERIFIED}[/]"
+        lines.append(f"  {name} ({o.jurisdiction}): [dim]no clock: {o.deadline_text[:90]}[/]{flag}  [dim]{o.citation}[/]")
+    _, unknown = us.residents(session=session, incident_id=incident_id)
+    if unknown:
+        lines.append(f"  [yellow]{unknown} US people without a state in the people file: no state law could be applied to them[/]")
+    found = us.assess_us(session=session, incident_id=incident_id, profile=profile)
+    if found and found.unverified:
+        lines.append(f"  [red]US rules NOT VERIFIED: {', '.join(found.unverified)}[/] (check docs/us-law.md before relying on them)")
+    return lines
+
+
+def told_line(told: Audience, w: dict[str, str]) -> str:
+    """Who is (or was) told: everyone, nobody, or the assessment's subset and why the rest are not."""
+    if told.who == "subset" and told.rule:
+        columns = " / ".join(c["column"] for c in told.rule.get("any", [told.rule]))
+        return w["told_subset"].format(n=told.told, columns=columns, rest=told.not_told) + f"  [dim]{told.why}[/]"
+    return w["told_everyone"].format(n=told.told) if told.who == "everyone" else w["told_nobody"]
 
 
 def obligation_lines(rows: list[DeadlineRow], *, tz: str, now: datetime, language: str = "en") -> list[str]:

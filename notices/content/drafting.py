@@ -12,13 +12,15 @@ from breach.approval.decisions import current_drafts, current_round
 from breach.controller import ControllerProfile
 from breach.enums import Channel, IncidentStatus, NoticeKind
 from breach.incidents import service as incidents
+from breach.people.audience import people_condition
 from breach.store.tables import DraftRow, PersonRow
 from notices.content.render import RenderedNotice, render
+from notices.content.us_notice import US_LANGUAGE, us_subject_notices
 from notices.params import PublicNoticeParams, SubjectNoticeParams
 from notices.report.notification import authority_params
 
 SUBJECT_CHANNELS = (Channel.EMAIL, Channel.LETTER)
-PUBLIC_LANGUAGES = ("da", "nb", "en")
+PUBLIC_LANGUAGES = ("da", "nb", "en", "nl")
 Wanted = tuple[NoticeKind, str, Channel, RenderedNotice]  # one draft: kind, language, channel, its text
 
 
@@ -41,13 +43,15 @@ def _wanted(*, session: Session, incident_id: str, controller: ControllerProfile
         authority = authority_params(session=session, incident_id=incident_id, controller=controller)
         rendered = render(NoticeKind.AUTHORITY_REPORT, authority, channel=Channel.FORM)
         out.append((NoticeKind.AUTHORITY_REPORT, authority.language, Channel.FORM, rendered))
-    if assessment.notify_subjects:
+    told = people_condition(session=session, incident_id=incident_id, result=assessment.result or {})
+    if assessment.notify_subjects or told is not None:
         stmt = select(PersonRow.language, PersonRow.channel).where(PersonRow.incident_id == incident_id).distinct()
-        for language, channel in sorted(set(session.execute(stmt).tuples())):
-            if channel in SUBJECT_CHANNELS:
+        for language, channel in sorted(set(session.execute(stmt if told is None else stmt.where(told)).tuples())):
+            if channel in SUBJECT_CHANNELS and language != US_LANGUAGE:
                 params = _subject_params(session=session, incident_id=incident_id, controller=controller, language=language)
                 rendered = render(NoticeKind.SUBJECT_NOTICE, params, channel=Channel(channel))
                 out.append((NoticeKind.SUBJECT_NOTICE, language, Channel(channel), rendered))
+        out.extend(us_subject_notices(session=session, incident_id=incident_id, controller=controller, told=told))
     if (assessment.result or {}).get("public_communication"):
         out.extend(_public_notices(session=session, incident_id=incident_id, controller=controller))
     return out
@@ -70,11 +74,11 @@ def draft_notices(*, session: Session, incident_id: str, controller: ControllerP
     incident = incidents.get(session=session, incident_id=incident_id)
     wanted = _wanted(session=session, incident_id=incident_id, controller=controller)
     existing = current_drafts(session=session, incident_id=incident_id)
-    have = {(d.kind, d.language, d.channel, d.content_hash) for d in existing}
-    if existing and have == {(k.value, lang, c.value, r.content_hash) for k, lang, c, r in wanted}:
+    if existing and {(d.kind, d.language, d.channel, d.variant, d.content_hash) for d in existing} == {
+            (k.value, lang, c.value, r.variant, r.content_hash) for k, lang, c, r in wanted}:
         return existing
     round_no = current_round(session=session, incident_id=incident_id) + 1
-    rows = [DraftRow(incident_id=incident_id, round=round_no, kind=kind, language=language, channel=channel,
+    rows = [DraftRow(incident_id=incident_id, round=round_no, kind=kind, language=language, channel=channel, variant=r.variant,
                      template_version=str(r.template_version), subject=r.subject, text=r.text, html=r.html,
                      content_hash=r.content_hash, drafted_by=actor, drafted_at=now)
             for kind, language, channel, r in wanted]

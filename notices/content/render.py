@@ -23,7 +23,8 @@ from typing import Any
 
 from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
-from pydantic import BaseModel, ConfigDict
+from markupsafe import Markup
+from pydantic import BaseModel, ConfigDict, Field
 
 from breach.enums import Channel, NoticeKind
 from notices.params import PARAMS_BY_KIND, AuthorityNoticeParams, NoticeParams, SubjectNoticeParams
@@ -39,7 +40,7 @@ CHANNELS: dict[NoticeKind, tuple[Channel, ...]] = {
 }
 REQUIRED_PARTS = ("subject", "txt")
 # Used when a person's name is unknown, so the greeting still reads as a sentence.
-FALLBACK_NAMES = {"da": "modtager", "nb": "mottaker", "en": "recipient"}
+FALLBACK_NAMES = {"da": "modtager", "nb": "mottaker", "en": "recipient", "nl": "heer/mevrouw", "en-US": "Sir or Madam"}
 _VERSION_HEADER = re.compile(r"\{#\s*version:\s*(\d+)\s*#\}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 
@@ -51,6 +52,27 @@ ENVIRONMENT = SandboxedEnvironment(
     lstrip_blocks=True,
 )
 ENVIRONMENT.filters["answer"] = format_answer
+
+
+def marked_html(text: str) -> Markup:
+    """Plain notice text with '## ' headings and '- ' bullets as HTML (escaped), for e-mail bodies built from one text."""
+    out: list[str] = []
+    in_list = False
+    for line in text.strip().split("\n"):
+        if line.startswith("- ") != in_list:
+            out.append("<ul style=\"margin:0 0 8px 0;padding-left:22px;\">" if not in_list else "</ul>")
+            in_list = not in_list
+        if line.startswith("## "):
+            out.append(f'<h2 style="font-size:17px;margin:20px 0 6px;">{escape(line[3:])}</h2>')
+        elif line.startswith("- "):
+            out.append(f"<li>{escape(line[2:])}</li>")
+        elif line.strip():
+            out.append(f'<p style="margin:0 0 8px 0;">{escape(line)}</p>')
+    out.append("</ul>" if in_list else "")
+    return Markup("\n".join(part for part in out if part))
+
+
+ENVIRONMENT.filters["marked_html"] = marked_html
 ENVIRONMENT.globals.update(NAME_TAG_TEXT=NAME_TAG_TEXT, NAME_TAG_HTML=NAME_TAG_HTML)
 
 
@@ -65,6 +87,7 @@ class RenderedNotice(BaseModel):
     template_version: str
     content_hash: str
     fallback_name: str = ""
+    variant: str = Field(default="", description="The group of people this draft is for when a notice is split (US state groups)")
 
 
 def _subject_context(params: SubjectNoticeParams) -> dict[str, Any]:

@@ -54,6 +54,8 @@ _LABELS = {
     "da": {"page": "Side {n} af {total}", "ref": "Vores reference", "date": "Dato", "phone": "Telefon", "email": "E-mail"},
     "nb": {"page": "Side {n} av {total}", "ref": "Vår referanse", "date": "Dato", "phone": "Telefon", "email": "E-post"},
     "en": {"page": "Page {n} of {total}", "ref": "Our reference", "date": "Date", "phone": "Phone", "email": "E-mail"},
+    "nl": {"page": "Pagina {n} van {total}", "ref": "Ons kenmerk", "date": "Datum", "phone": "Telefoon", "email": "E-mail"},
+    "en-US": {"page": "Page {n} of {total}", "ref": "Our reference", "date": "Date", "phone": "Phone", "email": "Email"},
 }
 
 
@@ -61,7 +63,7 @@ class Letter(BaseModel):
     """One personalised letter to one person."""
 
     delivery_id: str
-    language: Literal["da", "nb", "en"]
+    language: Literal["da", "nb", "en", "nl", "en-US"]
     recipient_name: str
     address_lines: list[str] = Field(description="Postal address below the name, one line each")
     subject: str

@@ -62,8 +62,8 @@ def pack_for(*, params: AuthorityNoticeParams, code: str | None, template: str |
     if form != "dk":
         return build_form_pack(params, form=form, filings=filings, authority=authority)
     if found and found.code != "DK":
-        # No form of its own on file: the Danish layout, in English unless the authority reads da/nb.
-        params = params.model_copy(update={"language": found.language if found.language in ("da", "nb") else "en"})
+        # No form of its own on file: the Danish layout, in English unless the authority reads da/nb/nl.
+        params = params.model_copy(update={"language": found.language if found.language in ("da", "nb", "nl") else "en"})
     return build_filing_pack(params, authority=authority if code else None)
 
 

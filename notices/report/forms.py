@@ -1,11 +1,13 @@
-"""Filing packs for other forms than the Danish one: Norway's Altinn form and the EDPB common template.
+"""Filing packs for other forms than the Danish one: Norway's Altinn form, the Dutch AP's meldformulier, the EDPB template.
 
 A form is data (``notices/data/filing_form_no.json``, ``notices/data/edpb_template.json``): its
 sections and questions in order, and for each question ``from``, the name of the answer in the
 *catalogue*. The catalogue is every answer of the Danish pack (``section.field``, worded in the
 form's language by ``notices.report.pack``) plus ``extra.*`` answers that only other forms ask for.
 A question whose ``from`` is null, or whose answers are all unknown, is listed under ``missing``
-for the filer to supply (Art. 33(4): information may be provided in phases).
+for the filer to supply (Art. 33(4): information may be provided in phases). A question with ``ask_if``
+(the AP form asks about altered or lost data only for integrity or availability breaches) is answered
+"not applicable" when the facts' breach types do not include one of its values.
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ from breach.authorities import get_authority
 from notices.params import AuthorityNoticeParams, load_table
 from notices.report.pack import SPECIAL_CATEGORIES, Words, answer_catalogue, pack_header
 
-FORMS = {"dk": "filing_form", "no": "filing_form_no", "edpb": "edpb_template"}
-FORM_BY_AUTHORITY = {"DK": "dk", "NO": "no"}
+FORMS = {"dk": "filing_form", "no": "filing_form_no", "nl": "filing_form_nl", "edpb": "edpb_template"}
+FORM_BY_AUTHORITY = {"DK": "dk", "NO": "no", "NL": "nl"}
 _FINANCIAL = {"financial", "bank_account", "payment_card", "payment_card_partial", "invoice_data"}
 
 
@@ -48,6 +50,8 @@ def _context_extras(p: AuthorityNoticeParams, w: Words, filings: list[dict[str, 
         "extra.subjects_countries": [w.country(c) for c in f.get("subjects_countries", [])] or None,
         "extra.authorities_owed": [x.get("name", x.get("code")) + f" ({x.get('code')})" for x in a.get("authorities", [])] or None,
         "extra.other_regimes": [k for k, v in regimes.items() if v] or w("values", "no"),
+        # ePrivacy Directive art. 4(3) / Reg. 611/2013 (NL: Telecommunicatiewet art. 11.3a) for public telecom providers.
+        "extra.legal_basis": w("values", "basis_gdpr_eprivacy" if regimes.get("electronic_communications_provider") else "basis_gdpr"),
         "extra.dpo_appointed": yn(bool(p.controller.dpo_name or p.controller.dpo_email)),
         "extra.identifiable": _tri(w, a, "identifiable"),
         "extra.severity_method": severity.get("method"),
@@ -124,6 +128,24 @@ def _resolve(source: str | list[str] | None, answers: dict[str, Any]) -> Any:
     return lines
 
 
+def asked(question: dict[str, Any], facts: dict[str, Any]) -> bool:
+    """Whether the form asks this question for these facts: ``ask_if`` {"facts.KEY": [values]} needs one value in common."""
+    for key, values in (question.get("ask_if") or {}).items():
+        field = key.removeprefix("facts.")
+        found = facts.get(field)
+        have = set(found) if isinstance(found, list) else {found}
+        if not have & set(values):
+            return False
+    return True
+
+
+def _answer(question: dict[str, Any], answers: dict[str, Any], p: AuthorityNoticeParams, w: Words) -> Any:
+    """The question's answer; 'not applicable' when the form would not ask it for this breach (``ask_if``)."""
+    if not asked(question, p.facts):
+        return w("values", "not_applicable")
+    return _resolve(question.get("from"), answers)
+
+
 def form_sources(form: str) -> dict[str, str | list[str] | None]:
     """Each question's catalogue key(s), as 'section.field' -> from (for docs and tests)."""
     table = load_table(FORMS[form])
@@ -145,13 +167,14 @@ def build_form_pack(params: AuthorityNoticeParams, *, form: str, filings: list[d
         authority = found.model_dump(mode="json") if found else None
     params = params.model_copy(update={"language": language})
     answers = catalogue(params, filings)
+    words = Words(language)
     if authority:
         answers["notification.authority"] = authority.get("name")
     sections: dict[str, Any] = {}
     for key, section in table["sections"].items():
         sections[key] = {"title": section["title"].get(language, section["title"]["en"]), "fields": {
             name: {"question": q.get(language, q["en"]), "question_en": q["en"], "from": q.get("from"),
-                   "answer": _resolve(q.get("from"), answers)}
+                   "answer": _answer(q, answers, params, words)}
             for name, q in section["fields"].items()}}
     pack = pack_header(params, title=table["title"][language], authority=authority)
     pack.update({

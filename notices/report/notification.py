@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from breach.controller import ControllerProfile
 from breach.incidents import service as incidents
+from breach.people.audience import audience, condition
 from breach.people.store import channel_counts
 from notices.params import AuthorityNoticeParams
 
@@ -25,6 +26,9 @@ def authority_params(*, session: Session, incident_id: str, controller: Controll
     assessment = incidents.latest_assessment(session=session, incident_id=incident_id)
     result: dict[str, Any] = assessment.result if assessment else {}
     language = (result.get("authority") or {}).get("language") or controller.default_language
+    told = audience(session=session, incident_id=incident_id, result=result)
+    where = condition(told.rule) if told.who == "subset" and told.rule else None
     return AuthorityNoticeParams(incident_id=incident_id, controller=controller, facts=facts, assessment=result,
-                                 people_counts=channel_counts(session=session, incident_id=incident_id),
+                                 people_counts=channel_counts(session=session, incident_id=incident_id, where=where),
+                                 audience=told.as_dict() if told.who == "subset" else None,
                                  notified_at=notified_at, reasons_for_delay=incident.reasons_for_delay, language=language)

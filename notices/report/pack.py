@@ -176,7 +176,7 @@ def _measures(p: AuthorityNoticeParams, w: _Words) -> dict[str, Any]:
 def _communication(p: AuthorityNoticeParams, w: _Words) -> dict[str, Any]:
     """Art. 34: whether and how the people are told, with counts by channel."""
     a, na = p.assessment, w("values", "not_applicable")
-    told = bool(a.get("notify_subjects"))
+    told = bool(a.get("notify_subjects")) or (p.audience or {}).get("who") == "subset"
     exemption = a.get("subject_notice_exemption") or ("not_high_risk" if a.get("risk") != "high" else None)
     counts = {channel: n for channel, n in p.people_counts.items() if n}
     channels = [f"{w('channels', ch)}: {format_number(n, language=w.language)}" for ch, n in counts.items()]
@@ -242,6 +242,7 @@ def pack_header(params: AuthorityNoticeParams, *, title: str, authority: dict[st
             "contained_at": _iso(params.instant("contained_at")), "notified_at": _iso(params.notified_at),
             "deadline": _iso(params.deadline()), "timezone": params.controller.timezone,
         },
+        "audience": params.audience,
     }
 
 
@@ -299,7 +300,20 @@ def _header_rows(pack: dict[str, Any]) -> list[tuple[str, str]]:
              (label("case_label"), pack["incident_id"]), (label("deadline_label"), format_answer(pack.get("deadline_text"), lang))]
     rows += [(label("notified_label"), pack["notified_text"])] if pack.get("notified_text") else []
     rows += [(label("missing_count"), str(len(pack["missing"])))] if pack["missing"] else []
+    told = pack.get("audience") or {}
+    if told.get("who") == "subset":
+        total = told["told"] + told["not_told"]
+        columns = " / ".join(_rule_columns(told["rule"]))
+        rows += [(label("people_told_label"), label("people_told_subset").format(
+            told=format_answer(told["told"], lang), total=format_answer(total, lang), rest=format_answer(told["not_told"], lang),
+            columns=columns))]
     return rows
+
+
+def _rule_columns(rule: dict[str, Any]) -> list[str]:
+    """The people-file columns a subset rule names, in order."""
+    parts = rule.get("any") or rule.get("all")
+    return [c for part in parts for c in _rule_columns(part)] if parts else [rule["column"]]
 
 
 def _questions(field: dict[str, Any], language: str) -> tuple[str, str | None]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.orm import Session
@@ -11,6 +12,8 @@ from sqlalchemy.orm import Session
 from breach import audit
 from breach.approval.decisions import current_round
 from breach.enums import Channel, DeliveryState, IncidentStatus, NoticeKind
+from breach.incidents import service as incidents
+from breach.people.audience import audience, sql_condition
 from breach.store.tables import DeliveryRow, IncidentRow, SendBatchRow, UTCDateTime
 
 # One statement fills the outbox for a million people; ROW_NUMBER numbers each channel's
@@ -25,10 +28,17 @@ _FILL = text(
            :state, 0, :now
     FROM people p
     JOIN drafts d ON d.incident_id = p.incident_id AND d.round = :round AND d.kind = :kind
-                 AND d.language = p.language AND d.channel = p.channel
+                 AND d.language = p.language AND d.channel = p.channel AND d.variant = p.notice_variant
     WHERE p.incident_id = :incident_id AND p.channel IN ('email', 'letter')
     """
-).bindparams(bindparam("now", type_=UTCDateTime()))
+)
+_NOW = bindparam("now", type_=UTCDateTime())
+
+
+def _fill_statement(told: str | None) -> Any:
+    """The fill statement; ``told`` narrows it to the people the assessment's subset names (SQL over alias p)."""
+    sql = _FILL.text + (f" AND {told}" if told else "")
+    return text(sql).bindparams(_NOW)
 
 
 @dataclass(frozen=True)
@@ -44,8 +54,11 @@ def fill_outbox(*, session: Session, incident_id: str, batch_size: int, actor: s
     existing = session.execute(select(func.count()).select_from(SendBatchRow).where(SendBatchRow.incident_id == incident_id)).scalar_one()
     created = False
     if not existing:
-        session.execute(_FILL, {"batch_size": batch_size, "state": DeliveryState.PENDING.value, "now": now, "round": round_no,
-                                "kind": NoticeKind.SUBJECT_NOTICE.value, "incident_id": incident_id})
+        assessment = incidents.latest_assessment(session=session, incident_id=incident_id)
+        told = audience(session=session, incident_id=incident_id, result=assessment.result if assessment else {})
+        subset = sql_condition(told.rule, alias="p") if told.who == "subset" and told.rule else None
+        session.execute(_fill_statement(subset), {"batch_size": batch_size, "state": DeliveryState.PENDING.value, "now": now,
+                                                  "round": round_no, "kind": NoticeKind.SUBJECT_NOTICE.value, "incident_id": incident_id})
         batches = session.execute(
             select(DeliveryRow.channel, DeliveryRow.batch_no).where(DeliveryRow.incident_id == incident_id).distinct()
         ).tuples().all()
@@ -54,7 +67,8 @@ def fill_outbox(*, session: Session, incident_id: str, batch_size: int, actor: s
     summary = summarize(session=session, incident_id=incident_id, created=created)
     if created:
         audit.record(session=session, action="outbox.filled", actor=actor, at=now, incident_id=incident_id,
-                     details={"deliveries": summary.deliveries, "batches": summary.batches, "round": round_no})
+                     details={"deliveries": summary.deliveries, "batches": summary.batches, "round": round_no,
+                              "audience": told.as_dict()})
     return summary
 
 

@@ -22,7 +22,9 @@ MANAGER, RESPONDER = "manager@example.com", "responder@example.com"
 HEADINGS = {"en": ["What happened?", "What this may mean for you", "What we have done", "What you can do", "Questions?"],
             "da": ["Hvad er der sket?", "Hvad kan det betyde for dig?", "Hvad har vi gjort?", "Hvad kan du selv gøre?",
                    "Har du spørgsmål?"],
-            "nb": ["Hva har skjedd?", "Hva kan dette bety for deg?", "Hva har vi gjort?", "Hva kan du gjøre selv?", "Har du spørsmål?"]}
+            "nb": ["Hva har skjedd?", "Hva kan dette bety for deg?", "Hva har vi gjort?", "Hva kan du gjøre selv?", "Har du spørsmål?"],
+            "nl": ["Wat is er gebeurd?", "Wat kan dit voor u betekenen?", "Wat hebben wij gedaan?", "Wat kunt u zelf doen?",
+                   "Heeft u vragen?"]}
 
 
 def public(language: str = "en", **overrides) -> PublicNoticeParams:
@@ -30,7 +32,7 @@ def public(language: str = "en", **overrides) -> PublicNoticeParams:
 
 
 @pytest.mark.unit
-@pytest.mark.parametrize("language", ["da", "nb", "en"])
+@pytest.mark.parametrize("language", ["da", "nb", "en", "nl"])
 def test_public_page_holds_the_art_34_2_content_in_its_language(language: str) -> None:
     params = public(language)
     page = render(NoticeKind.PUBLIC_NOTICE, params, channel=Channel.WEB)

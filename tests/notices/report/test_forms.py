@@ -29,7 +29,7 @@ def answer(pack: dict[str, Any], dotted: str) -> Any:
     return pack["sections"][section]["fields"][field]["answer"]
 
 
-@pytest.mark.parametrize("form", ["dk", "no", "edpb"])
+@pytest.mark.parametrize("form", ["dk", "no", "nl", "edpb"])
 def test_every_form_is_data_with_a_source_note_and_known_catalogue_keys(form: str) -> None:
     table = load_table(FORMS[form])
     assert "last_verified" in table and table.get("source")
@@ -128,7 +128,7 @@ def test_markdown_of_other_forms_has_no_danish_subline() -> None:
     assert "- **Tilsynsmyndighet:** Datatilsynet" in markdown and "_Hvornår" not in markdown
 
 
-@pytest.mark.parametrize("form", ["dk", "no", "edpb"])
+@pytest.mark.parametrize("form", ["dk", "no", "nl", "edpb"])
 def test_docs_map_every_key_of_every_form(form: str) -> None:
     docs = (REPO / "docs" / "filing-forms.md").read_text(encoding="utf-8")
     for key in form_sources(form):
