@@ -15,15 +15,18 @@ from notices.report.export import export_filing_pack, export_followup
 
 @task
 def write_exports(incident_id: str, authority: str | None = None, template: str | None = None,
-                  followup: bool = False) -> dict[str, str]:
+                  followup: bool = False, english: bool = False) -> dict[str, str]:
     """Write the filing pack (JSON, Markdown, PDF) or the next supplementary report, and the register (CSV)."""
     rt = runtime()
     out = rt.settings.data_dir / "exports"
     with rt.sessions.begin() as session:
         now = instants.utcnow()
-        write = export_followup if followup else export_filing_pack
-        files = write(session=session, incident_id=incident_id, controller=rt.controller, out_dir=out, actor=rt.actor,
-                      now=now, authority=authority, template=template)
+        if followup:
+            files = export_followup(session=session, incident_id=incident_id, controller=rt.controller, out_dir=out, actor=rt.actor,
+                                    now=now, authority=authority, template=template)
+        else:
+            files = export_filing_pack(session=session, incident_id=incident_id, controller=rt.controller, out_dir=out,
+                                       actor=rt.actor, now=now, authority=authority, template=template, english=english)
         files.append(export_register(session=session, out_dir=out, actor=rt.actor, now=now))
         try:
             files += export_public_notices(session=session, incident_id=incident_id, roster=rt.settings.managers,
@@ -37,6 +40,7 @@ def write_exports(incident_id: str, authority: str | None = None, template: str 
 
 @flow(name="export-reports")
 def export_reports(incident_id: str, authority: str | None = None, template: str | None = None,
-                   followup: bool = False) -> dict[str, str]:
-    """Export an incident's filing pack (per authority form or template) and the whole breach register."""
-    return write_exports(incident_id, authority, template, followup)
+                   followup: bool = False, english: bool = False) -> dict[str, str]:
+    """Export an incident's filing pack (per authority form or template, in its language; with ``english`` the
+    English version alongside) and the whole breach register."""
+    return write_exports(incident_id, authority, template, followup, english)

@@ -101,6 +101,13 @@ def _add_facts_if_changed(*, session: Session, incident: IncidentRow, document: 
     return version
 
 
+def add_facts_version(*, session: Session, incident_id: str, document: dict[str, Any], actor: str, now: datetime) -> int:
+    """Record a changed facts document as the incident's next facts version (validated first); returns the version."""
+    load_facts(document)
+    return _add_facts_if_changed(session=session, incident=get(session=session, incident_id=incident_id), document=document,
+                                 actor=actor, now=now)
+
+
 def assess_incident(*, session: Session, incident_id: str, actor: str, now: datetime) -> AssessmentRow:
     """Assess the newest facts; a new assessment version only when the facts changed."""
     incident = get(session=session, incident_id=incident_id)
