@@ -45,7 +45,9 @@ _MASKS = (
     re.compile(r"\b[A-Z]{2,}[-\dA-Z]*\b"),  # ids and acronyms: BR-2026-0007, CPR, GDPR
 )
 _WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
-_SENTENCE_END = re.compile(r"(?<=[.!?:])\s+")
+# A sentence ends at . ! ? or : after a word of three letters or more, before a capital letter: not inside
+# "e.g. hacking", "fx en falsk faktura", "kl. 09.30" or "art. 33, stk. 4".
+_SENTENCE_END = re.compile(r"(?:(?<=[^\W\d_]{3}[.!?:])|(?<=[^\W\d_]{3}[)\"”’][.!?:]))\s+(?=[\"“(]?[A-ZÆØÅ])")
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,7 @@ def _masked(sentence: str) -> str:
         sentence = mask.sub(" ", sentence)
     words = _WORD.findall(sentence)
     # a capitalised word after the first is most likely a name (Danish and Norwegian nouns are lower case)
-    kept = [w for i, w in enumerate(words) if i == 0 or not w[:1].isupper()]
+    kept = [w for i, w in enumerate(words) if (i == 0 or not w[:1].isupper()) and len(w) > 1]
     return " ".join(kept)
 
 

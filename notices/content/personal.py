@@ -12,7 +12,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from notices.email.message import OWN_POSTAL_HTML, OWN_POSTAL_TEXT
-from notices.params import load_table
+from notices.params import load_table, table_language
 
 CONTACT_CATEGORIES = ("email", "postal_address")
 
@@ -29,7 +29,7 @@ def absent_contact_data(*, email: str | None, address: list[str] | None) -> set[
 
 def category_line(category: str, language: str, *, html: bool = False) -> str:
     """The draft's bullet for one category, as rendered: '- E-mailadresse\\n' or '<li>E-mailadresse</li>\\n'."""
-    label = load_table("categories")["categories"][category]["labels"][language]
+    label = load_table("categories")["categories"][category]["labels"][table_language(language)]
     return f"<li>{label}</li>\n" if html else f"- {label}\n"
 
 

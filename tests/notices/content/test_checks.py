@@ -126,3 +126,11 @@ def test_a_letter_abroad_without_its_country_line_fails() -> None:
 def test_findings_carry_no_personal_data_only_where_code_and_message() -> None:
     finding = checks.Finding("subject_notice/da/email", "language", "reads as en")
     assert finding.as_dict() == {"where": "subject_notice/da/email", "code": "language", "message": "reads as en"}
+
+
+@pytest.mark.parametrize("language", ["da", "nb", "en"])
+def test_packs_in_every_language_pass_including_abbreviations(language: str) -> None:
+    # "External attack (e.g. hacking, malware or phishing)" was once split at "e.g." and read as Swedish
+    pack = build_filing_pack(pack_params(language=language))
+    assert check_pack(pack, where=f"pack/{language}") == []
+    assert foreign("External attack (e.g. hacking, malware or phishing)", "en") == []

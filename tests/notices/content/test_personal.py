@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from breach.enums import Channel, NoticeKind
-from notices.content.personal import absent_contact_data, own_data_only, own_data_tags
+from notices.content.personal import absent_contact_data, category_line, own_data_only, own_data_tags
 from notices.content.render import render
 from notices.email.message import OWN_POSTAL_HTML, OWN_POSTAL_TEXT
 from tests.notices.content.test_render import subject_params
@@ -30,3 +30,7 @@ def test_an_e_mail_draft_carries_a_per_person_tag_for_the_postal_address() -> No
     assert OWN_POSTAL_TEXT in text and "- Postadresse\n" not in text
     assert html is not None and OWN_POSTAL_HTML in html and "<li>Postadresse</li>" not in html
     assert "- E-postadresse\n" in text  # everyone on the e-mail channel has one
+
+
+def test_american_english_reads_the_english_labels() -> None:
+    assert category_line("postal_address", "en-US") == "- Postal address\n"
