@@ -49,6 +49,9 @@ class DeliveryState(StrEnum):
     BOUNCED = "bounced"
     FAILED = "failed"
     UNREACHABLE = "unreachable"
+    # SendGrid may or may not have taken it, and neither the Event Webhook nor the Email Activity API
+    # could say within the bounded wait: never resent or dropped until the evidence or an operator decides
+    UNCERTAIN = "uncertain"
 
 
 class Obligation(StrEnum):

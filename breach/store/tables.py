@@ -258,6 +258,38 @@ class WebhookRequestRow(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
+class EmailEventRow(Base):
+    """Evidence from the signed Event Webhook: SendGrid had this delivery's message under this batch key.
+
+    One row per (delivery, event name), whatever the delivery's state was when the event came (an
+    event for a delivery still pending proves that a request whose answer was lost got through).
+    Reconciliation reads these first (notices.sending.evidence). No address, no IP: ids and names only.
+    """
+
+    __tablename__ = "email_events"
+    __table_args__ = (UniqueConstraint("delivery_id", "event"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    delivery_id: Mapped[int] = mapped_column(BigInteger)
+    incident_id: Mapped[str] = mapped_column(String(32))
+    batch_key: Mapped[str] = mapped_column(String(200))
+    event: Mapped[str] = mapped_column(String(40))
+    occurred_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RateWindowRow(Base):
+    """A provider API's recent calls (epoch seconds) shared by every sending process, and when it last refused us.
+
+    The Email Activity API allows 6 requests per minute per account; the row is write-locked while a
+    slot is taken, so processes on several machines stay within it together.
+    """
+
+    __tablename__ = "rate_windows"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    calls: Mapped[list[Any]]
+    refused_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 class FilingRow(Base):
     """A notification filed with an authority (Art. 33), with the authority's receipt."""
 

@@ -128,6 +128,11 @@ def send(incident_id: str) -> None:
         unsubscribe()
         stop_progress()
     console.print(f"sent {result['sent']}; deliveries: {result['deliveries']}")
+    uncertain = result["deliveries"].get("email", {}).get("uncertain", 0)
+    if uncertain:
+        err.print(f"[yellow]{uncertain} people in uncertain e-mail batches[/]: neither SendGrid's webhook nor its Activity API could "
+                  f"say whether they were sent. Nobody was sent twice or dropped. See [bold]breach batches uncertain {incident_id}[/]; "
+                  "running breach send again later looks again.", soft_wrap=True)
 
 
 @app.command()
@@ -203,7 +208,7 @@ def setup(within: int | None = typer.Option(None, "--within", min=30,
 
 # Command groups that live in their own modules; each module has register(app).
 EXTENSIONS = ("flows.cli.discover", "flows.cli.deadlines", "flows.cli.register", "flows.cli.webhook", "flows.cli.keys",
-              "flows.cli.letter", "flows.cli.translate")
+              "flows.cli.letter", "flows.cli.translate", "flows.cli.batches")
 
 
 def _register_extensions() -> None:

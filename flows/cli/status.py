@@ -27,6 +27,7 @@ from notices.content.drafting import check_outcome, translation_gaps
 from notices.report.notification import authority_params
 from notices.report.rationale import rationale
 from notices.sending import outbox
+from notices.sending.uncertain import UncertainBatch, uncertain_batches
 
 
 def status_word(incident: IncidentRow, *, filed: bool, authority_owed: bool, language: str) -> str:
@@ -71,6 +72,8 @@ def show_status(rt: Runtime, incident_id: str, *, language: str = "en") -> None:
                                  tz=incident.timezone)
         console.print(f"  {w['approval']}: {approved}")
         console.print(f"  {w['deliveries']}: {deliveries_text(outbox.delivery_counts(session=session, incident_id=incident_id), language)}")
+        show_uncertain(uncertain_batches(session=session, incident_id=incident_id), incident_id=incident_id, tz=incident.timezone,
+                       language=language)
         for f in filings:
             at = instants.local_text(f.filed_at, tz=incident.timezone, language=language)
             console.print("  " + w["filed"].format(authority=f.authority_code, seq=f.sequence, at=at, by=f.filed_by)
@@ -203,3 +206,15 @@ def show_obligations(rows: list[DeadlineRow], *, tz: str, now: datetime, languag
         console.print(f"  {words(language)['no_clocks']}")
     for line in obligation_lines(rows, tz=tz, now=now, language=language):
         console.print(line)
+
+
+def show_uncertain(found: list[UncertainBatch], *, incident_id: str, tz: str, language: str = "en") -> None:
+    """Print the uncertain e-mail batches, their people, and the two commands that decide them."""
+    if not found:
+        return
+    w = words(language)
+    console.print(f"  [yellow]{w['uncertain']}: {len(found)}[/]")
+    for b in found:
+        since = instants.local_text(b.since, tz=tz) if b.since else "?"
+        console.print("    " + w["uncertain_batch"].format(batch=b.batch_no, people=b.people, since=since, seen=b.seen_since))
+    console.print(f"    {w['decide']}: breach batches resend|mark-delivered {incident_id} BATCH --reason ...", soft_wrap=True)

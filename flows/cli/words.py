@@ -74,6 +74,7 @@ _TABLE: dict[str, tuple[str, str, str, str]] = {
     "ds_bounced": ("bounced", "afvist", "avvist", "onbestelbaar"),
     "ds_failed": ("failed", "fejlet", "feilet", "mislukt"),
     "ds_unreachable": ("unreachable", "kan ikke nås", "kan ikke nås", "onbereikbaar"),
+    "ds_uncertain": ("uncertain", "usikker", "usikker", "onzeker"),
     "nothing_yet": ("none yet", "ingen endnu", "ingen ennå", "nog geen"),
     "k_authority_report": ("filing pack", "anmeldelse", "melding", "melding"),
     "k_subject_notice": ("notice to people", "underretning", "varsel", "bericht aan betrokkenen"),
@@ -106,6 +107,15 @@ _TABLE: dict[str, tuple[str, str, str, str]] = {
     "cs_met": ("met", "overholdt", "overholdt", "gehaald"),
     "cs_stopped_late": ("stopped after the deadline", "stoppet efter fristen", "stoppet etter fristen", "gestopt na de termijn"),
     "cs_missed": ("deadline missed", "fristen er overskredet", "fristen er overskredet", "termijn verstreken"),
+    "uncertain": ("uncertain e-mail batches (neither SendGrid's webhook nor its Activity API could say whether they were sent)",
+                  "usikre e-mailportioner (hverken SendGrids webhook eller dens Activity API kunne sige, om de blev sendt)",
+                  "usikre e-postpartier (verken SendGrids webhook eller Activity API-et kunne si om de ble sendt)",
+                  "onzekere e-mailpartijen (noch de webhook van SendGrid noch de Activity API kon zeggen of ze zijn verzonden)"),
+    "uncertain_batch": ("batch {batch}: {people} people, request left {since}, shown by the webhook since: {seen}",
+                        "portion {batch}: {people} personer, anmodningen afsendt {since}, vist af webhooken siden: {seen}",
+                        "parti {batch}: {people} personer, forespørselen sendt {since}, vist av webhooken siden: {seen}",
+                        "partij {batch}: {people} personen, verzoek verstuurd {since}, sindsdien door de webhook getoond: {seen}"),
+    "decide": ("decide", "beslut", "bestem", "beslis"),
 }
 WORDS: dict[str, dict[str, str]] = {lang: {key: row[i] for key, row in _TABLE.items()} for i, lang in enumerate(LANGUAGES)}
 

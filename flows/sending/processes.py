@@ -39,6 +39,7 @@ from flows.sending.lanes import Lanes
 from notices.email.errors import EmailDeliveryError, RateLimited, TransientSendError, is_transient, retry_delay
 from notices.email.message import EmailSender
 from notices.sending.batches import send_email_batch
+from notices.sending.reconcile import Policy, ReconcileLater
 
 IN_TASK_ATTEMPTS = 8  # then the task fails and Prefect retries it (30 s, 2 min later)
 DEFAULT_LANES = 4  # outside a lanes() block
@@ -47,10 +48,17 @@ _lanes = Lanes(DEFAULT_LANES)
 _PR_SET_PDEATHSIG = 1
 
 
+def policy(rt: Runtime) -> Policy:
+    """How a lost request is looked up (the e-mail settings)."""
+    e = rt.email
+    return Policy(wait=e.reconcile_wait, index_delay=e.activity_index_delay, activity=e.activity_api,
+                  activity_per_minute=e.activity_per_minute)
+
+
 def send_once(rt: Runtime, sender: EmailSender, incident_id: str, batch_no: int) -> int:
     """One attempt at one batch in this process; returns how many were sent."""
     return send_email_batch(sessions=rt.sessions, incident_id=incident_id, batch_no=batch_no, sender=sender,
-                            cipher=rt.cipher, controller=rt.controller, sandbox=rt.email.sendgrid_sandbox).sent
+                            cipher=rt.cipher, controller=rt.controller, sandbox=rt.email.sendgrid_sandbox, policy=policy(rt)).sent
 
 
 def with_retries(attempt: Callable[[int], int], *, retry_base: float) -> int:
@@ -58,16 +66,20 @@ def with_retries(attempt: Callable[[int], int], *, retry_base: float) -> int:
     IN_TASK_ATTEMPTS times.
 
     The waiting happens in the caller's thread and holds no lane (nor a sending process), so a
-    batch that waits for a rate-limit reset never holds up the others.
+    batch that waits for a rate-limit reset never holds up the others. Waiting for evidence about a
+    lost request (ReconcileLater) is no attempt: its own bounded wait ends it.
     """
-    for attempt_no in range(IN_TASK_ATTEMPTS):
+    attempt_no = 0
+    while True:
         try:
             return attempt(attempt_no)
+        except ReconcileLater as exc:
+            time.sleep(max(0.0, exc.reset_at - time.time()))
         except EmailDeliveryError as exc:
-            if not is_transient(exc) or attempt_no == IN_TASK_ATTEMPTS - 1:
+            if not is_transient(exc) or attempt_no >= IN_TASK_ATTEMPTS - 1:
                 raise
             time.sleep(retry_delay(exc, attempt_no, base=retry_base))
-    return 0
+            attempt_no += 1
 
 
 @contextmanager
@@ -127,6 +139,8 @@ def _child_send(incident_id: str, batch_no: int) -> tuple[str, Any]:
 
 
 def _rebuilt(fields: dict[str, Any]) -> EmailDeliveryError:
+    if fields["kind"] == ReconcileLater.__name__:
+        return ReconcileLater(fields["reset_at"], batch_key=fields["batch_key"])
     if fields["kind"] == RateLimited.__name__:
         return RateLimited(fields["reset_at"], batch_key=fields["batch_key"], body=fields["body"])
     if fields["transient"]:

@@ -45,11 +45,8 @@ class OutboxSender:
         log.info("e-mail batch %s: %d messages written to the outbox", batch.batch_key, len(batch.recipients))
         return BatchResult(accepted=[r.delivery_id for r in batch.recipients], message_id=None, status_code=202)
 
-    def find_batch(self, batch_key: str, *, incident_id: str | None = None,
-                   recipients: Sequence[Recipient] | None = None) -> list[str] | None:
-        """Delivery ids among `recipients` whose .eml exists (written atomically, so complete)."""
-        if incident_id is None or recipients is None:
-            return None
+    def find_written(self, incident_id: str, recipients: Sequence[Recipient]) -> list[str]:
+        """Delivery ids among `recipients` whose .eml exists: written atomically, so complete; the others surely are not."""
         return [r.delivery_id for r in recipients if self.path_for(incident_id, r.delivery_id).exists()]
 
     def _message(self, batch: EmailBatch, recipient: Recipient, subject: str, text: str,

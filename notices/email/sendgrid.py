@@ -1,7 +1,7 @@
 """The SendGrid sender: one /v3/mail/send request per batch, and the Email Activity API to find a batch again.
 
 Refusals come back as the errors of notices.email.errors. The request body is notices.email.message.sendgrid_body;
-its per-person delivery id is how `find_batch` places a message after a crash or a timeout.
+its message-level batch key is what `find_batch` asks the Email Activity API about after a crash or a timeout.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import json
 import logging
 import re
 import time
-from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -19,12 +18,12 @@ import sendgrid
 from pydantic import SecretStr
 from python_http_client import exceptions as http_errors
 
+from notices.email.activity import ACTIVITY_LIMIT, ActivityAnswer, ActivityOutcome, activity_query, read_answer
 from notices.email.errors import RATE_LIMIT_FALLBACK_S, EmailDeliveryError, RateLimited, TransientSendError
-from notices.email.message import ARG_BATCH_KEY, ARG_DELIVERY_ID, BatchResult, EmailBatch, Recipient, sendgrid_body
+from notices.email.message import BatchResult, EmailBatch, sendgrid_body
 
 log = logging.getLogger("notices.email")  # the e-mail channel's logger, shared with the model and the outbox
 
-ACTIVITY_LIMIT = 1000  # Email Activity API: at most 1,000 messages per query
 DEFAULT_HOST = "https://api.sendgrid.com"
 
 _EMAILISH = re.compile(r"[^\s@\"'<>,;:]+@[^\s@\"'<>,;:]*[^\s@\"'<>,;:.]")
@@ -105,32 +104,22 @@ class SendGridSender:
                            status_code=response.status_code)
 
 
-    def find_batch(self, batch_key: str, *, incident_id: str | None = None,
-                   recipients: Sequence[Recipient] | None = None) -> list[str] | None:
-        """Delivery ids of `batch_key` that SendGrid accepted, from the Email Activity API; None = cannot tell.
+    def find_batch(self, batch_key: str) -> ActivityAnswer:
+        """Ask the Email Activity API whether SendGrid took the request with this batch key (notices.email.activity).
 
-        Queries ``GET /v3/messages?query=unique_args['batch_key']="..."``. A message's delivery id is
-        its ``unique_args.delivery_id`` when the answer carries it, else the id of the recipient in
-        `recipients` with that ``to_email``. The real Activity API indexes messages with a delay,
-        so an empty answer right after a crash is weaker evidence than a non-empty one.
+        One request of the account's 6 per minute: the caller (notices.sending.reconcile) spends them.
         """
-        query = f"unique_args['{ARG_BATCH_KEY}']=\"{batch_key}\""
         try:
-            response = self._client.client.messages.get(query_params={"query": query, "limit": ACTIVITY_LIMIT},
+            response = self._client.client.messages.get(query_params={"query": activity_query(batch_key), "limit": ACTIVITY_LIMIT},
                                                         timeout=self.timeout)
-            messages = json.loads(response.body or b"{}").get("messages") or []
-        except (http_errors.HTTPError, TimeoutError, OSError, http.client.HTTPException, ValueError, AttributeError):
-            log.warning("e-mail batch %s: the Email Activity API gave no usable answer", batch_key)
-            return None
-        by_address = {r.email.lower(): r.delivery_id for r in recipients or ()}
-        found: list[str] = []
-        for message in messages:
-            args = message.get("unique_args") or {}
-            delivery_id = args.get(ARG_DELIVERY_ID) or by_address.get(str(message.get("to_email", "")).lower())
-            if delivery_id is None:
-                return None  # a message we cannot place: do not guess
-            found.append(str(delivery_id))
-        return found
+        except http_errors.HTTPError as exc:
+            answer = read_answer(int(exc.status_code), exc.body, exc.headers)
+        except (TimeoutError, OSError, http.client.HTTPException) as exc:
+            answer = ActivityAnswer(ActivityOutcome.ERROR, detail=f"no answer ({type(exc).__name__})")
+        else:
+            answer = read_answer(response.status_code, response.body, response.headers)
+        log.info("e-mail batch %s: Email Activity API: %s (%s)", batch_key, answer.outcome.value, answer.detail)
+        return answer
 
 
 def _mapped(exc: http_errors.HTTPError, batch_key: str) -> EmailDeliveryError:

@@ -4,23 +4,29 @@ A batch is claimed (state ``in_flight``, committed) before its request leaves an
 after. Batch states: ``pending`` -> ``in_flight`` -> ``done``; a refused request (4xx) leaves
 ``failed``, a 429 ``pending`` (nothing was accepted), and a timeout, dropped connection or 5xx
 ``unknown``. A batch found ``in_flight`` whose claimant may still be at work (a live process,
-notices.sending.claims) is left alone (BatchBusy, retried later); one found ``in_flight`` after its
-sender crashed, or ``unknown``, has an unknown outcome: before anything is re-sent the sender
-is asked which of its deliveries the provider already accepted (``find_batch``); those are marked
-accepted and left out, only the rest is sent (audited as ``batch.reconciled``). Each request's deliveries are marked accepted as soon as it
-is answered, so a batch split over several drafts never re-sends a part that went through.
+notices.sending.claims) is left alone (BatchBusy, retried later). One found ``in_flight`` after its
+sender crashed, or ``unknown``, has a request whose outcome is unknown: the first request of the
+batch not yet accepted (requests leave one after another, so no later one left) has its people
+marked ``uncertain`` at once, and nothing of it is sent before it is looked up
+(notices.sending.reconcile: the stored Event Webhook events first, then the Email Activity API).
+While the sources may still speak the batch is ``reconciling`` (released, holding no lane); then
+each request is accepted, sent again (surely not arrived) or left ``uncertain`` (the batch too)
+until new evidence or an operator decides (notices.sending.uncertain). Audited as
+``batch.unknown_outcome``, ``batch.reconciled`` and ``batch.uncertain``. Each request's deliveries
+are marked accepted as soon as it is answered, so a batch split over several drafts never re-sends a
+part that went through.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import NamedTuple
 
 import orjson
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from breach import audit, instants
@@ -37,9 +43,13 @@ from notices.email.errors import EmailDeliveryError, RateLimited, TransientSendE
 from notices.email.message import EmailBatch, EmailSender, Recipient, ascii_address
 from notices.letters.pdf import Letter, address_block, letter_file_name, write_letters_pdf, write_manifest_csv
 from notices.sending import claims
+from notices.sending.evidence import batch_key
+from notices.sending.reconcile import Policy, ReconcileLater, set_state, settle
 
-UNKNOWN_OUTCOME = frozenset({"in_flight", "unknown"})
+UNKNOWN_OUTCOME = frozenset({"in_flight", "unknown"})  # a request of the batch may have left without its answer
+_WAITING = frozenset({"in_flight", "unknown", "reconciling"})  # its bounded wait for evidence may still run
 _OPEN = (DeliveryState.PENDING.value, DeliveryState.SENDING.value, DeliveryState.FAILED.value)
+_UNCERTAIN = DeliveryState.UNCERTAIN.value
 # error codes of deliveries skipped without blocking their batch (no personal data in them)
 NO_ADDRESS, UNSENDABLE_ADDRESS, DUPLICATE_ADDRESS = "no_address", "unsendable_address", "duplicate_address_in_batch"
 _SET_ASIDE = (NO_ADDRESS, UNSENDABLE_ADDRESS, DUPLICATE_ADDRESS)
@@ -60,14 +70,17 @@ class BatchOutcome:
     skipped: bool = False
     reconciled: int = 0
     rejected: int = 0
+    uncertain: int = 0
 
 
-def batch_key(incident_id: str, batch_no: int, draft_id: int) -> str:
-    """The custom arg that names one request of a batch, and what reconciliation looks up."""
-    return f"{incident_id}:email:{batch_no}:{draft_id}"
+class Claim(NamedTuple):
+    """The state a batch was found in, and when its last attempt had started (when its last request left)."""
+
+    found: str
+    last_started_at: datetime | None
 
 
-def _claim(*, sessions: sessionmaker[Session], incident_id: str, channel: Channel, batch_no: int) -> str | None:
+def _claim(*, sessions: sessionmaker[Session], incident_id: str, channel: Channel, batch_no: int) -> Claim | None:
     """Mark the batch in flight (committed) in this process's name; return the state it was found
     in, None when done. Raises BatchBusy when a sender that may still be at work holds it.
 
@@ -86,12 +99,23 @@ def _claim(*, sessions: sessionmaker[Session], incident_id: str, channel: Channe
         if found in UNKNOWN_OUTCOME:
             audit.record(session=session, action="batch.unknown_outcome", actor="sender", at=now, incident_id=incident_id,
                          details={"channel": channel.value, "batch_no": batch_no, "attempts": batch.attempts, "state": found})
-        batch.state, batch.attempts, batch.started_at, batch.claimed_by = "in_flight", batch.attempts + 1, now, claims.current_owner()
-        return found
+        last = batch.started_at
+        attempts = batch.attempts + (0 if found == "reconciling" else 1)  # looking again is not another attempt
+        batch.state, batch.attempts, batch.started_at, batch.claimed_by = "in_flight", attempts, now, claims.current_owner()
+        return Claim(found, last)
+
+
+def _release(*, sessions: sessionmaker[Session], incident_id: str, batch_no: int, started_at: datetime | None) -> None:
+    """Hand a batch back while its lost request is looked up: ``reconciling``, its request's time kept, no owner."""
+    with sessions.begin() as session:
+        session.execute(update(SendBatchRow).where(
+            SendBatchRow.incident_id == incident_id, SendBatchRow.channel == Channel.EMAIL.value, SendBatchRow.batch_no == batch_no,
+        ).values(state="reconciling", started_at=started_at, claimed_by=None))
 
 
 def _finish(*, sessions: sessionmaker[Session], incident_id: str, channel: Channel, batch_no: int, state: str,
-            delivery_state: DeliveryState | None, message_id: str | None, artifact: str | None = None, error: str | None = None) -> None:
+            delivery_state: DeliveryState | None, message_id: str | None, artifact: str | None = None, error: str | None = None,
+            uncertain: int = 0) -> None:
     """Close the batch; `delivery_state` (if given) goes to its deliveries still pending or sending."""
     now = instants.utcnow()
     with sessions.begin() as session:
@@ -106,7 +130,8 @@ def _finish(*, sessions: sessionmaker[Session], incident_id: str, channel: Chann
         ).values(state=state, finished_at=now, provider_message_id=message_id))
         audit.record(session=session, action=f"batch.{state}", actor="sender", at=now, incident_id=incident_id,
                      details={"channel": channel.value, "batch_no": batch_no,
-                              "deliveries_state": delivery_state.value if delivery_state else None, "error": error})
+                              "deliveries_state": delivery_state.value if delivery_state else None, "error": error,
+                              **({"uncertain": uncertain} if uncertain else {})})
 
 
 def _mark(*, sessions: sessionmaker[Session], incident_id: str, ids: Iterable[int], state: DeliveryState,
@@ -160,21 +185,24 @@ class _Person(NamedTuple):
 
 
 def _load_email(*, sessions: sessionmaker[Session], incident_id: str, batch_no: int, cipher: MultiKeyCipher):
-    """(delivery id, draft id, name, e-mail) of the batch's open deliveries, decrypted in one pass; and the drafts."""
+    """(delivery id, draft id, name, e-mail) of the batch's open and uncertain deliveries, decrypted in one
+    pass; the ids of the uncertain ones; and the drafts."""
     with sessions() as session:
         rows = session.connection().execute(  # Core, not ORM rows: a thousand plain tuples
-            select(DeliveryRow.id, DeliveryRow.draft_id, PersonRow.dedup_key, PersonRow.contact_enc)
+            select(DeliveryRow.id, DeliveryRow.draft_id, PersonRow.dedup_key, PersonRow.contact_enc, DeliveryRow.state)
             .join(PersonRow, PersonRow.id == DeliveryRow.person_id)
             .where(DeliveryRow.incident_id == incident_id, DeliveryRow.channel == Channel.EMAIL.value,
-                   DeliveryRow.batch_no == batch_no, DeliveryRow.state.in_(_OPEN))
+                   DeliveryRow.batch_no == batch_no, DeliveryRow.state.in_((*_OPEN, _UNCERTAIN)))
             .order_by(DeliveryRow.id)
         ).all()
         drafts = {d.id: d for d in session.execute(select(DraftRow).where(DraftRow.id.in_({r[1] for r in rows}))).scalars()}
-    prefix, decrypt, people = b"person:" + incident_id.encode() + b":", cipher.decrypt, []
-    for delivery_id, draft_id, key, token in rows:
+    prefix, decrypt, people, uncertain = b"person:" + incident_id.encode() + b":", cipher.decrypt, [], set()
+    for delivery_id, draft_id, key, token, state in rows:
         data = orjson.loads(decrypt(token, aad=prefix + key))  # the aad of breach.people.store
         people.append((delivery_id, draft_id, data.get("name") or "", data.get("email"), bool(data.get("address_lines"))))
-    return people, drafts
+        if state == _UNCERTAIN:
+            uncertain.add(str(delivery_id))
+    return people, uncertain, drafts
 
 
 def _recipients(people: Iterable[tuple[int, int, str, str | None, bool]],
@@ -211,44 +239,57 @@ def _email_batch(*, incident_id: str, batch_no: int, draft: DraftRow, controller
     return checked.model_copy(update={"recipients": recipients})
 
 
-def _reconcile(*, sessions: sessionmaker[Session], sender: EmailSender, incident_id: str, batch_no: int,
-               groups: dict[int, list[_Person]]) -> tuple[dict[int, list[_Person]], int]:
-    """Ask the provider which deliveries of an unknown-outcome batch it accepted; return what is left to send."""
-    finder = getattr(sender, "find_batch", None)
-    left: dict[int, list[_Person]] = {}
-    already, unknown = 0, 0
-    for draft_id, recipients in groups.items():
-        found = finder(batch_key(incident_id, batch_no, draft_id), incident_id=incident_id, recipients=recipients) if finder else None
-        if found is None:  # cannot tell: this request is sent again (a possible duplicate, audited)
-            unknown += 1
-            left[draft_id] = recipients
-            continue
-        accepted = set(found)
-        done = [int(r.delivery_id) for r in recipients if r.delivery_id in accepted]
-        _mark(sessions=sessions, incident_id=incident_id, ids=done, state=DeliveryState.ACCEPTED, message_id="reconciled")
-        already += len(done)
-        if rest := [r for r in recipients if r.delivery_id not in accepted]:
-            left[draft_id] = rest
+def _reconcile(*, sessions: sessionmaker[Session], sender: EmailSender, incident_id: str, batch_no: int, claim: Claim,
+               groups: dict[int, list[_Person]], uncertain: set[str], policy: Policy) -> tuple[dict[int, list[_Person]], int, int]:
+    """Settle the batch's in-doubt requests before anything is sent; returns (groups to send, accepted, uncertain).
+
+    Raises ReconcileLater (the batch released as ``reconciling``) while a request can still be told.
+    """
+    if claim.found in UNKNOWN_OUTCOME:  # the first request not yet answered may have left: its people are in doubt
+        first = next((d for d, rs in groups.items() if not any(r.delivery_id in uncertain for r in rs)), None)
+        if first is not None:
+            set_state(sessions=sessions, incident_id=incident_id, ids=[int(r.delivery_id) for r in groups[first]],
+                      state=DeliveryState.UNCERTAIN)
+            uncertain |= {r.delivery_id for r in groups[first]}
+    in_doubt = {d: rs for d, rs in groups.items() if any(r.delivery_id in uncertain for r in rs)}
+    if not in_doubt:
+        return groups, 0, 0
+    done = settle(sessions=sessions, sender=sender, incident_id=incident_id, batch_no=batch_no, in_doubt=in_doubt,
+                  sent_at=claim.last_started_at, final=claim.found not in _WAITING, policy=policy)
+    if done.retry_at is not None:
+        _release(sessions=sessions, incident_id=incident_id, batch_no=batch_no, started_at=claim.last_started_at)
+        raise ReconcileLater(done.retry_at, batch_key=f"{incident_id}:email:{batch_no}")
     with sessions.begin() as session:
+        details = {"channel": Channel.EMAIL.value, "batch_no": batch_no, "already_accepted": done.accepted,
+                   "to_send": sum(len(rs) for d, rs in groups.items() if d not in in_doubt or d in done.resend),
+                   "requests_unknown": sum(1 for f in done.findings if f["verdict"] == "unknown"), "uncertain": done.uncertain,
+                   "requests": done.findings}
         audit.record(session=session, action="batch.reconciled", actor="sender", at=instants.utcnow(), incident_id=incident_id,
-                     details={"channel": Channel.EMAIL.value, "batch_no": batch_no, "already_accepted": already,
-                              "to_send": sum(len(r) for r in left.values()), "requests_unknown": unknown})
-    return left, already
+                     details=details)
+    left = {d: rs for d, rs in groups.items() if d not in in_doubt or d in done.resend}
+    return left, done.accepted, done.uncertain
+
+
+def _count_uncertain(*, sessions: sessionmaker[Session], incident_id: str, batch_no: int) -> int:
+    with sessions() as session:
+        return int(session.execute(select(func.count()).select_from(DeliveryRow).where(
+            DeliveryRow.incident_id == incident_id, DeliveryRow.channel == Channel.EMAIL.value, DeliveryRow.batch_no == batch_no,
+            DeliveryRow.state == _UNCERTAIN)).scalar_one())
 
 
 def send_email_batch(*, sessions: sessionmaker[Session], incident_id: str, batch_no: int, sender: EmailSender,
-                     cipher: MultiKeyCipher, controller: ControllerProfile, sandbox: bool = False) -> BatchOutcome:
+                     cipher: MultiKeyCipher, controller: ControllerProfile, sandbox: bool = False,
+                     policy: Policy | None = None) -> BatchOutcome:
     """Send one e-mail batch (one personalization per person); transient failures leave it retryable."""
-    found = _claim(sessions=sessions, incident_id=incident_id, channel=Channel.EMAIL, batch_no=batch_no)
-    if found is None:
+    claim = _claim(sessions=sessions, incident_id=incident_id, channel=Channel.EMAIL, batch_no=batch_no)
+    if claim is None:
         return BatchOutcome(Channel.EMAIL.value, batch_no, 0, skipped=True)
-    people, drafts = _load_email(sessions=sessions, incident_id=incident_id, batch_no=batch_no, cipher=cipher)
+    people, uncertain, drafts = _load_email(sessions=sessions, incident_id=incident_id, batch_no=batch_no, cipher=cipher)
     groups, rejected = _recipients(people, drafts)
     for code, ids in rejected.items():
         _mark(sessions=sessions, incident_id=incident_id, ids=ids, state=DeliveryState.FAILED, error=code)
-    reconciled = 0
-    if found in UNKNOWN_OUTCOME:
-        groups, reconciled = _reconcile(sessions=sessions, sender=sender, incident_id=incident_id, batch_no=batch_no, groups=groups)
+    groups, reconciled, _ = _reconcile(sessions=sessions, sender=sender, incident_id=incident_id, batch_no=batch_no, claim=claim,
+                                       groups=groups, uncertain=uncertain, policy=policy or Policy())
     sent, message_ids = 0, []
     try:
         for draft_id, recipients in groups.items():
@@ -266,9 +307,11 @@ def send_email_batch(*, sessions: sessionmaker[Session], incident_id: str, batch
                 delivery_state=DeliveryState.PENDING if is_transient(exc) else DeliveryState.FAILED,
                 message_id=None, error=f"{type(exc).__name__}: status {getattr(exc, 'status_code', None)}")
         raise
-    _finish(sessions=sessions, incident_id=incident_id, channel=Channel.EMAIL, batch_no=batch_no, state="done",
-            delivery_state=None, message_id=",".join(message_ids)[:200] or None)
-    return BatchOutcome(Channel.EMAIL.value, batch_no, sent, reconciled=reconciled, rejected=sum(len(v) for v in rejected.values()))
+    left = _count_uncertain(sessions=sessions, incident_id=incident_id, batch_no=batch_no)
+    _finish(sessions=sessions, incident_id=incident_id, channel=Channel.EMAIL, batch_no=batch_no, state="uncertain" if left else "done",
+            delivery_state=None, message_id=",".join(message_ids)[:200] or None, uncertain=left)
+    return BatchOutcome(Channel.EMAIL.value, batch_no, sent, reconciled=reconciled, rejected=sum(len(v) for v in rejected.values()),
+                        uncertain=left)
 
 
 def send_letter_batch(*, sessions: sessionmaker[Session], incident_id: str, batch_no: int, out_dir: Path,

@@ -99,9 +99,11 @@ def delivery_counts(*, session: Session, incident_id: str) -> dict[str, dict[str
 
 def letters_waiting(*, session: Session) -> list[str]:
     """Incidents whose e-mail is all sent but which have letter batches still open: letters queued
-    after a bounce (notices.sending.fallback), or left by a send that stopped after its e-mail part."""
+    after a bounce (notices.sending.fallback), or left by a send that stopped after its e-mail part.
+    An uncertain e-mail batch waits for an operator's decision and does not hold the letters back."""
     open_letters = select(SendBatchRow.incident_id).where(SendBatchRow.channel == Channel.LETTER.value, SendBatchRow.state != "done")
-    open_email = select(SendBatchRow.incident_id).where(SendBatchRow.channel == Channel.EMAIL.value, SendBatchRow.state != "done")
+    open_email = select(SendBatchRow.incident_id).where(SendBatchRow.channel == Channel.EMAIL.value,
+                                                        SendBatchRow.state.not_in(("done", "uncertain")))
     stmt = (select(IncidentRow.id).where(IncidentRow.status.in_([IncidentStatus.SENDING.value, IncidentStatus.NOTIFIED.value]),
                                          IncidentRow.id.in_(open_letters), IncidentRow.id.not_in(open_email))
             .order_by(IncidentRow.id))

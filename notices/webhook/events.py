@@ -1,5 +1,9 @@
 """Apply verified Event Webhook events to the outbox, once, with an audited count (no addresses).
 
+Every event under the batch key its delivery was sent with is also kept as evidence that SendGrid
+took that request (notices.sending.evidence), whatever the delivery's state: it is what
+reconciliation reads first after a crash or a lost answer.
+
 The caller owns the transaction: the replay guard row, the state changes, the letter fallbacks
 and the audit entry commit together or not at all, so a refused or failed request changes nothing.
 """
@@ -18,6 +22,7 @@ from breach import audit
 from breach.enums import Channel
 from breach.keys.cipher import MultiKeyCipher
 from breach.store.tables import DeliveryRow, WebhookRequestRow
+from notices.sending.evidence import Sighting, batch_key, record_events
 from notices.sending.fallback import fall_back_to_letters
 from notices.webhook.verify import NEEDS_FALLBACK, DeliveryEvent, WebhookRefused, next_state
 
@@ -31,6 +36,7 @@ class ApplyReport:
 
     events: int = 0
     unknown: int = 0
+    evidence: int = 0
     unchanged: int = 0
     changed: Counter[str] = field(default_factory=Counter)
     letters: int = 0
@@ -39,8 +45,9 @@ class ApplyReport:
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-able counts."""
-        return {"events": self.events, "unknown": self.unknown, "unchanged": self.unchanged, "changed": dict(sorted(self.changed.items())),
-                "letters": self.letters, "attention": dict(sorted(self.attention.items())), "incidents": sorted(self.incidents)}
+        return {"events": self.events, "unknown": self.unknown, "evidence": self.evidence, "unchanged": self.unchanged,
+                "changed": dict(sorted(self.changed.items())), "letters": self.letters, "attention": dict(sorted(self.attention.items())),
+                "incidents": sorted(self.incidents)}
 
 
 def remember_request(*, session: Session, digest: str, now: datetime, keep: timedelta) -> None:
@@ -66,9 +73,13 @@ def apply_events(*, session: Session, events: list[DeliveryEvent], cipher: Multi
     """Move e-mail deliveries to delivered / bounced / failed; undelivered ones fall back to letters."""
     report = ApplyReport(events=len(events))
     rows = _load(session, {e.delivery_id for e in events if e.delivery_id is not None})
+    report.evidence = record_events(session=session, rows=rows, now=now, sightings=[
+        Sighting(e.delivery_id, e.batch_key, e.event, e.occurred_at) for e in events if e.delivery_id is not None and e.batch_key])
     undelivered: dict[str, list[DeliveryRow]] = {}
     for event in events:
         row = rows.get(event.delivery_id) if event.delivery_id is not None else None
+        if row is not None and event.batch_key is not None and event.batch_key != batch_key(row.incident_id, row.batch_no, row.draft_id):
+            row = None  # another request's id (another system on the same SendGrid account): not ours to change
         if row is None:
             report.unknown += 1
             continue

@@ -8,7 +8,7 @@ so ours is ``BREACH_WEBHOOK_MAX_AGE_SECONDS``; replays inside it are caught by t
 valid one, the signed bytes cannot).
 
 Events carry e-mail addresses. Nothing here keeps, logs or raises with one: events are reduced
-to our ``delivery_id`` custom arg, the event name and the bounce type.
+to our ``delivery_id`` and ``batch_key`` custom args, the event name, its time and the bounce type.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import binascii
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -33,6 +33,7 @@ from breach.exceptions import BreachError, ConfigurationError
 SIGNATURE_HEADER = "X-Twilio-Email-Event-Webhook-Signature"
 TIMESTAMP_HEADER = "X-Twilio-Email-Event-Webhook-Timestamp"
 ARG_DELIVERY_ID = "delivery_id"  # same key as notices.email.message puts into each personalization's custom_args
+ARG_BATCH_KEY = "batch_key"  # and the message-level custom arg naming the request (notices.sending.evidence.batch_key)
 MAX_EVENTS = 10_000
 
 
@@ -75,6 +76,8 @@ class DeliveryEvent:
     delivery_id: int | None
     event: str
     bounce_type: str | None = None
+    batch_key: str | None = None
+    occurred_at: datetime | None = None
 
 
 def load_public_key(b64: str) -> ec.EllipticCurvePublicKey:
@@ -139,8 +142,18 @@ def parse_events(body: bytes) -> list[DeliveryEvent]:
         if not isinstance(item, dict) or not isinstance(item.get("event"), str):
             raise WebhookRefused(400, "an event is not an object with an 'event' name")
         bounce_type = item.get("type") if isinstance(item.get("type"), str) else None
-        events.append(DeliveryEvent(delivery_id=_delivery_id(item.get(ARG_DELIVERY_ID)), event=item["event"][:40], bounce_type=bounce_type))
+        key = item.get(ARG_BATCH_KEY)
+        events.append(DeliveryEvent(delivery_id=_delivery_id(item.get(ARG_DELIVERY_ID)), event=item["event"][:40], bounce_type=bounce_type,
+                                    batch_key=key if isinstance(key, str) and 0 < len(key) <= 200 else None,
+                                    occurred_at=_instant(item.get("timestamp"))))
     return events
+
+
+def _instant(value: object) -> datetime | None:
+    """An event's UNIX `timestamp` as an aware instant; anything else is None."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 10**11:
+        return None
+    return datetime.fromtimestamp(value, tz=UTC)
 
 
 # What an event means for an e-mail delivery. Deferred is SendGrid still trying; processed is the

@@ -32,6 +32,11 @@ def rt(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
     monkeypatch.setenv("BREACH_ACTOR", RESPONDER)
     # One master key for the whole test database, so people imported by earlier tests still decrypt.
     monkeypatch.setenv("BREACH_MASTER_KEY", os.environ.get("BREACH_TEST_MASTER_KEY", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="))
+    # The SendGrid stand-in indexes its Activity API at once and each test has its own (6 a minute each);
+    # a test that models SendGrid's delay, its limit or a missing add-on sets these itself.
+    monkeypatch.setenv("BREACH_ACTIVITY_INDEX_DELAY", "0")
+    monkeypatch.setenv("BREACH_ACTIVITY_PER_MINUTE", "0")
+    monkeypatch.setenv("BREACH_RECONCILE_WAIT", "10")
     runtime.cache_clear()
     yield runtime()
     runtime.cache_clear()

@@ -13,6 +13,7 @@ from breach import audit
 from breach.people.store import channel_counts
 from flows.runtime import runtime
 from flows.send import prepare_outbox, send_notices
+from flows.sending import processes as send_processes
 from notices.email.eml_folder import OutboxSender
 from notices.email.message import BatchResult, EmailBatch
 from notices.email.sendgrid import SendGridSender
@@ -142,7 +143,7 @@ def test_a_batch_held_by_a_live_sender_is_left_alone_until_that_sender_is_gone(r
 
             def send():
                 return send_email_batch(sessions=rt2.sessions, incident_id=incident_id, batch_no=batch_no, sender=sender,
-                                        cipher=rt2.cipher, controller=rt2.controller)
+                                        cipher=rt2.cipher, controller=rt2.controller, policy=send_processes.policy(rt2))
 
             _hold(rt2, incident_id, batch_no, owner=claims._owner_of(other.pid), claimed_at=instants.utcnow() - timedelta(hours=1))
             with pytest.raises(BatchBusy, match="another sender holds this batch"):

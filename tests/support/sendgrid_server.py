@@ -4,6 +4,9 @@ It authenticates, validates the body against the contract schema
 (tests/fixtures/contracts/sendgrid/mail_send.schema.json) and the cross-field limits of LIMITS.md
 section 1, answers with SendGrid's status codes, bodies and X-RateLimit-* headers, and can
 rate-limit and inject faults (429, 5xx, a dropped connection, a hang past the client timeout).
+It also plays the two places SendGrid tells what became of a request: the Email Activity API
+(tests/support/sendgrid_activity.py: add-on, indexing delay, 6 a minute) and the signed Event
+Webhook, posting to `webhook_url` after `webhook_delay` (tests/support/sendgrid_events.py).
 
     with SendGridTestServer(api_key="SG.test") as server:
         sender = SendGridSender(SecretStr("SG.test"), host=server.host, timeout=2)
@@ -18,7 +21,6 @@ import gzip
 import json
 import math
 import random
-import re
 import secrets
 import socket
 import threading
@@ -43,12 +45,13 @@ except ImportError:  # pragma: no cover - depends on the environment
 import contextlib
 
 from . import sendgrid_limits as limits
+from .sendgrid_activity import ActivityFeed
+from .sendgrid_events import EventPoster
 
 SEND_PATH = "/v3/mail/send"
-ACTIVITY_PATH = "/v3/messages"  # Email Activity API (filtering on unique_args only)
-ACTIVITY_ARG = "batch_key"  # the one custom arg the stand-in's Activity API can filter on
+ACTIVITY_PATH = "/v3/messages"  # Email Activity API (message-level unique_args only)
 STATS_PATH = "/_test/stats"  # not SendGrid: counts for benchmarks
-_ACTIVITY_QUERY = re.compile(r"^\s*unique_args\['([^']+)'\]\s*=\s*\"([^\"]*)\"\s*$")
+TAKEN_PATH = "/_test/taken"  # not SendGrid: people taken under one batch key (what an operator sees in the console)
 MAX_BODY_BYTES = 30_000_000  # L7: "< 30 MB"; the decimal reading is the stricter one
 FAULT_KINDS = frozenset({"429", "500", "502", "503", "504", "drop", "timeout"})
 _STATUS_BODIES = {
@@ -84,7 +87,6 @@ class _State:
     forced: deque[str] = field(default_factory=deque)
     window_start: float = 0.0
     window_count: int = 0
-    activity: dict[str, list[tuple[str, str | None, list[tuple[str, str | None, int]]]]] = field(default_factory=dict)
     addresses: Counter[str] = field(default_factory=Counter)
     accepted: int = 0
 
@@ -104,6 +106,12 @@ class SendGridTestServer:
         latency: seconds an accepted send waits before it is answered (after it is recorded, as a
             real request is accepted before its answer arrives): makes sending take time, so a test
             can kill a sender mid-send.
+        activity_addon: the account has the Email Activity add-on (else the API answers 400).
+        activity_delay: seconds before an accepted message shows in the Activity API.
+        activity_per_minute: Activity API requests per minute before 429s (SendGrid: 6); None: no limit.
+        webhook_url: where to post signed Event Webhook events of accepted mail (None: no webhook).
+        webhook_delay: seconds after acceptance before its events are posted.
+        webhook_key: the signing key (a fresh P-256 key if None); `webhook_public_key` is its verification key.
     """
 
     def __init__(
@@ -121,6 +129,13 @@ class SendGridTestServer:
         max_body_bytes: int = MAX_BODY_BYTES,
         keep_bodies: bool = True,
         latency: float = 0.0,
+        activity_addon: bool = True,
+        activity_delay: float = 0.0,
+        activity_per_minute: int | None = 6,
+        webhook_url: str | None = None,
+        webhook_delay: float = 1.0,
+        webhook_key: Any = None,
+        webhook_events: tuple[str, ...] = ("processed", "delivered"),
     ) -> None:
         unknown = set(fault_kinds) - FAULT_KINDS
         if unknown or not 0.0 <= fault_rate <= 1.0:
@@ -141,6 +156,8 @@ class SendGridTestServer:
         self.timeout_accepts = timeout_accepts
         self.max_body_bytes = max_body_bytes
         self._rng = random.Random(seed)
+        self.activity_feed = ActivityFeed(addon=activity_addon, index_delay=activity_delay, per_minute=activity_per_minute)
+        self.webhook = EventPoster(webhook_url, delay=webhook_delay, key=webhook_key, names=webhook_events) if webhook_url else None
         self._state = _State()
         self._closing = threading.Event()
         self._httpd: ThreadingHTTPServer | None = None
@@ -155,11 +172,15 @@ class SendGridTestServer:
         self._httpd.daemon_threads = True  # a hanging fault must not block shutdown
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
+        if self.webhook is not None:
+            self.webhook.start()
         return self
 
     def close(self) -> None:
         """Stop serving and wake any request that is hanging on purpose."""
         self._closing.set()
+        if self.webhook is not None:
+            self.webhook.close()
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
@@ -274,38 +295,23 @@ class SendGridTestServer:
             with self._state.lock:
                 self._state.sandbox_requests.append(body)
             return
-        base = body.get("custom_args") or {}
-        base_key, base_delivery = base.get(ACTIVITY_ARG), base.get("delivery_id")
-        entries: dict[str, list[tuple[str, str | None, int]]] = {}
-        addresses = []
-        for n, pers in enumerate(body["personalizations"]):
-            own = pers.get("custom_args")  # its keys win over the message-level ones
-            key = own.get(ACTIVITY_ARG, base_key) if own else base_key
-            delivery = own.get("delivery_id", base_delivery) if own else base_delivery
-            for to in pers["to"]:
-                addresses.append(to["email"])
-                if key is not None:
-                    entries.setdefault(key, []).append((to["email"], delivery, n))
+        addresses = [to["email"] for pers in body["personalizations"] for to in pers["to"]]
         with self._state.lock:
             self._state.accepted += 1
             self._state.addresses.update(addresses)
             if self.keep_bodies:
                 self._state.requests.append(body)
                 self._state.message_ids.append(message_id or "")
-            for key, items in entries.items():
-                self._state.activity.setdefault(key, []).append((message_id or "", body.get("from", {}).get("email"), items))
+        now = time.time()
+        self.activity_feed.record(message_id=message_id or "", from_email=body.get("from", {}).get("email", ""),
+                                  subject=str(body.get("subject", "")), args=body.get("custom_args") or {}, to=addresses, at=now)
+        if self.webhook is not None:
+            self.webhook.accepted(body, message_id or "", now)
 
-    def activity(self, value: str, limit: int) -> list[dict[str, Any]]:
-        """Email Activity API messages whose custom arg `batch_key` is `value` (indexed at once, unlike SendGrid)."""
-        with self._state.lock:
-            found = list(self._state.activity.get(value, ()))
-        out = []
-        for message_id, sender, items in found:
-            for email, delivery_id, n in items:
-                args = {ACTIVITY_ARG: value, **({"delivery_id": delivery_id} if delivery_id else {})}
-                out.append({"from_email": sender, "msg_id": f"{message_id}.filter{n}", "to_email": email, "status": "processing",
-                            "opens_count": 0, "clicks_count": 0, "last_event_time": None, "unique_args": args})
-        return out[:limit]
+    @property
+    def webhook_public_key(self) -> str | None:
+        """The Event Webhook's verification key (base64 SPKI DER), when the stand-in posts events."""
+        return self.webhook.public_key if self.webhook is not None else None
 
     def stats(self) -> dict[str, Any]:
         """Counts for benchmarks: accepted requests, recipients, distinct addresses, duplicates, faults."""
@@ -315,7 +321,8 @@ class SendGridTestServer:
             faults = dict(Counter(self._state.faults))
             return {"requests": self._state.accepted, "recipients": recipients, "unique": len(counts),
                     "duplicates": recipients - len(counts), "max_per_address": max(counts.values(), default=0),
-                    "faults": faults, "refused": len(self._state.errors)}
+                    "faults": faults, "refused": len(self._state.errors), "activity": dict(self.activity_feed.counts),
+                    "webhook": dict(self.webhook.counts) if self.webhook is not None else None}
 
     def _refuse(self, status: int, problems: list[dict[str, Any]]) -> dict[str, Any]:
         with self._state.lock:
@@ -357,6 +364,9 @@ class _Handler(BaseHTTPRequestHandler):
             return self._activity()
         if self.path == STATS_PATH:
             return self._reply(200, self.app.stats())
+        if self.path.split("?")[0] == TAKEN_PATH:
+            key = (parse_qs(urlsplit(self.path).query).get("batch_key") or [""])[0]
+            return self._reply(200, {"people": self.app.activity_feed.taken("batch_key", key)})
         found = self.path.split("?")[0] == SEND_PATH
         status, message = (405, "method not allowed") if found else (404, "not found")
         self._reply(status, limits.error_body(limits.problem(message)))
@@ -401,19 +411,13 @@ class _Handler(BaseHTTPRequestHandler):
         return self._reply(202, None, {"X-Message-Id": message_id})
 
     def _activity(self) -> None:
-        """GET /v3/messages?query=unique_args['k']="v"&limit=n -> {"messages": [...]} (no faults injected)."""
+        """GET /v3/messages?query=unique_args['k']="v"&limit=n: the Activity API (no faults injected)."""
         auth = self.headers.get("Authorization", "")
         if not auth.startswith("Bearer ") or (self.app.api_key is not None and auth[7:] != self.app.api_key):
             return self._reply(401, limits.error_body(limits.problem("authorization required")))
         params = parse_qs(urlsplit(self.path).query)
-        match = _ACTIVITY_QUERY.match((params.get("query") or [""])[0])
-        try:
-            limit = int((params.get("limit") or ["10"])[0])
-        except ValueError:
-            limit = 0
-        if match is None or match.group(1) != ACTIVITY_ARG or not 1 <= limit <= 1000:
-            return self._reply(400, limits.error_body(limits.problem("invalid query", "query")))
-        self._reply(200, {"messages": self.app.activity(match.group(2), limit)})
+        status, body, headers = self.app.activity_feed.answer((params.get("query") or [None])[0], (params.get("limit") or [None])[0])
+        self._reply(status, body, headers)
 
     def _read_body(self) -> bytes:
         length = int(self.headers.get("Content-Length") or 0)
@@ -473,10 +477,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--keep-bodies", action="store_true")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds before each accepted send is answered")
+    parser.add_argument("--no-activity-addon", action="store_true", help="the Email Activity API answers 400 (no add-on)")
+    parser.add_argument("--activity-delay", type=float, default=0.0, help="seconds before a message shows in the Activity API")
+    parser.add_argument("--activity-per-minute", type=int, default=6, help="Activity API requests a minute (0: no limit)")
+    parser.add_argument("--webhook-url", default=None, help="post signed Event Webhook events here")
+    parser.add_argument("--webhook-delay", type=float, default=1.0, help="seconds after acceptance before the events are posted")
+    parser.add_argument("--webhook-key", default=None, help="PEM file of the P-256 signing key (default: a fresh key)")
     args = parser.parse_args(argv)
+    key = None
+    if args.webhook_key:
+        from cryptography.hazmat.primitives.serialization import load_pem_private_key
+        key = load_pem_private_key(Path(args.webhook_key).read_bytes(), password=None)
     server = SendGridTestServer(api_key=args.api_key, fault_rate=args.fault_rate, fault_kinds=tuple(args.fault_kinds.split(",")),
                                 hang_seconds=args.hang, timeout_accepts=args.timeout_accepts, seed=args.seed,
-                                keep_bodies=args.keep_bodies, latency=args.latency).start()
+                                keep_bodies=args.keep_bodies, latency=args.latency, activity_addon=not args.no_activity_addon,
+                                activity_delay=args.activity_delay, activity_per_minute=args.activity_per_minute or None,
+                                webhook_url=args.webhook_url, webhook_delay=args.webhook_delay, webhook_key=key).start()
     # Only in this stand-alone process: a 1,000-person body is ~4,000 GC-tracked objects that all die with the
     # request. A generation-0 threshold far above that lets them die before a collection walks them, and freezing
     # what start-up allocated keeps the full collections short. The defaults cost ~2 ms of CPU per request.
