@@ -6,6 +6,7 @@ its message-level batch key is what `find_batch` asks the Email Activity API abo
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import json
 import logging
@@ -77,6 +78,8 @@ class SendGridSender:
         if base.endswith("/v3"):
             raise ValueError("host is the base URL without /v3; the client adds it")
         self.host, self.timeout = base, timeout
+        # names the account's Activity API budget (6 a minute per account) without holding the key
+        self.account = hashlib.sha256(f"{base}|{key}".encode()).hexdigest()[:16]
         self._client = sendgrid.SendGridAPIClient(api_key=key, host=base)
         # urllib waits forever by default; sub-clients copy this when the path is built
         self._client.client.timeout = timeout

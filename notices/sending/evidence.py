@@ -28,7 +28,7 @@ from breach.enums import Channel
 from breach.store.locks import write_lock
 from breach.store.tables import DeliveryRow, EmailEventRow, RateWindowRow
 
-ACTIVITY_WINDOW = "sendgrid_activity"
+ACTIVITY_WINDOW = "sendgrid_activity"  # one budget per SendGrid account: this prefix and a digest of host and key
 # After SendGrid refused the Activity API (no add-on, or a key without the scope), nobody asks again for this long.
 REFUSAL_MEMORY = timedelta(hours=1)
 _CHUNK = 500

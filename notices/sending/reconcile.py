@@ -35,7 +35,7 @@ from notices.email.activity import ActivityAnswer, ActivityOutcome
 from notices.email.errors import TransientSendError
 from notices.email.message import EmailSender
 from notices.sending import evidence
-from notices.sending.evidence import ActivityBudget, Slot
+from notices.sending.evidence import ACTIVITY_WINDOW, ActivityBudget, Slot
 
 
 class Verdict(StrEnum):
@@ -160,7 +160,7 @@ def _sources(*, sessions: sessionmaker[Session], sender: EmailSender, key: str, 
             return evidence.seen(session=session, key=key, delivery_ids=ids)
 
     finder = getattr(sender, "find_batch", None)
-    budget = ActivityBudget(sessions, per_minute=policy.activity_per_minute)
+    budget = ActivityBudget(sessions, per_minute=policy.activity_per_minute, name=f"{ACTIVITY_WINDOW}:{getattr(sender, 'account', '-')}")
     return Sources(webhook_seen=webhook_seen, activity=(lambda: finder(key)) if finder else None,
                    take_slot=lambda: budget.take(instants.utcnow()), refused=lambda: budget.refused(instants.utcnow()))
 
