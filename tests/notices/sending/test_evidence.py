@@ -4,7 +4,7 @@ the Activity API's shared budget, and the operator's two decisions about an unce
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -28,7 +28,7 @@ from tests.factories import make_incident, write_people_csv
 
 pytestmark = pytest.mark.integration
 
-NOW = datetime(2026, 12, 3, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
 MANAGER, RESPONDER = "manager@example.com", "responder@example.com"
 CIPHER = MultiKeyCipher.from_master_keys([b"e" * 32])
 
@@ -115,8 +115,8 @@ def test_an_operator_resends_or_marks_an_uncertain_batch_with_a_reason_and_it_is
     assert (marked.people, marked.batch_state) == (3, "done") and _states(session, one) == {("accepted", "operator")}
     with pytest.raises(DecisionRefused, match="holds nobody uncertain"):
         decide(session=session, incident_id=incident_id, batch_no=1, decision=Decision.RESEND, actor=RESPONDER, reason="again", now=NOW)
-    entries = [(e.action, e.actor, e.details["reason"], e.details["people"]) for e in audit.events_for(session=session, incident_id=incident_id)
-               if e.action.startswith("batch.operator")]
+    entries = [(e.action, e.actor, e.details["reason"], e.details["people"])
+               for e in audit.events_for(session=session, incident_id=incident_id) if e.action.startswith("batch.operator")]
     assert entries == [("batch.operator_resend", RESPONDER, "not in SendGrid's Activity view", 3),
                        ("batch.operator_accepted", RESPONDER, "seen as processed in SendGrid's Activity view", 3)]
     assert uncertain_batches(session=session, incident_id=incident_id) == []
@@ -128,7 +128,8 @@ def test_evidence_that_arrived_since_wins_over_a_resend_decision(session, tmp_pa
     late = next(r for r in rows if r.id == ids[0])
     record_events(session=session, rows={late.id: late}, now=NOW, sightings=[Sighting(late.id, _key(late), "processed")])
     assert uncertain_batches(session=session, incident_id=incident_id)[0].seen_since == 1
-    done = decide(session=session, incident_id=incident_id, batch_no=0, decision=Decision.RESEND, actor=RESPONDER, reason="checked", now=NOW)
+    done = decide(session=session, incident_id=incident_id, batch_no=0, decision=Decision.RESEND, actor=RESPONDER, reason="checked",
+                  now=NOW)
     assert (done.people, done.by_evidence, done.batch_state) == (0, 3, "done")  # the whole request arrived: nobody is sent twice
     assert _states(session, ids) == {("accepted", "reconciled:webhook")}
 
@@ -136,6 +137,7 @@ def test_evidence_that_arrived_since_wins_over_a_resend_decision(session, tmp_pa
 def test_a_batch_still_being_looked_up_cannot_be_decided(session, tmp_path):
     incident_id, _ = _outbox(session, tmp_path)
     _make_uncertain(session, incident_id, 0)
-    session.execute(update(SendBatchRow).where(SendBatchRow.incident_id == incident_id, SendBatchRow.batch_no == 0).values(state="reconciling"))
+    session.execute(update(SendBatchRow).where(SendBatchRow.incident_id == incident_id, SendBatchRow.batch_no == 0)
+                    .values(state="reconciling"))
     with pytest.raises(DecisionRefused, match="reconciling: a sender is still looking"):
         decide(session=session, incident_id=incident_id, batch_no=0, decision=Decision.MARK_ACCEPTED, actor=RESPONDER, reason="x", now=NOW)
