@@ -215,6 +215,6 @@ def show_uncertain(found: list[UncertainBatch], *, incident_id: str, tz: str, la
     w = words(language)
     console.print(f"  [yellow]{w['uncertain']}: {len(found)}[/]")
     for b in found:
-        since = instants.local_text(b.since, tz=tz) if b.since else "?"
+        since = instants.local_text(b.since, tz=tz, language=language) if b.since else "?"
         console.print("    " + w["uncertain_batch"].format(batch=b.batch_no, people=b.people, since=since, seen=b.seen_since))
     console.print(f"    {w['decide']}: breach batches resend|mark-delivered {incident_id} BATCH --reason ...", soft_wrap=True)

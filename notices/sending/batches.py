@@ -259,14 +259,16 @@ def _reconcile(*, sessions: sessionmaker[Session], sender: EmailSender, incident
     if done.retry_at is not None:
         _release(sessions=sessions, incident_id=incident_id, batch_no=batch_no, started_at=claim.last_started_at)
         raise ReconcileLater(done.retry_at, batch_key=f"{incident_id}:email:{batch_no}")
+    left = {d: rs for d, rs in groups.items() if d not in in_doubt or d in done.resend}
+    if claim.found == "uncertain" and not done.accepted and not done.resend:
+        return left, 0, done.uncertain  # looked again, nothing new: no second audit entry for the same doubt
     with sessions.begin() as session:
         details = {"channel": Channel.EMAIL.value, "batch_no": batch_no, "already_accepted": done.accepted,
-                   "to_send": sum(len(rs) for d, rs in groups.items() if d not in in_doubt or d in done.resend),
+                   "to_send": sum(len(rs) for rs in left.values()),
                    "requests_unknown": sum(1 for f in done.findings if f["verdict"] == "unknown"), "uncertain": done.uncertain,
                    "requests": done.findings}
         audit.record(session=session, action="batch.reconciled", actor="sender", at=instants.utcnow(), incident_id=incident_id,
                      details=details)
-    left = {d: rs for d, rs in groups.items() if d not in in_doubt or d in done.resend}
     return left, done.accepted, done.uncertain
 
 

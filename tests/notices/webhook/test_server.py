@@ -172,6 +172,21 @@ def test_unknown_and_foreign_ids_are_counted_not_applied(scene) -> None:
     assert after[:3] == before[:3] and after[3] == before[3] + 1
 
 
+def test_events_under_the_request_batch_key_are_kept_as_evidence_even_for_a_pending_delivery(scene) -> None:
+    from notices.sending.evidence import batch_key, seen
+    anna, bo = scene["ids"]["anna"], scene["ids"]["bo"]
+    with scene["sessions"].begin() as session:
+        row, other = session.get(DeliveryRow, anna), session.get(DeliveryRow, bo)
+        row.state = DeliveryState.PENDING.value  # the request went, its answer was lost
+        key, key_bo = batch_key(row.incident_id, row.batch_no, row.draft_id), batch_key(other.incident_id, other.batch_no, other.draft_id)
+    answer = post(scene, [{"event": "processed", "delivery_id": str(anna), "batch_key": key, "timestamp": 1796400000},
+                          {"event": "delivered", "delivery_id": str(anna), "batch_key": key},
+                          {"event": "delivered", "delivery_id": str(bo), "batch_key": "BR-1999-0001:email:0:1"}])  # not our request
+    assert answer.status == 200 and answer.body["evidence"] == 2 and answer.body["unknown"] == 1
+    assert states(scene)[anna] == "pending" and states(scene)[bo] == "accepted"  # evidence moves no state; a foreign id nothing
+    with scene["sessions"]() as session:
+        assert seen(session=session, key=key, delivery_ids=[anna]) == 1 and seen(session=session, key=key_bo, delivery_ids=[bo]) == 0
+
 def _refusals(scene):
     anna = str(scene["ids"]["anna"])
     body = json.dumps([{"event": "bounce", "delivery_id": anna}]).encode()
