@@ -7,7 +7,8 @@ Each round starts the real send flow (`send-notices`, as `breach send ID` does) 
 against the local SendGrid stand-in, waits until the stand-in has received the round's first request
 (so the kill lands while sending, not while Prefect starts), SIGKILLs it after a further random delay,
 and starts it again. The stand-in answers each accepted request after `--latency` seconds, like a
-real round trip, so a kill often leaves requests accepted but unanswered. Then `breach send` runs to
+real round trip, and takes it only `--latency` seconds after it arrived (a sender killed on the way
+loses its request), so a kill leaves requests accepted but unanswered, and others never taken. Then `breach send` runs to
 the end, and an operator decides every uncertain batch with `breach batches resend` or
 `mark-delivered` (after checking what SendGrid took, as they would in its Activity view: here the
 stand-in's own record), and `breach send` finishes the incident.
@@ -100,7 +101,8 @@ def _webhook(root: Path, port: int):
 
 
 def _stand_in_args(scenario: str, *, latency: float, webhook: tuple[int, Path] | None, activity_delay: float) -> list[str]:
-    args = ["--latency", str(latency)]
+    # a request takes `latency` on its way in (a sender killed meanwhile loses it) and as long for its answer
+    args = ["--arrival", str(latency), "--latency", str(latency)]
     if webhook is not None:
         port, pem = webhook
         args += ["--webhook-url", f"http://127.0.0.1:{port}/sendgrid/events", "--webhook-key", str(pem), "--webhook-delay", "1"]

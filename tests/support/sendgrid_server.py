@@ -22,6 +22,7 @@ import json
 import math
 import random
 import secrets
+import select
 import socket
 import threading
 import time
@@ -103,6 +104,8 @@ class SendGridTestServer:
             that got through while the client gave up (the duplicate-on-retry case).
         keep_bodies: keep every accepted body for `requests`/`received_emails` (off for benchmarks:
             `stats()` and the Activity API still work).
+        arrival: seconds between a send's arrival and SendGrid taking it (its way in); a client that
+            hangs up meanwhile (a killed sender) has nothing taken.
         latency: seconds an accepted send waits before it is answered (after it is recorded, as a
             real request is accepted before its answer arrives): makes sending take time, so a test
             can kill a sender mid-send.
@@ -129,6 +132,7 @@ class SendGridTestServer:
         max_body_bytes: int = MAX_BODY_BYTES,
         keep_bodies: bool = True,
         latency: float = 0.0,
+        arrival: float = 0.0,
         activity_addon: bool = True,
         activity_delay: float = 0.0,
         activity_per_minute: int | None = 6,
@@ -147,6 +151,7 @@ class SendGridTestServer:
         self._fast = jsonschema_rs.validator_for(schema, validate_formats=True) if jsonschema_rs is not None else None
         self.keep_bodies = keep_bodies
         self.latency = latency
+        self.arrival = arrival
         self.api_key = api_key
         self.fault_rate = fault_rate
         self.fault_kinds = tuple(fault_kinds)
@@ -392,6 +397,9 @@ class _Handler(BaseHTTPRequestHandler):
             return self._reply(int(fault), limits.error_body({"field": None, "message": _STATUS_BODIES[fault]}))
         if fault == "drop":
             return self._drop()
+        if app.arrival and not self._client_stays(app.arrival):
+            self.close_connection = True
+            return None  # the sender died before SendGrid took its request: nothing was taken, nobody answers
         status, result = app._check(raw)
         if status != 200:
             return self._reply(status, result)
@@ -418,6 +426,18 @@ class _Handler(BaseHTTPRequestHandler):
         params = parse_qs(urlsplit(self.path).query)
         status, body, headers = self.app.activity_feed.answer((params.get("query") or [None])[0], (params.get("limit") or [None])[0])
         self._reply(status, body, headers)
+
+    def _client_stays(self, seconds: float) -> bool:
+        """Wait `seconds` before the request is taken (its way to SendGrid); False when the client hung up meanwhile."""
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            ready, _, _ = select.select([self.connection], [], [], left)
+            if ready:  # a live client sends nothing more before its answer: readable means it is gone
+                try:
+                    return self.connection.recv(1, socket.MSG_PEEK) != b""
+                except OSError:
+                    return False
+        return True
 
     def _read_body(self) -> bytes:
         length = int(self.headers.get("Content-Length") or 0)
@@ -477,6 +497,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--keep-bodies", action="store_true")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds before each accepted send is answered")
+    parser.add_argument("--arrival", type=float, default=0.0, help="seconds before a send is taken; a client gone by then loses it")
     parser.add_argument("--no-activity-addon", action="store_true", help="the Email Activity API answers 400 (no add-on)")
     parser.add_argument("--activity-delay", type=float, default=0.0, help="seconds before a message shows in the Activity API")
     parser.add_argument("--activity-per-minute", type=int, default=6, help="Activity API requests a minute (0: no limit)")
@@ -490,7 +511,8 @@ def main(argv: list[str] | None = None) -> None:
         key = load_pem_private_key(Path(args.webhook_key).read_bytes(), password=None)
     server = SendGridTestServer(api_key=args.api_key, fault_rate=args.fault_rate, fault_kinds=tuple(args.fault_kinds.split(",")),
                                 hang_seconds=args.hang, timeout_accepts=args.timeout_accepts, seed=args.seed,
-                                keep_bodies=args.keep_bodies, latency=args.latency, activity_addon=not args.no_activity_addon,
+                                keep_bodies=args.keep_bodies, latency=args.latency, arrival=args.arrival,
+                                activity_addon=not args.no_activity_addon,
                                 activity_delay=args.activity_delay, activity_per_minute=args.activity_per_minute or None,
                                 webhook_url=args.webhook_url, webhook_delay=args.webhook_delay, webhook_key=key).start()
     # Only in this stand-alone process: a 1,000-person body is ~4,000 GC-tracked objects that all die with the

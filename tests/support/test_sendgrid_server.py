@@ -245,3 +245,20 @@ def test_schema_found_from_clean_clone_and_override(tmp_path: Any) -> None:
         assert _post(srv, body).status_code == 202
     with pytest.raises(FileNotFoundError):
         SendGridTestServer(schema_path=tmp_path / "missing.json")
+
+
+def test_a_request_whose_sender_hangs_up_before_it_is_taken_is_not_taken():
+    import socket
+    from urllib.parse import urlsplit
+
+    with SendGridTestServer(api_key=KEY, arrival=0.5) as server:
+        port = urlsplit(server.host).port
+        raw = json.dumps(_body(2)).encode()
+        head = (f"POST /v3/mail/send HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {KEY}\r\n"
+                f"Content-Type: application/json\r\nContent-Length: {len(raw)}\r\n\r\n").encode()
+        with socket.create_connection(("127.0.0.1", port)) as gone:
+            gone.sendall(head + raw)
+            time.sleep(0.1)  # the sender is killed on the way in
+        kept = HTTP.post(f"{server.host}/v3/mail/send", json=_body(1), headers=AUTH)
+        time.sleep(0.6)
+        assert kept.status_code == 202 and server.stats()["requests"] == 1  # only the sender that stayed was taken
