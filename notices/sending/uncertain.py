@@ -118,7 +118,8 @@ def decide(*, session: Session, incident_id: str, batch_no: int, decision: Decis
     requests = _by_request(_uncertain_rows(session, incident_id, batch_no))
     if not requests:
         raise DecisionRefused(incident_id, batch_no, f"it holds nobody uncertain (state {batch.state})")
-    shown, rest = [], []
+    shown: list[int] = []
+    rest: list[int] = []
     for (_, draft_id), ids in requests.items():
         seen = evidence.seen(session=session, key=evidence.batch_key(incident_id, batch_no, draft_id), delivery_ids=ids)
         (shown if seen else rest).extend(ids)  # one person shown proves their whole request arrived
