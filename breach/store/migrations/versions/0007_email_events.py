@@ -1,14 +1,14 @@
 """reconciliation evidence: Event Webhook events per delivery, and the Email Activity API's shared rate window
 
-Revision ID: 0006_email_events
-Revises: 0005_batch_claimed_by
+Revision ID: 0007_email_events
+Revises: 0006_people_jurisdictions
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = "0006_email_events"
-down_revision = "0005_batch_claimed_by"
+revision = "0007_email_events"
+down_revision = "0006_people_jurisdictions"
 branch_labels = None
 depends_on = None
 
