@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import orjson
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from breach import audit, instants
@@ -272,13 +272,6 @@ def _reconcile(*, sessions: sessionmaker[Session], sender: EmailSender, incident
     return left, done.accepted, done.uncertain
 
 
-def _count_uncertain(*, sessions: sessionmaker[Session], incident_id: str, batch_no: int) -> int:
-    with sessions() as session:
-        return int(session.execute(select(func.count()).select_from(DeliveryRow).where(
-            DeliveryRow.incident_id == incident_id, DeliveryRow.channel == Channel.EMAIL.value, DeliveryRow.batch_no == batch_no,
-            DeliveryRow.state == _UNCERTAIN)).scalar_one())
-
-
 def send_email_batch(*, sessions: sessionmaker[Session], incident_id: str, batch_no: int, sender: EmailSender,
                      cipher: MultiKeyCipher, controller: ControllerProfile, sandbox: bool = False,
                      policy: Policy | None = None) -> BatchOutcome:
@@ -290,8 +283,8 @@ def send_email_batch(*, sessions: sessionmaker[Session], incident_id: str, batch
     groups, rejected = _recipients(people, drafts)
     for code, ids in rejected.items():
         _mark(sessions=sessions, incident_id=incident_id, ids=ids, state=DeliveryState.FAILED, error=code)
-    groups, reconciled, _ = _reconcile(sessions=sessions, sender=sender, incident_id=incident_id, batch_no=batch_no, claim=claim,
-                                       groups=groups, uncertain=uncertain, policy=policy or Policy())
+    groups, reconciled, left = _reconcile(sessions=sessions, sender=sender, incident_id=incident_id, batch_no=batch_no, claim=claim,
+                                          groups=groups, uncertain=uncertain, policy=policy or Policy())
     sent, message_ids = 0, []
     try:
         for draft_id, recipients in groups.items():
@@ -309,7 +302,6 @@ def send_email_batch(*, sessions: sessionmaker[Session], incident_id: str, batch
                 delivery_state=DeliveryState.PENDING if is_transient(exc) else DeliveryState.FAILED,
                 message_id=None, error=f"{type(exc).__name__}: status {getattr(exc, 'status_code', None)}")
         raise
-    left = _count_uncertain(sessions=sessions, incident_id=incident_id, batch_no=batch_no)
     _finish(sessions=sessions, incident_id=incident_id, channel=Channel.EMAIL, batch_no=batch_no, state="uncertain" if left else "done",
             delivery_state=None, message_id=",".join(message_ids)[:200] or None, uncertain=left)
     return BatchOutcome(Channel.EMAIL.value, batch_no, sent, reconciled=reconciled, rejected=sum(len(v) for v in rejected.values()),
