@@ -20,7 +20,8 @@ pytestmark = [pytest.mark.flows, pytest.mark.integration]
 
 def test_a_third_of_requests_failing_loses_nobody_and_duplicates_nobody(rt, tmp_path, monkeypatch):
     incident_id = _approved_incident(rt, tmp_path, people=150)
-    with SendGridTestServer(api_key="SG.test-key", seed=11, fault_rate=0.35, hang_seconds=1.2, timeout_accepts=True) as server:
+    with SendGridTestServer(api_key="SG.test-key", seed=11, fault_rate=0.35, hang_seconds=1.2, timeout_accepts=True,
+                            keep_bodies=True) as server:
         monkeypatch.setenv("SENDGRID_API_KEY", "SG.test-key")
         monkeypatch.setenv("BREACH_SENDGRID_HOST", server.host)
         monkeypatch.setenv("BREACH_BATCH_SIZE", "15")

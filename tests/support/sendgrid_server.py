@@ -5,10 +5,15 @@ It authenticates, validates the body against the contract schema
 section 1, answers with SendGrid's status codes, bodies and X-RateLimit-* headers, and can
 rate-limit and inject faults (429, 5xx, a dropped connection, a hang past the client timeout).
 
-    with SendGridTestServer(api_key="SG.test") as server:
+    with SendGridTestServer(api_key="SG.test", keep_bodies=True) as server:
         sender = SendGridSender(SecretStr("SG.test"), host=server.host, timeout=2)
         ...
         server.received_emails()   # [(email, merged custom_args), ...]
+
+What it records is compact unless a test asks for the bodies (`keep_bodies=True`): counts, a 64-bit
+digest of each address (for duplicates) and, per batch key, one string of (address, delivery id)
+lines for the Activity API. So its cost per request stays flat however much it has accepted, and
+`stats()` reports the CPU it spent per accepted request (each request's handler thread, measured).
 """
 
 from __future__ import annotations
@@ -21,8 +26,10 @@ import random
 import re
 import secrets
 import socket
+import statistics
 import threading
 import time
+from array import array
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -51,6 +58,7 @@ STATS_PATH = "/_test/stats"  # not SendGrid: counts for benchmarks
 _ACTIVITY_QUERY = re.compile(r"^\s*unique_args\['([^']+)'\]\s*=\s*\"([^\"]*)\"\s*$")
 MAX_BODY_BYTES = 30_000_000  # L7: "< 30 MB"; the decimal reading is the stricter one
 FAULT_KINDS = frozenset({"429", "500", "502", "503", "504", "drop", "timeout"})
+_CPU_WINDOW = 20  # requests in the first and last windows of stats()["cpu_ms_per_request"]
 _STATUS_BODIES = {
     "429": "too many requests",
     "500": "internal server error",
@@ -84,9 +92,14 @@ class _State:
     forced: deque[str] = field(default_factory=deque)
     window_start: float = 0.0
     window_count: int = 0
-    activity: dict[str, list[tuple[str, str | None, list[tuple[str, str | None, int]]]]] = field(default_factory=dict)
-    addresses: Counter[str] = field(default_factory=Counter)
+    # per batch key: (message id, from address, "address\tdelivery id\tpersonalization index" lines)
+    activity: dict[str, list[tuple[str, str | None, str]]] = field(default_factory=dict)
+    digests: set[int] = field(default_factory=set)  # one per distinct address (a salted 64-bit hash, not the address)
+    repeats: dict[int, int] = field(default_factory=dict)  # how often, for the digests seen more than once
+    recipients: int = 0
     accepted: int = 0
+    sandboxed: int = 0
+    cpu: array = field(default_factory=lambda: array("d"))  # CPU seconds of each accepted request's handler
 
 
 class SendGridTestServer:
@@ -99,8 +112,9 @@ class SendGridTestServer:
         hang_seconds: how long a "timeout" fault sleeps before closing without an answer.
         timeout_accepts: a "timeout" fault still records the mail as sent, like a real request
             that got through while the client gave up (the duplicate-on-retry case).
-        keep_bodies: keep every accepted body for `requests`/`received_emails` (off for benchmarks:
-            `stats()` and the Activity API still work).
+        keep_bodies: keep every accepted body for `requests`/`received_emails`/`message_ids`/
+            `sandbox_requests` (a test asks for them; off by default: `stats()` and the Activity API
+            work either way).
         latency: seconds an accepted send waits before it is answered (after it is recorded, as a
             real request is accepted before its answer arrives): makes sending take time, so a test
             can kill a sender mid-send.
@@ -119,7 +133,7 @@ class SendGridTestServer:
         hang_seconds: float = 35.0,
         timeout_accepts: bool = False,
         max_body_bytes: int = MAX_BODY_BYTES,
-        keep_bodies: bool = True,
+        keep_bodies: bool = False,
         latency: float = 0.0,
     ) -> None:
         unknown = set(fault_kinds) - FAULT_KINDS
@@ -151,8 +165,7 @@ class SendGridTestServer:
     def start(self) -> SendGridTestServer:
         """Bind a free port on 127.0.0.1 and serve in a background thread."""
         handler = type("_BoundHandler", (_Handler,), {"app": self})
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._httpd.daemon_threads = True  # a hanging fault must not block shutdown
+        self._httpd = _Server(("127.0.0.1", 0), handler)
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
         return self
@@ -183,21 +196,26 @@ class SendGridTestServer:
 
     @property
     def requests(self) -> list[dict[str, Any]]:
-        """Bodies accepted with 202, in arrival order (sandbox requests excluded)."""
+        """Bodies accepted with 202, in arrival order (sandbox requests excluded); needs keep_bodies."""
         with self._state.lock:
-            return list(self._state.requests)
+            return list(self._bodies(self._state.requests))
 
     @property
     def message_ids(self) -> list[str]:
-        """X-Message-Id of each accepted request, parallel to `requests`."""
+        """X-Message-Id of each accepted request, parallel to `requests`; needs keep_bodies."""
         with self._state.lock:
-            return list(self._state.message_ids)
+            return list(self._bodies(self._state.message_ids))
 
     @property
     def sandbox_requests(self) -> list[dict[str, Any]]:
-        """Bodies validated in sandbox mode (answered 200, nothing delivered)."""
+        """Bodies validated in sandbox mode (answered 200, nothing delivered); needs keep_bodies."""
         with self._state.lock:
-            return list(self._state.sandbox_requests)
+            return list(self._bodies(self._state.sandbox_requests))
+
+    def _bodies(self, kept: list[Any]) -> list[Any]:
+        if not self.keep_bodies:
+            raise RuntimeError("the stand-in keeps no bodies: start it with keep_bodies=True to read them")
+        return kept
 
     @property
     def errors(self) -> list[Refusal]:
@@ -272,50 +290,76 @@ class SendGridTestServer:
     def _record(self, body: dict[str, Any], message_id: str | None, *, sandbox: bool = False) -> None:
         if sandbox:
             with self._state.lock:
-                self._state.sandbox_requests.append(body)
+                self._state.sandboxed += 1
+                if self.keep_bodies:
+                    self._state.sandbox_requests.append(body)
             return
         base = body.get("custom_args") or {}
         base_key, base_delivery = base.get(ACTIVITY_ARG), base.get("delivery_id")
-        entries: dict[str, list[tuple[str, str | None, int]]] = {}
-        addresses = []
+        entries: dict[str, list[str]] = {}
+        digests = []
         for n, pers in enumerate(body["personalizations"]):
             own = pers.get("custom_args")  # its keys win over the message-level ones
             key = own.get(ACTIVITY_ARG, base_key) if own else base_key
             delivery = own.get("delivery_id", base_delivery) if own else base_delivery
             for to in pers["to"]:
-                addresses.append(to["email"])
+                email = to["email"]
+                digests.append(hash(email))
                 if key is not None:
-                    entries.setdefault(key, []).append((to["email"], delivery, n))
+                    entries.setdefault(key, []).append(f"{email}\t{delivery or ''}\t{n}")
+        sender = body.get("from", {}).get("email")
+        packed = {key: "\n".join(lines) for key, lines in entries.items()}  # one string per key, not a tuple per person
         with self._state.lock:
-            self._state.accepted += 1
-            self._state.addresses.update(addresses)
+            state = self._state
+            state.accepted += 1
+            self._count(digests)
             if self.keep_bodies:
-                self._state.requests.append(body)
-                self._state.message_ids.append(message_id or "")
-            for key, items in entries.items():
-                self._state.activity.setdefault(key, []).append((message_id or "", body.get("from", {}).get("email"), items))
+                state.requests.append(body)
+                state.message_ids.append(message_id or "")
+            for key, lines in packed.items():
+                state.activity.setdefault(key, []).append((message_id or "", sender, lines))
+
+    def _count(self, digests: list[int]) -> None:
+        """Add one request's address digests (under the lock): recipients, distinct addresses, repeats."""
+        state = self._state
+        state.recipients += len(digests)
+        before = len(state.digests)
+        seen_before = state.digests.intersection(digests)
+        state.digests.update(digests)
+        if seen_before or len(state.digests) - before != len(digests):  # rare: an address again
+            for digest, times in Counter(digests).items():
+                had = state.repeats.get(digest, 1 if digest in seen_before else 0)
+                if had + times > 1:
+                    state.repeats[digest] = had + times
 
     def activity(self, value: str, limit: int) -> list[dict[str, Any]]:
         """Email Activity API messages whose custom arg `batch_key` is `value` (indexed at once, unlike SendGrid)."""
         with self._state.lock:
             found = list(self._state.activity.get(value, ()))
         out = []
-        for message_id, sender, items in found:
-            for email, delivery_id, n in items:
+        for message_id, sender, lines in found:
+            for line in lines.split("\n"):
+                email, delivery_id, n = line.split("\t")
                 args = {ACTIVITY_ARG: value, **({"delivery_id": delivery_id} if delivery_id else {})}
                 out.append({"from_email": sender, "msg_id": f"{message_id}.filter{n}", "to_email": email, "status": "processing",
                             "opens_count": 0, "clicks_count": 0, "last_event_time": None, "unique_args": args})
         return out[:limit]
 
     def stats(self) -> dict[str, Any]:
-        """Counts for benchmarks: accepted requests, recipients, distinct addresses, duplicates, faults."""
+        """Counts for benchmarks: accepted requests, recipients, distinct addresses, duplicates, faults,
+        and the CPU the stand-in spent per accepted request (median of all, of the first and of the last 20)."""
         with self._state.lock:
-            counts = self._state.addresses
-            recipients = sum(counts.values())
-            faults = dict(Counter(self._state.faults))
-            return {"requests": self._state.accepted, "recipients": recipients, "unique": len(counts),
-                    "duplicates": recipients - len(counts), "max_per_address": max(counts.values(), default=0),
-                    "faults": faults, "refused": len(self._state.errors)}
+            state = self._state
+            unique, cpu = len(state.digests), state.cpu.tolist()
+            return {"requests": state.accepted, "recipients": state.recipients, "unique": unique,
+                    "duplicates": state.recipients - unique,
+                    "max_per_address": max(state.repeats.values(), default=1 if unique else 0),
+                    "faults": dict(Counter(state.faults)), "refused": len(state.errors), "sandboxed": state.sandboxed,
+                    "cpu_ms_per_request": _cpu_summary(cpu)}
+
+    def _cpu_spent(self, seconds: float) -> None:
+        with self._state.lock:
+            self._state.cpu.append(seconds)
 
     def _refuse(self, status: int, problems: list[dict[str, Any]]) -> dict[str, Any]:
         with self._state.lock:
@@ -342,8 +386,24 @@ class SendGridTestServer:
         return 200, body
 
 
+def _cpu_summary(cpu: list[float]) -> dict[str, float | int | None]:
+    """Median CPU ms per accepted request: all of them, the first and the last _CPU_WINDOW."""
+    def ms(values: list[float]) -> float | None:
+        return round(statistics.median(values) * 1000, 3) if values else None
+    return {"requests": len(cpu), "median": ms(cpu), "first": ms(cpu[:_CPU_WINDOW]), "last": ms(cpu[-_CPU_WINDOW:]),
+            "window": _CPU_WINDOW}
+
+
+class _Server(ThreadingHTTPServer):
+    """A deep accept queue: the default 5 resets connections when 16 senders connect at once (SendGrid does not)."""
+
+    request_queue_size = 1024
+    daemon_threads = True  # a hanging fault must not block shutdown
+
+
 class _Handler(BaseHTTPRequestHandler):
     app: SendGridTestServer
+    _cpu_started = 0.0
     server_version = "sendgrid-test-server"
     sys_version = ""
 
@@ -362,7 +422,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._reply(status, limits.error_body(limits.problem(message)))
 
     def do_POST(self) -> None:  # stdlib naming
-        """Authenticate, rate-limit, inject faults, validate, then accept."""
+        """Authenticate, rate-limit, inject faults, validate, then accept (its CPU counted before the answer goes)."""
+        self._cpu_started = time.thread_time()  # this request's own thread: other requests' work is not counted
         raw = self._read_body()
         app, now = self.app, time.time()
         if self.path.split("?")[0] != SEND_PATH:
@@ -433,6 +494,8 @@ class _Handler(BaseHTTPRequestHandler):
         return raw
 
     def _reply(self, status: int, body: dict[str, Any] | None, headers: dict[str, str] | None = None) -> None:
+        if status == 202:  # an accepted send: what it cost, recorded before the client can ask for stats
+            self.app._cpu_spent(time.thread_time() - self._cpu_started)
         if body is None:  # the 202 of a send has no body at all
             payload = b""
         elif orjson is not None:  # compact JSON
