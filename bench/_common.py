@@ -41,7 +41,15 @@ def setup_env(root: Path, *, host: str | None = None, timeout: float = 10.0) -> 
         env.update(SENDGRID_API_KEY=API_KEY, BREACH_SENDGRID_HOST=host)
     os.environ.update(env)
     os.environ["BREACH_BENCH_MASTER_KEY"] = env["BREACH_MASTER_KEY"]
+    _refresh_prefect_settings()
     return env
+
+
+def _refresh_prefect_settings() -> None:
+    """Prefect reads its settings from the environment once, when imported: make it read them again."""
+    if "prefect.context" in sys.modules:
+        from prefect.context import refresh_global_settings_context
+        refresh_global_settings_context()
 
 
 @contextmanager
@@ -144,6 +152,12 @@ def delivery_states(incident_id: str) -> dict[str, int]:
         return delivery_counts(session=session, incident_id=incident_id).get("email", {})
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values) if values else 0.0
 
@@ -166,6 +180,7 @@ def prefect_api() -> Iterator[str]:
     server = SubprocessASGIServer(port=port)
     server.start(timeout=180)
     os.environ["PREFECT_API_URL"] = server.api_url
+    _refresh_prefect_settings()  # else a flow may start an ephemeral server of its own (api.url read at import: None)
     try:
         yield server.api_url
     finally:

@@ -3,7 +3,11 @@
     .venv/bin/python bench/pii_canary.py [--people 200] [--keep DIR]
 
 Every canary person has a unique name, e-mail, street address, phone and national id (in
-``external_id``), all carrying one random run tag that appears nowhere else. After the run (fresh
+``external_id``), each carrying the run's tag: a random text tag (``zq`` and 8 hex digits) in the
+words, and a 10-digit number derived from it in the phone number (digits only, so a phone that
+leaks is found too). Before anything is scanned, the search is checked on every canary value: one it
+would not find fails the bench, and so does a positive control of zero (the canaries must be found
+in their intended output, the e-mails). After the run (fresh
 PREFECT_HOME and data dir, auto-approval as in ``breach demo``) every place the run left data is
 searched for the tag and for each canary value: Prefect's database (every table and column, plus
 the raw file and its WAL), Prefect's result storage (raw, base64-decoded and cloudpickle-decoded),
@@ -12,7 +16,8 @@ SQLite file and WAL, where the encrypted column is ciphertext), and every file t
 the data dir (audit exports, register CSV, letter manifests, filing pack, logs) except the
 intended output: the ``.eml`` e-mails and the letter PDFs, listed under ``excluded``.
 
-Prints JSON: ``hits`` (count and where), ``places_scanned``, ``excluded``.
+Prints JSON: ``hits`` (count and where), ``places_scanned``, ``excluded``, ``control_hits_in_eml``,
+``values_not_found_by_the_search`` (must be empty); exit code 1 on a hit or a failed control.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import argparse
 import base64
 import binascii
 import csv
+import hashlib
 import json
 import os
 import re
@@ -38,16 +44,21 @@ HEADER = ["name", "language", "email", "channel", "address_line1", "postal_code"
 INTENDED_OUTPUT = {".eml", ".pdf"}
 
 
+def run_number(tag: str) -> str:
+    """The run's numeric tag: 10 digits derived from the text tag (for values that hold digits only)."""
+    return str(10**9 + int.from_bytes(hashlib.sha256(tag.encode()).digest()[:8], "big") % (9 * 10**9))
+
+
 def canary_people(n: int, tag: str) -> list[dict[str, str]]:
     """Invented people whose every identifying value carries ``tag`` (example.org addresses only)."""
-    people = []
+    number, people = run_number(tag), []
     for i in range(n):
         letter = i % 4 == 0
         people.append({
             "name": f"Canary{tag} Person{i:05d}", "language": ("da", "nb", "en")[i % 3],
             "email": "" if i % 10 == 9 else f"canary.{tag}.{i:05d}@example.org", "channel": "letter" if letter else "",
             "address_line1": f"{i} Canary{tag} Street", "postal_code": f"{1000 + i % 8000}", "city": "Canary Town",
-            "country": ("DK", "NO", "GB")[i % 3], "external_id": f"NID{tag}{i:06d}", "phone": f"+45 99{tag[:2]}{i:06d}",
+            "country": ("DK", "NO", "GB")[i % 3], "external_id": f"NID{tag}{i:06d}", "phone": f"+45{number}{i:04d}",
         })
     return people
 
@@ -66,12 +77,13 @@ def canary_values(people: list[dict[str, str]]) -> list[str]:
 
 
 class Finder:
-    """Searches text and bytes for the run tag (case-insensitive) and counts hits per place."""
+    """Searches text and bytes for the run's tags (the text tag case-insensitive, and its number) and counts hits per place."""
 
     def __init__(self, tag: str) -> None:
         self.tag = tag
-        self._text = re.compile(re.escape(tag), re.IGNORECASE)
-        self._bytes = re.compile(re.escape(tag.encode()), re.IGNORECASE)
+        either = f"{re.escape(tag)}|{run_number(tag)}"
+        self._text = re.compile(either, re.IGNORECASE)
+        self._bytes = re.compile(either.encode(), re.IGNORECASE)
         self.hits: dict[str, int] = {}
         self.places: list[str] = []
 
@@ -203,6 +215,7 @@ def scan_run(*, tag: str, people: list[dict[str, str]], prefect_home: Path, data
     db_files = [Path(f"{breach_db_url.removeprefix('sqlite:///')}{s}") for s in ("", "-wal", "-shm")]
     excluded += scan_tree(finder, data_dir, "data-dir", skip=[*skip_files, *db_files])
     values = set(canary_values(people))
+    unseen = sorted(v for v in values if not Finder(tag).search("self-check", v))  # each value carries a tag the search finds
     control = Finder(tag)  # positive control: the canaries did reach their intended output
     for name in excluded:
         root = prefect_home if (prefect_home / name).exists() else data_dir
@@ -214,6 +227,7 @@ def scan_run(*, tag: str, people: list[dict[str, str]], prefect_home: Path, data
             "excluded": {"why": "intended output: e-mails (.eml) and letters (PDF) to the affected people",
                          "files": len(excluded), "kinds": sorted({Path(e).suffix for e in excluded})},
             "control_hits_in_eml": control.hits.get("intended output", 0),
+            "values_not_found_by_the_search": len(unseen),
             "result_storage_files": len([p for p in storage.rglob("*") if p.is_file()]) if storage.exists() else 0,
             "protected": ["breach-db:people.contact_enc (AES-256-GCM ciphertext; still scanned in the raw file)"]}
 
@@ -258,7 +272,8 @@ def main(argv: list[str] | None = None) -> int:
                       breach_db_url=runtime().settings.database_url)
     report.update({"incident_id": result["incident_id"], "decision": result["decision"], "work_dir": str(work)})
     print(json.dumps(report, indent=2))
-    return 0 if report["hits"]["count"] == 0 else 1
+    failed = report["hits"]["count"] or not report["control_hits_in_eml"] or report["values_not_found_by_the_search"]
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -13,6 +13,10 @@ does it (`json.dumps`, ASCII escapes), and prints JSON with medians over `--runs
 - round_trip: POST over loopback with a plain http.client connection to the stand-in in its own process
 - server_cpu: CPU seconds (user + system) the stand-in's process spent per request during the round trips
 - *_ratio: each figure divided by the baseline
+- growth (with --people N): N people in 1,000-person requests (other addresses in each) posted one after
+  another to a fresh stand-in; the stand-in's own CPU per request (its handler threads, from its stats)
+  and the wall-clock rate (median request) over the first 20 requests (20,000 people) and the last 20
+  (after N - 20,000 people), their ratio, and whether the last is within 10% of the first
 
 On a shared machine CPU times swell with other load; compare runs through the ratios, or run the code before
 and after a change back to back with --code-root.
@@ -24,7 +28,6 @@ import argparse
 import html
 import http.client
 import json
-import os
 import random
 import statistics
 import sys
@@ -80,9 +83,36 @@ def per_call_ms(fn: Any, repeat: int, clock: Any = time.process_time) -> float:
     return (clock() - started) * 1000 / repeat
 
 
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+_cpu_seconds = c.cpu_seconds
+
+
+def growth(raw: bytes, people: int, code_root: Path, window: int = 20) -> dict[str, Any]:
+    """The stand-in's CPU per request and rate over the first and the last `window` requests of `people` people."""
+    requests = max(2 * window, people // 1000)
+    headers = {"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/json", "Accept": "application/json"}
+    with c.sendgrid_process(cwd=code_root) as (host, _proc):
+        port = int(host.rsplit(":", 1)[1])
+        walls: list[float] = []
+        for n in range(requests):
+            body = raw.replace(b"@example.com", f".r{n}@example.com".encode())  # nobody twice
+            started = time.perf_counter()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            conn.request("POST", "/v3/mail/send", body=body, headers={**headers, "Content-Length": str(len(body))})
+            response = conn.getresponse()
+            response.read()
+            conn.close()
+            walls.append(time.perf_counter() - started)
+            if response.status != 202:
+                raise RuntimeError(f"the stand-in answered {response.status}")
+        time.sleep(0.2)
+        stats = c.server_stats(host)
+    cpu = stats["cpu_ms_per_request"]
+    first, last = statistics.median(walls[:window]), statistics.median(walls[-window:])
+    rate_ratio = round(cpu["first"] / cpu["last"], 3)  # requests per CPU-second, last window against the first
+    return {"people": stats["recipients"], "requests": stats["requests"], "unique": stats["unique"], "window_requests": window,
+            "server_cpu_ms_first": cpu["first"], "server_cpu_ms_last": cpu["last"], "server_cpu_ms_median": cpu["median"],
+            "per_second_first": round(1000 / first), "per_second_last": round(1000 / last), "wall_rate_ratio": round(first / last, 3),
+            "rate_ratio": rate_ratio, "within_10_percent": abs(1 - rate_ratio) <= 0.10}
 
 
 def round_trips(raw: bytes, runs: int, requests: int, code_root: Path) -> tuple[list[float], list[float]]:
@@ -117,6 +147,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=40, help="calls per run for the in-process figures")
     parser.add_argument("--requests", type=int, default=40, help="POSTs per run for the round-trip figures")
+    parser.add_argument("--people", type=int, default=0, help="also post this many people and compare the first and last 20,000")
     parser.add_argument("--code-root", type=Path, default=REPO,
                         help="a checkout whose tests/support to measure (e.g. an older copy, for before/after)")
     args = parser.parse_args(argv)
@@ -141,9 +172,12 @@ def main(argv: list[str] | None = None) -> None:
 
     medians = {name: round(statistics.median(values), 3) for name, values in figures.items()}
     base = medians["baseline_orjson_loads"]
-    out: dict[str, Any] = {"code_root": str(args.code_root), "body_bytes": len(raw), "personalizations": len(body["personalizations"]),
+    out: dict[str, Any] = {"benchmark": "stand_in", "code_root": str(args.code_root), "body_bytes": len(raw),
+                           "personalizations": len(body["personalizations"]),
                            "runs": args.runs, "unit": "ms per request (median of runs)", **medians}
     out.update({f"{name}_ratio": round(medians[name] / base, 2) for name in figures if name != "baseline_orjson_loads"})
+    if args.people:
+        out["growth"] = growth(raw, args.people, args.code_root)
     print(json.dumps(out, indent=2))
 
 

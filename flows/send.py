@@ -34,10 +34,13 @@ BATCHES_PER_TASK = int(os.environ.get("BREACH_SEND_BATCHES_PER_TASK", "10"))
 # lane waiting for SendGrid's answer (or for a timeout) uses no core, so lanes outnumber cores.
 SEND_LANES = int(os.environ.get("BREACH_SEND_LANES", "16"))
 # From PROCESS_MIN_BATCHES e-mail batches (of 1,000 people) on, the flow forks one sending process
-# per lane (building a request body is Python work: one process, one core); 0 never forks.
-PROCESS_MIN_BATCHES = int(os.environ.get("BREACH_SEND_PROCESS_MIN_BATCHES", "20"))
+# per lane (building a request body is Python work: one process, one core); 0 never forks. Below it
+# the lanes are threads of this process: on 2 cores, forking 16 processes cost more than it saved at
+# 20,000 and 50,000 people (bench/send_processes.py, figures in docs/figures.md).
+PROCESS_MIN_BATCHES = int(os.environ.get("BREACH_SEND_PROCESS_MIN_BATCHES", "100"))
 # First backoff ceiling in seconds after a 5xx or timeout (doubling per attempt); 429s wait for X-RateLimit-Reset.
-RETRY_BASE_S = float(os.environ.get("BREACH_SEND_RETRY_BASE", "2"))
+DEFAULT_RETRY_BASE_S = 2.0
+RETRY_BASE_S = float(os.environ.get("BREACH_SEND_RETRY_BASE", str(DEFAULT_RETRY_BASE_S)))
 
 
 @task(persist_result=False, cache_policy=NO_CACHE)

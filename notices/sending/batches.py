@@ -125,13 +125,20 @@ def _finish(*, sessions: sessionmaker[Session], incident_id: str, channel: Chann
                 DeliveryRow.state.in_([DeliveryState.PENDING.value, DeliveryState.SENDING.value]),
             ).values(state=delivery_state.value, provider_message_id=message_id, artifact=artifact, error=error,
                      attempts=DeliveryRow.attempts + 1, updated_at=now))
-        session.execute(update(SendBatchRow).where(
-            SendBatchRow.incident_id == incident_id, SendBatchRow.channel == channel.value, SendBatchRow.batch_no == batch_no,
-        ).values(state=state, finished_at=now, provider_message_id=message_id))
-        audit.record(session=session, action=f"batch.{state}", actor="sender", at=now, incident_id=incident_id,
-                     details={"channel": channel.value, "batch_no": batch_no,
-                              "deliveries_state": delivery_state.value if delivery_state else None, "error": error,
-                              **({"uncertain": uncertain} if uncertain else {})})
+        _close(session, incident_id=incident_id, channel=channel, batch_no=batch_no, state=state, message_id=message_id,
+               delivery_state=delivery_state, error=error, now=now, uncertain=uncertain)
+
+
+def _close(session: Session, *, incident_id: str, channel: Channel, batch_no: int, state: str, message_id: str | None,
+           delivery_state: DeliveryState | None, error: str | None, now: datetime, uncertain: int = 0) -> None:
+    """The batch row's final state and its audit entry, in the caller's transaction."""
+    session.execute(update(SendBatchRow).where(
+        SendBatchRow.incident_id == incident_id, SendBatchRow.channel == channel.value, SendBatchRow.batch_no == batch_no,
+    ).values(state=state, finished_at=now, provider_message_id=message_id))
+    audit.record(session=session, action=f"batch.{state}", actor="sender", at=now, incident_id=incident_id,
+                 details={"channel": channel.value, "batch_no": batch_no,
+                          "deliveries_state": delivery_state.value if delivery_state else None, "error": error,
+                          **({"uncertain": uncertain} if uncertain else {})})
 
 
 def _mark(*, sessions: sessionmaker[Session], incident_id: str, ids: Iterable[int], state: DeliveryState,
@@ -147,17 +154,25 @@ def _mark(*, sessions: sessionmaker[Session], incident_id: str, ids: Iterable[in
 
 
 def _mark_sent(*, sessions: sessionmaker[Session], incident_id: str, batch_no: int, draft_id: int, count: int,
-               message_id: str | None) -> None:
-    """One UPDATE: the open deliveries of one (batch, draft) request are accepted, except those set aside."""
+               message_id: str | None, batch_done: str | None = None) -> None:
+    """One UPDATE: the open deliveries of one (batch, draft) request are accepted, except those set aside.
+
+    After the batch's last request, `batch_done` (its message ids) closes the batch in the same
+    transaction: one commit fewer per batch.
+    """
+    now = instants.utcnow()
     with sessions.begin() as session:
         done = changed_rows(session, update(DeliveryRow).where(
             DeliveryRow.incident_id == incident_id, DeliveryRow.channel == Channel.EMAIL.value, DeliveryRow.batch_no == batch_no,
             DeliveryRow.draft_id == draft_id, DeliveryRow.state.in_(_OPEN),
             or_(DeliveryRow.error.is_(None), DeliveryRow.error.not_in(_SET_ASIDE)),
         ).values(state=DeliveryState.ACCEPTED.value, provider_message_id=message_id, error=None,
-                 attempts=DeliveryRow.attempts + 1, updated_at=instants.utcnow()))
+                 attempts=DeliveryRow.attempts + 1, updated_at=now))
         if done != count:  # the batch changed under us: refuse to commit a guess
             raise RuntimeError(f"batch {batch_no}: {done} deliveries matched, {count} were sent")
+        if batch_done is not None:
+            _close(session, incident_id=incident_id, channel=Channel.EMAIL, batch_no=batch_no, state="done",
+                   message_id=batch_done[:200] or None, delivery_state=None, error=None, now=now)
 
 
 def _load(*, sessions: sessionmaker[Session], incident_id: str, channel: Channel, batch_no: int, cipher: MultiKeyCipher):
@@ -285,16 +300,16 @@ def send_email_batch(*, sessions: sessionmaker[Session], incident_id: str, batch
         _mark(sessions=sessions, incident_id=incident_id, ids=ids, state=DeliveryState.FAILED, error=code)
     groups, reconciled, left = _reconcile(sessions=sessions, sender=sender, incident_id=incident_id, batch_no=batch_no, claim=claim,
                                           groups=groups, uncertain=uncertain, policy=policy or Policy())
-    sent, message_ids = 0, []
+    sent, message_ids, requests = 0, [], list(groups.items())
     try:
-        for draft_id, recipients in groups.items():
+        for n, (draft_id, recipients) in enumerate(requests, start=1):
             batch = _email_batch(incident_id=incident_id, batch_no=batch_no, draft=drafts[draft_id], controller=controller,
                                  recipients=recipients, sandbox=sandbox)
             message_id = sender.send_batch(batch).message_id
-            _mark_sent(sessions=sessions, incident_id=incident_id, batch_no=batch_no, draft_id=draft_id,
-                       count=len(recipients), message_id=message_id)
-            sent += len(recipients)
             message_ids.append(message_id or "")
+            _mark_sent(sessions=sessions, incident_id=incident_id, batch_no=batch_no, draft_id=draft_id, count=len(recipients),
+                       message_id=message_id, batch_done=",".join(message_ids) if n == len(requests) and not left else None)
+            sent += len(recipients)
     except EmailDeliveryError as exc:
         # 429: nothing was accepted; 5xx, timeout, lost connection: unknown, reconciled before the next try
         state = ("pending" if isinstance(exc, RateLimited) else "unknown") if is_transient(exc) else "failed"
@@ -302,8 +317,10 @@ def send_email_batch(*, sessions: sessionmaker[Session], incident_id: str, batch
                 delivery_state=DeliveryState.PENDING if is_transient(exc) else DeliveryState.FAILED,
                 message_id=None, error=f"{type(exc).__name__}: status {getattr(exc, 'status_code', None)}")
         raise
-    _finish(sessions=sessions, incident_id=incident_id, channel=Channel.EMAIL, batch_no=batch_no, state="uncertain" if left else "done",
-            delivery_state=None, message_id=",".join(message_ids)[:200] or None, uncertain=left)
+    if left or not requests:  # people still in doubt, or nothing left to send: the batch is closed on its own
+        _finish(sessions=sessions, incident_id=incident_id, channel=Channel.EMAIL, batch_no=batch_no,
+                state="uncertain" if left else "done", delivery_state=None, message_id=",".join(message_ids)[:200] or None,
+                uncertain=left)
     return BatchOutcome(Channel.EMAIL.value, batch_no, sent, reconciled=reconciled, rejected=sum(len(v) for v in rejected.values()),
                         uncertain=left)
 

@@ -22,7 +22,7 @@ def test_a_third_of_requests_failing_loses_nobody_and_duplicates_nobody(rt, tmp_
     incident_id = _approved_incident(rt, tmp_path, people=150)
     # the Activity API without its 6-a-minute limit (the engine's is off in tests too): this test is about send faults
     with SendGridTestServer(api_key="SG.test-key", seed=11, fault_rate=0.35, hang_seconds=1.2, timeout_accepts=True,
-                            activity_per_minute=None) as server:
+                            activity_per_minute=None, keep_bodies=True) as server:
         monkeypatch.setenv("SENDGRID_API_KEY", "SG.test-key")
         monkeypatch.setenv("BREACH_SENDGRID_HOST", server.host)
         monkeypatch.setenv("BREACH_BATCH_SIZE", "15")

@@ -57,7 +57,7 @@ def _use_server(monkeypatch, server, *, batch_size: int = 40, timeout: str = "5"
 
 def test_a_crash_after_sendgrid_accepted_a_batch_is_reconciled_not_resent(rt, tmp_path, monkeypatch):
     incident_id = _approved_incident(rt, tmp_path, people=100)
-    with SendGridTestServer(api_key="SG.test-key", seed=3) as server:
+    with SendGridTestServer(api_key="SG.test-key", seed=3, keep_bodies=True) as server:
         _use_server(monkeypatch, server)
         rt2 = runtime()
         batches = prepare_outbox.fn(incident_id)
@@ -83,7 +83,7 @@ def test_a_crash_after_sendgrid_accepted_a_batch_is_reconciled_not_resent(rt, tm
 
 def test_a_timeout_whose_request_got_through_is_reconciled_before_the_retry(rt, tmp_path, monkeypatch):
     incident_id = _approved_incident(rt, tmp_path, people=60)
-    with SendGridTestServer(api_key="SG.test-key", seed=4, hang_seconds=1.5, timeout_accepts=True) as server:
+    with SendGridTestServer(api_key="SG.test-key", seed=4, hang_seconds=1.5, timeout_accepts=True, keep_bodies=True) as server:
         _use_server(monkeypatch, server, batch_size=1000, timeout="1")
         server.fail_next("timeout")
         send_notices(incident_id)
@@ -135,7 +135,7 @@ def test_a_batch_held_by_a_live_sender_is_left_alone_until_that_sender_is_gone(r
     incident_id = _approved_incident(rt, tmp_path, people=40)
     other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])  # the other sender
     try:
-        with SendGridTestServer(api_key="SG.test-key", seed=6) as server:
+        with SendGridTestServer(api_key="SG.test-key", seed=6, keep_bodies=True) as server:
             _use_server(monkeypatch, server, batch_size=1000)
             rt2 = runtime()
             batch_no = prepare_outbox.fn(incident_id)["email"][0]

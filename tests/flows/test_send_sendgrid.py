@@ -44,7 +44,7 @@ def _approved_incident(rt, tmp_path, people: int) -> str:
 
 def test_sendgrid_receives_each_person_once_despite_a_500_and_a_429(rt, tmp_path, monkeypatch):
     incident_id = _approved_incident(rt, tmp_path, people=120)
-    with SendGridTestServer(api_key="SG.test-key", seed=1) as server:
+    with SendGridTestServer(api_key="SG.test-key", seed=1, keep_bodies=True) as server:
         monkeypatch.setenv("SENDGRID_API_KEY", "SG.test-key")
         monkeypatch.setenv("BREACH_SENDGRID_HOST", server.host)
         monkeypatch.setenv("BREACH_BATCH_SIZE", "50")
@@ -67,7 +67,7 @@ def test_sendgrid_receives_each_person_once_despite_a_500_and_a_429(rt, tmp_path
 
 def test_a_refused_request_marks_the_batch_failed_and_leaves_it_resumable(rt, tmp_path, monkeypatch):
     incident_id = _approved_incident(rt, tmp_path, people=20)
-    with SendGridTestServer(api_key="SG.right-key", seed=2) as server:
+    with SendGridTestServer(api_key="SG.right-key", seed=2, keep_bodies=True) as server:
         monkeypatch.setenv("SENDGRID_API_KEY", "SG.wrong-key")
         monkeypatch.setenv("BREACH_SENDGRID_HOST", server.host)
         runtime.cache_clear()
@@ -90,7 +90,7 @@ def test_forked_sending_processes_send_each_person_once_and_report_every_batch(r
     monkeypatch.setattr(send_module, "SEND_LANES", 2)
     monkeypatch.setattr(send_module, "PROCESS_MIN_BATCHES", 2)
     monkeypatch.setattr(send_module, "RETRY_BASE_S", 0.05)
-    with SendGridTestServer(api_key="SG.test-key", seed=3) as server:
+    with SendGridTestServer(api_key="SG.test-key", seed=3, keep_bodies=True) as server:
         monkeypatch.setenv("SENDGRID_API_KEY", "SG.test-key")
         monkeypatch.setenv("BREACH_SENDGRID_HOST", server.host)
         monkeypatch.setenv("BREACH_BATCH_SIZE", "40")

@@ -8,10 +8,15 @@ It also plays the two places SendGrid tells what became of a request: the Email 
 (tests/support/sendgrid_activity.py: add-on, indexing delay, 6 a minute) and the signed Event
 Webhook, posting to `webhook_url` after `webhook_delay` (tests/support/sendgrid_events.py).
 
-    with SendGridTestServer(api_key="SG.test") as server:
+    with SendGridTestServer(api_key="SG.test", keep_bodies=True) as server:
         sender = SendGridSender(SecretStr("SG.test"), host=server.host, timeout=2)
         ...
         server.received_emails()   # [(email, merged custom_args), ...]
+
+What it records is compact unless a test asks for the bodies (`keep_bodies=True`): counts, a 64-bit
+digest of each address (for duplicates) and, per batch key, one string of (address, delivery id)
+lines for the Activity API. So its cost per request stays flat however much it has accepted, and
+`stats()` reports the CPU it spent per accepted request (each request's handler thread, measured).
 """
 
 from __future__ import annotations
@@ -24,8 +29,10 @@ import random
 import secrets
 import select
 import socket
+import statistics
 import threading
 import time
+from array import array
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -55,6 +62,7 @@ STATS_PATH = "/_test/stats"  # not SendGrid: counts for benchmarks
 TAKEN_PATH = "/_test/taken"  # not SendGrid: people taken under one batch key (what an operator sees in the console)
 MAX_BODY_BYTES = 30_000_000  # L7: "< 30 MB"; the decimal reading is the stricter one
 FAULT_KINDS = frozenset({"429", "500", "502", "503", "504", "drop", "timeout"})
+_CPU_WINDOW = 20  # requests in the first and last windows of stats()["cpu_ms_per_request"]
 _STATUS_BODIES = {
     "429": "too many requests",
     "500": "internal server error",
@@ -88,8 +96,12 @@ class _State:
     forced: deque[str] = field(default_factory=deque)
     window_start: float = 0.0
     window_count: int = 0
-    addresses: Counter[str] = field(default_factory=Counter)
+    digests: set[int] = field(default_factory=set)  # one per distinct address (a salted 64-bit hash, not the address)
+    repeats: dict[int, int] = field(default_factory=dict)  # how often, for the digests seen more than once
+    recipients: int = 0
     accepted: int = 0
+    sandboxed: int = 0
+    cpu: array = field(default_factory=lambda: array("d"))  # CPU seconds of each accepted request's handler
 
 
 class SendGridTestServer:
@@ -102,8 +114,9 @@ class SendGridTestServer:
         hang_seconds: how long a "timeout" fault sleeps before closing without an answer.
         timeout_accepts: a "timeout" fault still records the mail as sent, like a real request
             that got through while the client gave up (the duplicate-on-retry case).
-        keep_bodies: keep every accepted body for `requests`/`received_emails` (off for benchmarks:
-            `stats()` and the Activity API still work).
+        keep_bodies: keep every accepted body for `requests`/`received_emails`/`message_ids`/
+            `sandbox_requests` (a test asks for them; off by default: `stats()` and the Activity API
+            work either way).
         arrival: seconds between a send's arrival and SendGrid taking it (its way in); a client that
             hangs up meanwhile (a killed sender) has nothing taken.
         latency: seconds an accepted send waits before it is answered (after it is recorded, as a
@@ -130,7 +143,7 @@ class SendGridTestServer:
         hang_seconds: float = 35.0,
         timeout_accepts: bool = False,
         max_body_bytes: int = MAX_BODY_BYTES,
-        keep_bodies: bool = True,
+        keep_bodies: bool = False,
         latency: float = 0.0,
         arrival: float = 0.0,
         activity_addon: bool = True,
@@ -173,8 +186,7 @@ class SendGridTestServer:
     def start(self) -> SendGridTestServer:
         """Bind a free port on 127.0.0.1 and serve in a background thread."""
         handler = type("_BoundHandler", (_Handler,), {"app": self})
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._httpd.daemon_threads = True  # a hanging fault must not block shutdown
+        self._httpd = _Server(("127.0.0.1", 0), handler)
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
         if self.webhook is not None:
@@ -209,21 +221,26 @@ class SendGridTestServer:
 
     @property
     def requests(self) -> list[dict[str, Any]]:
-        """Bodies accepted with 202, in arrival order (sandbox requests excluded)."""
+        """Bodies accepted with 202, in arrival order (sandbox requests excluded); needs keep_bodies."""
         with self._state.lock:
-            return list(self._state.requests)
+            return list(self._bodies(self._state.requests))
 
     @property
     def message_ids(self) -> list[str]:
-        """X-Message-Id of each accepted request, parallel to `requests`."""
+        """X-Message-Id of each accepted request, parallel to `requests`; needs keep_bodies."""
         with self._state.lock:
-            return list(self._state.message_ids)
+            return list(self._bodies(self._state.message_ids))
 
     @property
     def sandbox_requests(self) -> list[dict[str, Any]]:
-        """Bodies validated in sandbox mode (answered 200, nothing delivered)."""
+        """Bodies validated in sandbox mode (answered 200, nothing delivered); needs keep_bodies."""
         with self._state.lock:
-            return list(self._state.sandbox_requests)
+            return list(self._bodies(self._state.sandbox_requests))
+
+    def _bodies(self, kept: list[Any]) -> list[Any]:
+        if not self.keep_bodies:
+            raise RuntimeError("the stand-in keeps no bodies: start it with keep_bodies=True to read them")
+        return kept
 
     @property
     def errors(self) -> list[Refusal]:
@@ -298,20 +315,37 @@ class SendGridTestServer:
     def _record(self, body: dict[str, Any], message_id: str | None, *, sandbox: bool = False) -> None:
         if sandbox:
             with self._state.lock:
-                self._state.sandbox_requests.append(body)
+                self._state.sandboxed += 1
+                if self.keep_bodies:
+                    self._state.sandbox_requests.append(body)
             return
         addresses = [to["email"] for pers in body["personalizations"] for to in pers["to"]]
+        digests = [hash(address) for address in addresses]
         with self._state.lock:
-            self._state.accepted += 1
-            self._state.addresses.update(addresses)
+            state = self._state
+            state.accepted += 1
+            self._count(digests)
             if self.keep_bodies:
-                self._state.requests.append(body)
-                self._state.message_ids.append(message_id or "")
+                state.requests.append(body)
+                state.message_ids.append(message_id or "")
         now = time.time()
         self.activity_feed.record(message_id=message_id or "", from_email=body.get("from", {}).get("email", ""),
                                   subject=str(body.get("subject", "")), args=body.get("custom_args") or {}, to=addresses, at=now)
         if self.webhook is not None:
             self.webhook.accepted(body, message_id or "", now)
+
+    def _count(self, digests: list[int]) -> None:
+        """Add one request's address digests (under the lock): recipients, distinct addresses, repeats."""
+        state = self._state
+        state.recipients += len(digests)
+        before = len(state.digests)
+        seen_before = state.digests.intersection(digests)
+        state.digests.update(digests)
+        if seen_before or len(state.digests) - before != len(digests):  # rare: an address again
+            for digest, times in Counter(digests).items():
+                had = state.repeats.get(digest, 1 if digest in seen_before else 0)
+                if had + times > 1:
+                    state.repeats[digest] = had + times
 
     @property
     def webhook_public_key(self) -> str | None:
@@ -319,15 +353,21 @@ class SendGridTestServer:
         return self.webhook.public_key if self.webhook is not None else None
 
     def stats(self) -> dict[str, Any]:
-        """Counts for benchmarks: accepted requests, recipients, distinct addresses, duplicates, faults."""
+        """Counts for benchmarks: accepted requests, recipients, distinct addresses, duplicates, faults,
+        and the CPU the stand-in spent per accepted request (median of all, of the first and of the last 20)."""
         with self._state.lock:
-            counts = self._state.addresses
-            recipients = sum(counts.values())
-            faults = dict(Counter(self._state.faults))
-            return {"requests": self._state.accepted, "recipients": recipients, "unique": len(counts),
-                    "duplicates": recipients - len(counts), "max_per_address": max(counts.values(), default=0),
-                    "faults": faults, "refused": len(self._state.errors), "activity": dict(self.activity_feed.counts),
+            state = self._state
+            unique, cpu = len(state.digests), state.cpu.tolist()
+            return {"requests": state.accepted, "recipients": state.recipients, "unique": unique,
+                    "duplicates": state.recipients - unique,
+                    "max_per_address": max(state.repeats.values(), default=1 if unique else 0),
+                    "faults": dict(Counter(state.faults)), "refused": len(state.errors), "sandboxed": state.sandboxed,
+                    "cpu_ms_per_request": _cpu_summary(cpu), "activity": dict(self.activity_feed.counts),
                     "webhook": dict(self.webhook.counts) if self.webhook is not None else None}
+
+    def _cpu_spent(self, seconds: float) -> None:
+        with self._state.lock:
+            self._state.cpu.append(seconds)
 
     def _refuse(self, status: int, problems: list[dict[str, Any]]) -> dict[str, Any]:
         with self._state.lock:
@@ -354,8 +394,24 @@ class SendGridTestServer:
         return 200, body
 
 
+def _cpu_summary(cpu: list[float]) -> dict[str, float | int | None]:
+    """Median CPU ms per accepted request: all of them, the first and the last _CPU_WINDOW."""
+    def ms(values: list[float]) -> float | None:
+        return round(statistics.median(values) * 1000, 3) if values else None
+    return {"requests": len(cpu), "median": ms(cpu), "first": ms(cpu[:_CPU_WINDOW]), "last": ms(cpu[-_CPU_WINDOW:]),
+            "window": _CPU_WINDOW}
+
+
+class _Server(ThreadingHTTPServer):
+    """A deep accept queue: the default 5 resets connections when 16 senders connect at once (SendGrid does not)."""
+
+    request_queue_size = 1024
+    daemon_threads = True  # a hanging fault must not block shutdown
+
+
 class _Handler(BaseHTTPRequestHandler):
     app: SendGridTestServer
+    _cpu_started = 0.0
     server_version = "sendgrid-test-server"
     sys_version = ""
 
@@ -377,7 +433,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._reply(status, limits.error_body(limits.problem(message)))
 
     def do_POST(self) -> None:  # stdlib naming
-        """Authenticate, rate-limit, inject faults, validate, then accept."""
+        """Authenticate, rate-limit, inject faults, validate, then accept (its CPU counted before the answer goes)."""
+        self._cpu_started = time.thread_time()  # this request's own thread: other requests' work is not counted
         raw = self._read_body()
         app, now = self.app, time.time()
         if self.path.split("?")[0] != SEND_PATH:
@@ -457,6 +514,8 @@ class _Handler(BaseHTTPRequestHandler):
         return raw
 
     def _reply(self, status: int, body: dict[str, Any] | None, headers: dict[str, str] | None = None) -> None:
+        if status == 202:  # an accepted send: what it cost, recorded before the client can ask for stats
+            self.app._cpu_spent(time.thread_time() - self._cpu_started)
         if body is None:  # the 202 of a send has no body at all
             payload = b""
         elif orjson is not None:  # compact JSON

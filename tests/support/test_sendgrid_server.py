@@ -40,7 +40,7 @@ def _body(n: int = 1) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[SendGridTestServer]:
-    with SendGridTestServer(api_key=KEY, seed=1) as srv:
+    with SendGridTestServer(api_key=KEY, seed=1, keep_bodies=True) as srv:
         yield srv
 
 
@@ -194,7 +194,7 @@ def test_wrong_path_404_and_get_405(server: SendGridTestServer) -> None:
 
 
 def test_rate_limit_answers_429_with_reset_epoch() -> None:
-    with SendGridTestServer(api_key=KEY, rate_limit=2, rate_window=60.0) as srv:
+    with SendGridTestServer(api_key=KEY, rate_limit=2, rate_window=60.0, keep_bodies=True) as srv:
         codes = [_post(srv, _body()).status_code for _ in range(3)]
         limited = _post(srv, _body())
     assert codes == [202, 202, 429]
@@ -216,7 +216,7 @@ def test_forced_faults_answer_like_sendgrid(server: SendGridTestServer) -> None:
 
 
 def test_timeout_fault_hangs_past_the_client_timeout() -> None:
-    with SendGridTestServer(api_key=KEY, hang_seconds=3.0, timeout_accepts=True) as srv:
+    with SendGridTestServer(api_key=KEY, hang_seconds=3.0, timeout_accepts=True, keep_bodies=True) as srv:
         srv.fail_next("timeout")
         with pytest.raises(httpx.ReadTimeout):
             HTTP.post(f"{srv.host}/v3/mail/send", headers=AUTH, content=json.dumps(_body()), timeout=0.3)
@@ -262,3 +262,51 @@ def test_a_request_whose_sender_hangs_up_before_it_is_taken_is_not_taken():
         kept = HTTP.post(f"{server.host}/v3/mail/send", json=_body(1), headers=AUTH)
         time.sleep(0.6)
         assert kept.status_code == 202 and server.stats()["requests"] == 1  # only the sender that stayed was taken
+
+
+def _batch(start: int, n: int, key: str) -> dict[str, Any]:
+    body = _body(0)
+    body["personalizations"] = [{"to": [{"email": f"person{i}@example.com"}], "custom_args": {"delivery_id": f"d{i}"}}
+                                for i in range(start, start + n)]
+    body["custom_args"] = {"incident_id": "inc-1", "batch_key": key}
+    return body
+
+
+def test_without_keep_bodies_it_records_counts_and_digests_only() -> None:
+    with SendGridTestServer(api_key=KEY) as srv:
+        for start, key in ((0, "k0"), (3, "k1"), (5, "k2")):  # person3 and person4 twice, nobody three times
+            assert _post(srv, _batch(start, 3, key)).status_code == 202
+        stats = srv.stats()
+        found = HTTP.get(f"{srv.host}/v3/messages", headers=AUTH,
+                         params={"query": "unique_args['batch_key']=\"k1\"", "limit": 10}).json()["messages"]
+        with pytest.raises(RuntimeError, match="keep_bodies=True"):
+            srv.requests  # noqa: B018 - the property is what is tested
+        with pytest.raises(RuntimeError, match="keep_bodies=True"):
+            srv.received_emails()
+    assert (stats["requests"], stats["recipients"], stats["unique"], stats["duplicates"], stats["max_per_address"]) == (3, 9, 8, 1, 2)
+    assert [m["to_email"] for m in found] == [f"person{i}@example.com" for i in (3, 4, 5)]  # the Activity API still answers
+    assert stats["cpu_ms_per_request"]["requests"] == 3 and stats["cpu_ms_per_request"]["median"] > 0
+
+
+def test_a_repeated_address_counts_every_time() -> None:
+    with SendGridTestServer(api_key=KEY) as srv:
+        for n in range(3):
+            assert _post(srv, _batch(0, 2, f"k{n}")).status_code == 202
+        stats = srv.stats()
+    assert (stats["recipients"], stats["unique"], stats["duplicates"], stats["max_per_address"]) == (6, 2, 4, 3)
+
+
+def test_what_it_keeps_per_request_does_not_grow_with_the_people_in_it() -> None:
+    """A 1,000-person request leaves a few objects behind, not one per person (so its cost stays flat)."""
+    import gc
+
+    with SendGridTestServer(api_key=KEY) as srv:
+        _post(srv, _batch(0, 1000, "warm-up"))
+        gc.collect()
+        before = len(gc.get_objects())
+        for n in range(1, 11):
+            assert _post(srv, _batch(n * 1000, 1000, f"k{n}")).status_code == 202
+        gc.collect()
+        grown = len(gc.get_objects()) - before
+        assert srv.stats()["unique"] == 11_000
+    assert grown < 10 * 50, f"{grown} objects kept for 10 requests of 1,000 people"

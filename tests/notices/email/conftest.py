@@ -14,7 +14,7 @@ from tests.support import SendGridTestServer
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[SendGridTestServer]:
-    with SendGridTestServer(api_key=KEY, hang_seconds=5.0) as srv:
+    with SendGridTestServer(api_key=KEY, hang_seconds=5.0, keep_bodies=True) as srv:
         yield srv
 
 
