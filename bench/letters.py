@@ -107,7 +107,7 @@ def _css_text(value: str) -> str:
 
 def letter_html(letter: Any) -> str:
     """One letter as an HTML page laid out like notices.letters.pdf (DIN 5008 type B)."""
-    from notices.letters.pdf import _LABELS, _date_text, _return_line
+    from notices.letters.pdf import _LABELS, _date_text, _return_line, address_block
     s, e, labels = letter.sender, html.escape, _LABELS[letter.language]
     page = _css_text(labels["page"]).replace("{n}", '" counter(page) "').replace("{total}", '" counter(pages) "')
     css = _CSS % {"footer": _css_text(" · ".join(filter(None, [s.name, s.org_number]))), "page": page,
@@ -125,9 +125,9 @@ def letter_html(letter: Any) -> str:
             blocks.append("<p>" + "<br>".join(e(line) for line in block.splitlines()) + "</p>")
     folds = "".join(f'<div class="abs fold" style="top:{y}mm"></div>' for y in (105, 148.5, 210))
     return (f"<html><head><meta charset='utf-8'><style>{css}</style></head><body>"
-            f'<div class="abs head">{e(s.name)}</div><div class="abs return">{e(_return_line(s))}</div>'
+            f'<div class="abs head">{e(s.name)}</div><div class="abs return">{e(_return_line(letter))}</div>'
             f'<div class="abs sender"><b>{e(s.name)}</b><br>{sender}</div>'
-            f'<div class="abs address">{"<br>".join(e(x) for x in [letter.recipient_name, *letter.address_lines])}</div>{folds}'
+            f'<div class="abs address">{"<br>".join(e(x) for x in address_block(letter))}</div>{folds}'
             f'<div class="body"><h3>{e(letter.subject)}</h3>{"".join(blocks)}</div></body></html>')
 
 
