@@ -108,10 +108,13 @@ def import_people(*, session: Session, incident_id: str, path: Path, cipher: Mul
         reading = Reading(layout=layout, country=reading_country, index_key=cipher.index_key,
                           seal=partial(_seal, cipher, incident_id))
         workers = worker_count(size, block_bytes) if workers is None else workers
-        for items in read_rows(raw, reading, workers=workers, block_bytes=block_bytes):
-            batch.store(items)
-            if progress is not None:
-                progress(batch.position)
+        try:
+            for items in read_rows(raw, reading, workers=workers, block_bytes=block_bytes):
+                batch.store(items)
+                if progress is not None:
+                    progress(batch.position)
+        finally:
+            batch.writer.close()
     if layout.kind == "jsonl" and batch.result.report.rows == 0:
         raise InvalidPeopleFile(f"{path.name}: the file is empty; expected one JSON object per line")
     audit.record(session=session, action="people.imported", actor=actor, at=now, incident_id=incident_id,
