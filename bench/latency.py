@@ -158,7 +158,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--cli-runs", type=int, default=5)
-    parser.add_argument("--query-seconds", type=float, default=1.0, help="PREFECT_WORKER_QUERY_SECONDS of the worker (Prefect's default: 10)")
+    parser.add_argument("--query-seconds", type=float, default=1.0,
+                        help="PREFECT_WORKER_QUERY_SECONDS of the worker (Prefect's default: 10)")
     parser.add_argument("--timeout", type=float, default=120.0)
     args = parser.parse_args()
     root = c.temp_root("bench-latency-")

@@ -8,7 +8,8 @@ block, at most two blocks a worker ahead of the reader, so memory stays bounded 
 the file is; blocks come back in file order.
 
 What a worker hands back holds no plaintext personal data: per row the line, language, channel,
-letter wish, country, blind indexes and the sealed contact; per problem the line, column and code.
+letter wish, country, region, yes/no flags, blind indexes and the sealed contact; per problem the
+line, column and code.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from itertools import count
 from typing import IO, Any, NamedTuple
 
 from breach.people.importer import BLOCK_BYTES, Layout, _records, block_lines, blocks
-from breach.people.rows import RowProblem, _keyed, validated
+from breach.people.rows import RowProblem, external_key_of, validated
 
 AHEAD = 2  # blocks queued per worker beyond the one it works on
 
@@ -41,6 +42,10 @@ class Block(NamedTuple):
     channels: list[str]
     wants_letter: list[bool]
     countries: list[str]
+    regions: list[str | None]
+    vulnerable: list[bool | None]
+    protected_address: list[bool | None]
+    esign_consent: list[bool | None]
     has_email: list[bool]
     keys: bytes  # the identity blind indexes, 16 bytes each, in row order
     externals: list[bytes | None]  # the customer-number blind indexes
@@ -103,7 +108,7 @@ def _work(token: int, first: int, data: bytes | None) -> Block:
 
 def _rows(reading: Reading, first: int, data: bytes | None) -> Block:
     """One block's people and problems, in line order."""
-    block = Block([], [], [], [], [], [], b"", [], [], [], {})
+    block = Block([], [], [], [], [], [], [], [], [], [], b"", [], [], [], {})
     keys: list[bytes] = []
     secret, country, seal = reading.index_key, reading.country, reading.seal
     for number, record in _records(block_lines(first, data), reading.layout.parser(), after=reading.layout.header_line):
@@ -122,8 +127,12 @@ def _rows(reading: Reading, first: int, data: bytes | None) -> Block:
         block.channels.append(fields["channel"].value)
         block.wants_letter.append(fields["wants_letter"])
         block.countries.append(fields["country"])
+        block.regions.append(fields["region"])
+        block.vulnerable.append(fields["vulnerable"])
+        block.protected_address.append(fields["protected_address"])
+        block.esign_consent.append(fields["esign_consent"])
         block.has_email.append(fields["email"] is not None)
         keys.append(fields["dedup_key"])
-        block.externals.append(_keyed("external_id", (fields["external_id"],), secret) if fields["external_id"] else None)
+        block.externals.append(external_key_of(fields["external_id"], secret))
         block.contacts.append(seal(fields))
     return block._replace(keys=b"".join(keys))

@@ -158,15 +158,21 @@ class _Batch:
         mask = kept.tolist()
         count = sum(mask)
         batch_nos = ((self.position + np.arange(count)) // self.batch_size).tolist()
-        self.writer.write(zip(repeat(self.incident_id), compress(block.lines, mask), batch_nos, compress(block.languages, mask),
-                              compress(block.channels, mask), compress(block.wants_letter, mask), compress(block.countries, mask),
-                              (block.keys[16 * i:16 * i + 16] for i in compress(range(len(mask)), mask)),
-                              compress(block.contacts, mask)))
+        self.writer.write(self._rows(block, mask, batch_nos))
         self.position += count
         self.result.report.add_kept_counts(channels=Counter(compress(block.channels, mask)),
                                            languages=Counter(compress(block.languages, mask)))
         for problem in sorted(problems, key=lambda p: p.line):
             self.result.add_problem(problem)
+
+
+    def _rows(self, block: Block, mask: list[bool], batch_nos: list[int]) -> Iterator[tuple[Any, ...]]:
+        """The kept people of a block as tuples in writer.COLUMNS order, made as the writer reads them."""
+        keys = (block.keys[16 * i:16 * i + 16] for i in compress(range(len(mask)), mask))
+        middle = (block.languages, block.channels, block.wants_letter, block.countries, block.regions, block.vulnerable,
+                  block.protected_address, block.esign_consent, block.externals)
+        return zip(repeat(self.incident_id), compress(block.lines, mask), batch_nos, *(compress(column, mask) for column in middle),
+                   keys, compress(block.contacts, mask))
 
 
 def _duplicate(block: Block, index: int, which: int, first: int) -> RowProblem:

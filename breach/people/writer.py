@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from breach.store.tables import PersonRow
 
-COLUMNS = ("incident_id", "line", "batch_no", "language", "channel", "wants_letter", "country", "dedup_key", "contact_enc")
+COLUMNS = ("incident_id", "line", "batch_no", "language", "channel", "wants_letter", "country", "region", "vulnerable",
+           "protected_address", "esign_consent", "external_key", "dedup_key", "contact_enc")
 _TABLE = PersonRow.__tablename__
 _COPY = f"COPY {_TABLE} ({', '.join(COLUMNS)}) FROM STDIN"
 _INSERT_QMARK = f"INSERT INTO {_TABLE} ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"

@@ -16,7 +16,7 @@ from breach.exceptions import InvalidPeopleFile
 from breach.keys.cipher import IndexSet, MultiKeyCipher
 from breach.people.dedup import KeyTable, as_keys, claim_block
 from breach.people.importer import ImportReport, read_people
-from breach.people.rows import PersonIn, RowProblem
+from breach.people.rows import PersonIn, RowProblem, external_id_key
 from breach.people.store import _aad, contact_json, import_people
 from breach.store.tables import PersonRow
 from tests.factories import make_incident
@@ -24,26 +24,33 @@ from tests.factories import make_incident
 pytestmark = pytest.mark.integration
 
 CIPHER = MultiKeyCipher.from_master_keys([b"s" * 32])
-HEADER = "external_id,name,email,language,channel,phone,address_line1,address_line2,postal_code,city,country"
-# Everything a row can be: kept, warned, duplicated three ways, refused, quoted, too long, not UTF-8, CR LF.
+HEADER = ("external_id,name,email,language,channel,phone,address_line1,address_line2,postal_code,city,country,"
+          "region,vulnerable,protected_address,esign_consent")
+# Everything a row can be: kept, warned, duplicated three ways, refused, quoted, too long, not UTF-8, CR LF,
+# in the United States with and without E-SIGN consent, flagged, with a bad flag or region.
 ROWS = [
-    "NLB-1,Søren Nørgaard,soren@example.com,da,,,Nordlysvej 1,,8000,Aarhus C,",
-    "NLB-2,Kari Ødegård,kari@example.org,nb,brev,,Multestien 3A,H0201,0150,Oslo,NO",
-    "NLB-3,Oliver Whitlock,,en,,+44 7700 900123,12 Wren Street,Flat 2,BS1 4DJ,Bristol,GB",
-    "NLB-4,J. Nørgaard, SOREN@example.com ,da,,,,,,,",
-    "NLB-1,Mette Kjær,mette@example.com,da,,,,,,,",
-    "NLB-5,Bjørn Dahl,,da,letter,,Nordlysvej 3,,8000,,",
-    "NLB-6,bjørn  DAHL,,da,,,nordlysvej 3,,8000,Aarhus C,",
-    "NLB-7,Bjørn Dahl,,da,,,Nordlysvej 3,,8000,Aarhus C,",
-    "NLB-8,Anne Lund,anne@example,da,,,,,,,",
-    "NLB-9,Ida Holm,ida@example.com,sv,,,,,,,",
-    'NLB-10,"Hansen, Jens",jens@example.com,da,,,"Vej 1, st.",,8000,Aarhus C,',
-    "NLB-11,Åge Krogh,aage@example.com,da,,,,,,,,,",
-    "NLB-12,Freja Bæk,freja@example.com,da,,,,,,," + "x" * 70_000,
-    "NLB-13,Rasmus Lund,rasmus@example.com,da,fax,,,,,,",
+    "NLB-1,Søren Nørgaard,soren@example.com,da,,,Nordlysvej 1,,8000,Aarhus C,,,,,",
+    "NLB-2,Kari Ødegård,kari@example.org,nb,brev,,Multestien 3A,H0201,0150,Oslo,NO,,ja,,",
+    "NLB-3,Oliver Whitlock,,en,,+44 7700 900123,12 Wren Street,Flat 2,BS1 4DJ,Bristol,GB,,,yes,",
+    "NLB-4,J. Nørgaard, SOREN@example.com ,da,,,,,,,,,,,",
+    "NLB-1,Mette Kjær,mette@example.com,da,,,,,,,,,,,",
+    "NLB-5,Bjørn Dahl,,da,letter,,Nordlysvej 3,,8000,,,,,,",
+    "NLB-6,bjørn  DAHL,,da,,,nordlysvej 3,,8000,Aarhus C,,,,,",
+    "NLB-7,Bjørn Dahl,,da,,,Nordlysvej 3,,8000,Aarhus C,,,,,",
+    "NLB-8,Anne Lund,anne@example,da,,,,,,,,,,,",
+    "NLB-9,Ida Holm,ida@example.com,sv,,,,,,,,,,,",
+    'NLB-10,"Hansen, Jens",jens@example.com,da,,,"Vej 1, st.",,8000,Aarhus C,,,,,',
+    "NLB-11,Åge Krogh,aage@example.com,da,,,,,,,,,,,,,",
+    "NLB-12,Freja Bæk,freja@example.com,da,,,,,,,,,,," + "x" * 70_000,
+    "NLB-13,Rasmus Lund,rasmus@example.com,da,fax,,,,,,,,,,",
     "",
-    "NLB-14,Sofie Holm,sofie@example.com,da-DK,email,,,,,,\r",
-    "NLB-1,Line Dahl,line@example.com,da,,,,,,,",
+    "NLB-14,Sofie Holm,sofie@example.com,da-DK,email,,,,,,,,,,\r",
+    "NLB-1,Line Dahl,line@example.com,da,,,,,,,,,,,",
+    "NLB-15,Amelia Hartley,amelia@example.com,en,,,1 Main St,,94105,San Francisco,US,CA,,,no",
+    "NLB-16,George Marsh,george@example.com,en,,,,,,,US,Massachusetts,,,",
+    "NLB-17,Priya Okafor,priya@example.com,en-US,,,2 Elm St,,02108,Boston,US,MA,no,,yes",
+    "NLB-18,Rhys Brennan,rhys@example.com,en,,,,,,,US,ZZ,,,",
+    "NLB-19,Tuva Lie,tuva@example.org,nb,,,,,,,NO,,maybe,,",
 ]
 
 
@@ -51,10 +58,10 @@ def people_file(tmp_path: Path, copies: int = 40, name: str = "people.csv") -> P
     """ROWS again and again, each copy with its own addresses and numbers (the duplicates stay inside a copy)."""
     lines = [HEADER]
     for copy in range(copies):
-        lines += [row.replace("@example", f"+{copy}@example").replace("NLB-", f"NLB-{copy}-").replace(" 3", f" {copy + 3}")
+        lines += [row.replace("@example", f"+{copy}@example").replace("NLB-", f"NLB-{copy}-").replace(" 3,", f" {copy + 3},")
                   for row in ROWS]
     path = tmp_path / name
-    path.write_bytes(("\n".join(lines) + "\n").encode("utf-8") + "NLB-99,J\xf8rgen,,da,,,,,,,\n".encode("latin-1"))
+    path.write_bytes(("\n".join(lines) + "\n").encode("utf-8") + "NLB-99,J\xf8rgen,,da,,,,,,,,,,,\n".encode("latin-1"))
     return path
 
 
@@ -69,7 +76,9 @@ def reference(path: Path) -> tuple[list[PersonIn], list[RowProblem], ImportRepor
 def stored(session: Session, incident_id: str) -> list[tuple]:
     rows = session.execute(select(PersonRow).where(PersonRow.incident_id == incident_id).order_by(PersonRow.id)).scalars()
     return [(r.line, r.batch_no, r.language, r.channel, r.wants_letter, r.country, bytes(r.dedup_key),
-             json.loads(CIPHER.decrypt(r.contact_enc, aad=_aad(incident_id, bytes(r.dedup_key))))) for r in rows]
+             json.loads(CIPHER.decrypt(r.contact_enc, aad=_aad(incident_id, bytes(r.dedup_key)))),
+             (r.region, r.vulnerable, r.protected_address, r.esign_consent, r.external_key and bytes(r.external_key), r.notice_variant))
+            for r in rows]
 
 
 @pytest.mark.parametrize(("workers", "block_bytes"), [(0, 1 << 20), (2, 4096), (3, 700)])
@@ -86,8 +95,12 @@ def test_bulk_import_keeps_what_read_people_yields(session, now, tmp_path, worke
     assert [row[:7] for row in stored(session, incident_id)] == [
         (p.line, i // 7, p.language.value, p.channel.value, p.wants_letter, p.country, p.dedup_key) for i, p in enumerate(people)]
     assert [row[7] for row in stored(session, incident_id)] == [json.loads(contact_json(p.model_dump())) for p in people]
+    assert [row[8] for row in stored(session, incident_id)] == [
+        (p.region, p.vulnerable, p.protected_address, p.esign_consent, external_id_key(p, CIPHER.index_key), "") for p in people]
     assert marks[-1] == len(people) and marks == sorted(marks)
     assert report.imported > 200 and report.problems["duplicate"] >= 4 * 40  # the file is what the test thinks it is
+    assert {"invalid_flag", "invalid_region", "no_esign_consent"} <= set(report.problems)
+    assert {(p.region, p.language, p.channel) for p in people if p.country == "US"} >= {("CA", "en-US", "letter"), ("MA", "en-US", "email")}
     [event] = [e for e in events_for(session=session, incident_id=incident_id) if e.action == "people.imported"]
     assert event.details["imported"] == len(people)
 

@@ -60,3 +60,10 @@ def test_status_loads_the_database_but_not_prefect(tmp_path: Path) -> None:
     assert result["code"] == 1  # no such incident in the fresh database: a clear error, exit 1
     assert "sqlalchemy" in result["loaded"]
     assert "prefect" not in result["loaded"]
+
+
+def test_the_deadlines_default_zone_is_the_rules_default():
+    from breach.clock import regimes
+    from flows.cli import deadlines
+
+    assert deadlines.DEFAULT_TIMEZONE == regimes.DEFAULT_TIMEZONE
