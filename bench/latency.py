@@ -70,6 +70,7 @@ def visible(reference: str) -> str | None:
     """The incident id once its verdict and its authority deadline are stored (what `breach status` shows)."""
     from sqlalchemy import select
 
+    from breach.clock.deadlines import stored_name
     from breach.store.tables import AssessmentRow, DeadlineRow, IncidentRow
     from flows.runtime import runtime
     with runtime().sessions() as session:
@@ -78,7 +79,7 @@ def visible(reference: str) -> str | None:
             return None
         verdict = session.scalar(select(AssessmentRow.id).where(AssessmentRow.incident_id == incident_id).limit(1))
         deadline = session.scalar(select(DeadlineRow.due_at).where(DeadlineRow.incident_id == incident_id,
-                                                                   DeadlineRow.party == "authority").limit(1))
+                                                                   DeadlineRow.obligation == stored_name("gdpr.authority")).limit(1))
         return incident_id if verdict is not None and deadline is not None else None
 
 

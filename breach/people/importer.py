@@ -160,7 +160,15 @@ def open_layout(path: Path | str) -> tuple[Layout, IO[bytes]]:
     try:
         start = raw.tell()
         lines = itertools.chain.from_iterable(block_lines(first, data) for first, data in blocks(raw, HEADER_BLOCK))
-        header_line, delimiter, header = _csv_header(lines)
+        seen = [0]  # the number of the last line _csv_header took: the header's
+
+        def counted() -> Iterator[tuple[int, str | None]]:
+            for number, text in lines:
+                seen[0] = number
+                yield number, text
+
+        delimiter, header = _csv_header(counted())
+        header_line = seen[0]
         raw.seek(start)
     except BaseException:
         raw.close()
@@ -275,8 +283,8 @@ def _csv_row_parser(delimiter: str, header: list[str]) -> Callable[[str, int], d
     return parse
 
 
-def _csv_header(lines: Iterator[tuple[int, str | None]]) -> tuple[int, str, list[str]]:
-    """The header's line number, the delimiter and the lower-cased column names; InvalidPeopleFile if unusable."""
+def _csv_header(lines: Iterator[tuple[int, str | None]]) -> tuple[str, list[str]]:
+    """The delimiter and the lower-cased column names; InvalidPeopleFile if the header is unusable."""
     for number, text in lines:
         if text is None:
             raise InvalidPeopleFile(f"the header is longer than {MAX_LINE_CHARS} characters", line=number)
@@ -299,7 +307,7 @@ def _csv_header(lines: Iterator[tuple[int, str | None]]) -> tuple[int, str, list
     doubled = sorted({name for name in header if name in COLUMNS and header.count(name) > 1})
     if doubled:
         raise InvalidPeopleFile("column(s) given more than once: " + ", ".join(doubled), line=number)
-    return number, delimiter, header
+    return delimiter, header
 
 
 def _jsonl_parse(text: str, number: int) -> dict[str, Any] | RowProblem:
