@@ -57,6 +57,7 @@ from flows.send import (
     SEND_WORKERS,
     _chunks,
     finish,
+    fork_senders,
     prepare_outbox,
     send_email,
     send_letters,
@@ -256,9 +257,10 @@ def send_notices_fanout(incident_id: str, parts: int = 0, poll_seconds: float = 
         runs = {}
     marks["prepare"] = time.monotonic()
     get_run_logger().info("incident %s: %d e-mail batches in %d parts", incident_id, len(batches["email"]), len(runs))
-    letters = send_letters.map(unmapped(incident_id), batches["letter"]) if batches["letter"] else []
-    final = _wait_final(list(runs), poll_seconds=poll_seconds, deadline=deadline)
-    wait(letters)
+    with send_processes.lanes(SEND_LANES, fork=fork_senders({"email": [], "letter": batches["letter"]})):  # letters: every core
+        letters = send_letters.map(unmapped(incident_id), batches["letter"]) if batches["letter"] else []
+        final = _wait_final(list(runs), poll_seconds=poll_seconds, deadline=deadline)
+        wait(letters)
     letters_sent = sum(f.result() for f in letters)  # a failed letter batch fails the run, after the chunks ended
     marks["letters_and_wait"] = time.monotonic()
     failed, per_worker = _outcome(runs, final, batches["email"], parts)
