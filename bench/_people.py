@@ -22,8 +22,9 @@ BAD_EVERY = 1000
 _ASCII = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "'": "", " ": "."})
 
 
-def people_rows(n: int, seed: int = 2026) -> Iterator[list[str]]:
-    """n rows (HEADER order) of invented people, duplicates and bad rows included, the same for the same n and seed."""
+def people_rows(n: int, seed: int = 2026, tag: str = "") -> Iterator[list[str]]:
+    """n rows (HEADER order) of invented people, duplicates and bad rows included, the same for the same n and seed;
+    ``tag`` goes into every e-mail address (files for different incidents share no address)."""
     rng = random.Random(seed)
     recent: list[list[str]] = []
     for i in range(n):
@@ -33,7 +34,7 @@ def people_rows(n: int, seed: int = 2026) -> Iterator[list[str]]:
                 row[0] = f"NLB-{900_000_000 + i}"  # the same e-mail (or name and address), another customer number
             yield row
             continue
-        row = _person(i, rng)
+        row = _person(i, rng, tag)
         if i % BAD_EVERY == BAD_EVERY // 3:
             column, value = rng.choice([(2, "not-an-address"), (3, "tlh"), (1, "")])
             row[column] = value
@@ -42,7 +43,7 @@ def people_rows(n: int, seed: int = 2026) -> Iterator[list[str]]:
         yield row
 
 
-def _person(i: int, rng: random.Random) -> list[str]:
+def _person(i: int, rng: random.Random, tag: str = "") -> list[str]:
     """One invented person: 10 % ask for a letter, 2.2 % have only an address, 0.8 % neither (as generate.py); the rest e-mail."""
     language, spelled, country = _language(rng)
     first, last = rng.choice(FIRST[language]), rng.choice(LAST[language])
@@ -54,7 +55,7 @@ def _person(i: int, rng: random.Random) -> list[str]:
     row.update(external_id=f"NLB-{100_001 + i}", name=f"{first} {last}", language=spelled, country=country)
     if has_email:
         local = f"{first}.{last}".lower().translate(_ASCII)
-        row["email"] = f"{local}.{i}@example.{'com' if i % 2 else 'org'}"
+        row["email"] = f"{local}.{tag}{i}@example.{'com' if i % 2 else 'org'}"
     if letter:
         row["channel"] = rng.choice(["letter", "brev" if country != "GB" else "post"])
     if has_address:
@@ -67,11 +68,11 @@ def _person(i: int, rng: random.Random) -> list[str]:
     return [row[column] for column in HEADER]
 
 
-def write_people_file(path: Path, n: int, seed: int = 2026) -> Path:
+def write_people_file(path: Path, n: int, seed: int = 2026, tag: str = "") -> Path:
     """Write n rows (plus the header) as UTF-8 CSV; returns the path."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(HEADER)
-        writer.writerows(people_rows(n, seed))
+        writer.writerows(people_rows(n, seed, tag))
     return path

@@ -66,6 +66,17 @@ def write_facts(root: Path, i: int) -> tuple[Path, str]:
     return path, reference
 
 
+def response_parameters(client: Any, facts: Path, people: Path | None = None) -> dict[str, Any]:
+    """The breach-response deployment's parameters for a facts file: the document itself where the deployment
+    takes typed facts, else the file's path (as the flow has taken them over time)."""
+    schema = client.read_deployment_by_name(DEPLOYMENT).parameter_openapi_schema or {}
+    out: dict[str, Any] = ({"facts": json.loads(facts.read_text(encoding="utf-8"))} if "facts" in schema.get("properties", {})
+                           else {"facts_path": str(facts)})
+    if people is not None:
+        out["people_path"] = str(people)
+    return out
+
+
 def visible(reference: str) -> str | None:
     """The incident id once its verdict and its authority deadline are stored (what `breach status` shows)."""
     from sqlalchemy import select
@@ -87,8 +98,9 @@ def one_run(client: Any, root: Path, i: int, timeout: float) -> dict[str, Any]:
     """Create a run through the API and time the verdict and deadline becoming readable."""
     from prefect.deployments import run_deployment
     facts, reference = write_facts(root, i)
+    parameters = response_parameters(client, facts)
     started = time.perf_counter()
-    run = run_deployment(DEPLOYMENT, parameters={"facts_path": str(facts)}, timeout=0)
+    run = run_deployment(DEPLOYMENT, parameters=parameters, timeout=0)
     incident_id, artifact_at, seen_at = None, None, None
     while time.perf_counter() - started < timeout:
         now = time.perf_counter()

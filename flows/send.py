@@ -35,9 +35,9 @@ SEND_LANES = int(os.environ.get("BREACH_SEND_LANES", "16"))
 # From PROCESS_MIN_BATCHES e-mail batches (of 1,000 people) on, the flow forks one sending process
 # per lane (building a request body is Python work: one process, one core); 0 never forks.
 PROCESS_MIN_BATCHES = int(os.environ.get("BREACH_SEND_PROCESS_MIN_BATCHES", "20"))
-# A batch of 1,000 letters is about a second of one core's work (a PDF): from two batches on they are
-# rendered in the sending processes too, so letters use every core, beside the e-mail or alone.
-PROCESS_MIN_LETTER_BATCHES = int(os.environ.get("BREACH_SEND_PROCESS_MIN_LETTER_BATCHES", "2"))
+# A batch of 1,000 letters is about a second of one core's work (a PDF): from ten batches on (seconds of
+# work, worth forking for) they are rendered in the sending processes too, so letters use every core.
+PROCESS_MIN_LETTER_BATCHES = int(os.environ.get("BREACH_SEND_PROCESS_MIN_LETTER_BATCHES", "10"))
 # First backoff ceiling in seconds after a 5xx or timeout (doubling per attempt); 429s wait for X-RateLimit-Reset.
 RETRY_BASE_S = float(os.environ.get("BREACH_SEND_RETRY_BASE", "2"))
 

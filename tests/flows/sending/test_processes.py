@@ -12,6 +12,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from breach.store.tables import SendBatchRow
+from flows import send
 from flows.breach_response import breach_response
 from flows.progress import subscribe
 from flows.resume import submit_decision, wait_until_paused
@@ -28,7 +29,8 @@ EMAIL = [["Åse Nordmann", "nb", "aase@example.org", "", "", "", "", "NO"]]
 
 
 def test_letter_batches_are_rendered_in_sending_processes_once_each(rt, tmp_path, monkeypatch):
-    monkeypatch.setenv("BREACH_BATCH_SIZE", "2")  # seven letters: four batches, so the flow forks its senders
+    monkeypatch.setenv("BREACH_BATCH_SIZE", "2")  # seven letters: four batches
+    monkeypatch.setattr(send, "PROCESS_MIN_LETTER_BATCHES", 3)  # ...so the flow forks its senders
     runtime.cache_clear()
     rt = runtime()
     facts = tmp_path / "facts.json"
