@@ -127,12 +127,14 @@ def child_aes_gcm(path: Path, cipher: Any, limit: int) -> dict[str, Any]:
 
 def child_bulk_insert(path: Path, url: str, cipher: Any, limit: int) -> dict[str, Any]:
     """The same number of rows, of the same sizes, into the people table with the same driver, committed."""
-    from breach.people.writer import _COPY, _INSERT_QMARK, SQLITE_CACHE_KIB
+    from breach.people.writer import _COPY, _INSERT_QMARK, COLUMNS, SQLITE_CACHE_KIB
     from breach.store.session import session_factory
     sessions = session_factory(url)
     incident_id = _incident(sessions)
     aad = b"person:" + incident_id.encode() + b":"
-    rows = [(incident_id, line, (line - 2) // 1000, "da", "email", False, "DK", os.urandom(16), cipher.encrypt(text, aad=aad))
+    rows = [tuple({"incident_id": incident_id, "line": line, "batch_no": (line - 2) // 1000, "language": "da", "channel": "email",
+                   "wants_letter": False, "country": "DK", "external_key": os.urandom(16), "dedup_key": os.urandom(16),
+                   "contact_enc": cipher.encrypt(text, aad=aad)}.get(column) for column in COLUMNS)
             for line, text in enumerate(_contacts(path, limit), start=2)]
     started = time.perf_counter()
     with sessions.begin() as session:
