@@ -18,7 +18,6 @@ from itertools import compress, repeat
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import orjson
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
@@ -28,7 +27,6 @@ from breach.enums import Channel
 from breach.exceptions import InvalidPeopleFile
 from breach.keys.cipher import MultiKeyCipher
 from breach.people.blocks import Block, Reading, read_rows, worker_count
-from breach.people.dedup import STORED, KeyTable, as_keys, claim_block
 from breach.people.importer import BLOCK_BYTES, ImportReport, _country, open_layout
 from breach.people.rows import PersonIn, ProblemCode, RowProblem, address_lines
 from breach.people.writer import PeopleWriter
@@ -134,6 +132,10 @@ class _Batch:
     """
 
     def __init__(self, *, session: Session, incident_id: str, batch_size: int, expected_keys: int) -> None:
+        import numpy as np  # numpy (and the key table) only where a file is imported, not for every reader of people
+
+        from breach.people.dedup import STORED, KeyTable, as_keys
+
         self.incident_id, self.batch_size = incident_id, batch_size
         self.result = ImportResult(report=ImportReport())
         self.writer = PeopleWriter(session)
@@ -146,6 +148,10 @@ class _Batch:
 
     def store(self, block: Block) -> None:
         """De-duplicate one block against everything before it, insert the people kept, count, keep problems."""
+        import numpy as np
+
+        from breach.people.dedup import STORED, claim_block
+
         kept, seen = claim_block(self.seen, block.keys, block.externals, block.lines)
         if len(self.stored) and kept.any():
             identity = np.frombuffer(block.keys, dtype="<u8").reshape(-1, 2).astype(np.uint64)
@@ -176,6 +182,8 @@ class _Batch:
 
 
 def _duplicate(block: Block, index: int, which: int, first: int) -> RowProblem:
+    from breach.people.dedup import STORED
+
     if first == STORED:  # as the import always said: the person's identity is the e-mail (or name and address)
         return RowProblem(block.lines[index], "email", ProblemCode.DUPLICATE, "duplicate of a person already imported")
     column = ("email" if block.has_email[index] else "name") if which == 0 else "external_id"
