@@ -102,7 +102,8 @@ def import_people(*, session: Session, incident_id: str, path: Path, cipher: Mul
     layout, raw = open_layout(path)
     with raw:
         size = os.fstat(raw.fileno()).st_size
-        batch = _Batch(session=session, incident_id=incident_id, batch_size=batch_size, expected_keys=size // 64)
+        # About two keys (identity, customer number) for a line of 80 bytes or so: sized so that it rarely grows.
+        batch = _Batch(session=session, incident_id=incident_id, batch_size=batch_size, expected_keys=size // 40)
         reading = Reading(layout=layout, country=reading_country, index_key=cipher.index_key,
                           seal=partial(_seal, cipher, incident_id))
         workers = worker_count(size, block_bytes) if workers is None else workers
