@@ -164,3 +164,16 @@ def test_claim_block_is_index_set_claim_row_by_row():
         got += [None if kept[i] else seen[i] for i in range(len(block))]
     assert got == expected
     assert any(g is None for g in got) and any(g and g[0] == 1 for g in got)
+
+
+def test_blocks_stay_bounded_and_a_line_too_long_to_hold_is_one_problem(tmp_path):
+    from breach.people.importer import _LONG_LINE_BYTES, block_lines, blocks
+
+    path = tmp_path / "people.csv"
+    with open(path, "wb") as out:
+        out.write(b"name,language\nJens Hansen,da\n" + b"x" * (3 * _LONG_LINE_BYTES) + b",da\nAnne Lund,da\n" + b"Ida Holm,da")
+    with open(path, "rb") as raw:
+        got = list(blocks(raw, 4096))
+    assert max(len(data) for _, data in got if data is not None) <= 4096 + _LONG_LINE_BYTES  # never the whole long line
+    lines = [(number, text) for first, data in got for number, text in block_lines(first, data)]
+    assert lines == [(1, "name,language"), (2, "Jens Hansen,da"), (3, None), (4, "Anne Lund,da"), (5, "Ida Holm,da")]
