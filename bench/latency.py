@@ -101,12 +101,12 @@ def one_run(client: Any, root: Path, i: int, timeout: float) -> dict[str, Any]:
     parameters = response_parameters(client, facts)
     started = time.perf_counter()
     run = run_deployment(DEPLOYMENT, parameters=parameters, timeout=0)
-    incident_id, artifact_at, seen_at = None, None, None
+    incident_id, artifact_at, seen_at, stored_at = None, None, None, None
     while time.perf_counter() - started < timeout:
         now = time.perf_counter()
         if seen_at is None and (incident_id := visible(reference)) is not None:
-            seen_at = now
-        if artifact_at is None and client.read_artifacts(flow_run_filter=_run_filter(run.id), limit=1):
+            seen_at, stored_at = now, _deadline_stored_at(incident_id)
+        if artifact_at is None and incident_id is not None and _case_file_after(client, incident_id, stored_at):
             artifact_at = now
         if seen_at is not None and (artifact_at is not None or now - seen_at > 10):
             break
@@ -116,9 +116,24 @@ def one_run(client: Any, root: Path, i: int, timeout: float) -> dict[str, Any]:
             "artifact_seconds": None if artifact_at is None else artifact_at - started, **_phases(client, run.id, started, waited)}
 
 
-def _run_filter(run_id: Any) -> Any:
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
-    return FlowRunFilter(id=FlowRunFilterId(any_=[run_id]))
+def _deadline_stored_at(incident_id: str) -> Any:
+    """When the incident's authority clock was started (its audit event), to tell the case file's later versions."""
+    from breach.audit import events_for
+    from flows.runtime import runtime
+    with runtime().sessions() as session:
+        return max((e.at for e in events_for(session=session, incident_id=incident_id) if e.action == "clock.started"), default=None)
+
+
+def _case_file_after(client: Any, incident_id: str, stored_at: Any) -> bool:
+    """Whether the incident's case-file artifact has a version written after its clock started (so it shows the
+    verdict and the deadline); False where the flow writes no case file (flows.case_file absent)."""
+    try:
+        from flows.case_file import case_file_key
+    except ImportError:
+        return False
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    found = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[case_file_key(incident_id)])), limit=50)
+    return any(stored_at is None or (a.created is not None and a.created >= stored_at) for a in found)
 
 
 def _wait_for_pause(client: Any, run_id: Any, timeout: float) -> float:
