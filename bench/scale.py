@@ -326,7 +326,8 @@ def one_count(cluster: Cluster, host: str, workers: int, people: int, parts: int
     before = c.server_stats(host)
     names = cluster.start_workers(workers, limit=limit, prefix=f"w{workers}")
     try:
-        seconds, result = run_fanout(cluster.api_url, incident_id, parts)
+        # One part per worker slot (a stopped worker of the previous count may still be listed as online for a while)
+        seconds, result = run_fanout(cluster.api_url, incident_id, parts or workers * limit)
     finally:
         cluster.stop_workers()
     after = c.server_stats(host)
@@ -383,7 +384,7 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=1_000_000)
     parser.add_argument("--workers", default="1,2", help="comma-separated worker counts, run one after another")
     parser.add_argument("--runs", type=int, default=1, help="rounds of (in-process, each worker count), interleaved")
-    parser.add_argument("--parts", type=int, default=0, help="chunk runs per incident; default: one per online worker")
+    parser.add_argument("--parts", type=int, default=0, help="chunk runs per incident; default: one per worker slot (workers x limit)")
     parser.add_argument("--limit", type=int, default=1, help="flow runs at once per worker (prefect worker start --limit)")
     parser.add_argument("--query-seconds", type=float, default=1.0, help="PREFECT_WORKER_QUERY_SECONDS (Prefect's default: 10)")
     args = parser.parse_args()
@@ -414,7 +415,7 @@ def main() -> None:
                 done[n] = one_count(cluster, host, n, args.people, args.parts, args.limit, seed=100 + 10 * i + n)
             rounds.append(done)
     print(json.dumps({
-        "people": args.people, "email_batches": math.ceil(args.people / 1000), "parts": args.parts or "one per worker",
+        "people": args.people, "email_batches": math.ceil(args.people / 1000), "parts": args.parts or "one per worker slot",
         "worker_limit": args.limit, "worker_query_seconds": args.query_seconds, "prefect_db": "postgresql", "project_db": "postgresql",
         "cpus": os.cpu_count(), "setup_seconds": round(setup_seconds, 1), **summary(args.people, counts, rounds),
         "goals": {"ratio_to_in_process": 0.8, "chunk_wait_seconds_median": 5.0},
