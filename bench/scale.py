@@ -1,18 +1,23 @@
-"""Beyond one machine: `prefect server` on PostgreSQL, a process work pool, 1 then 2 workers.
+"""Beyond one machine: `prefect server` on PostgreSQL, a process work pool, 1 then 2 workers, beside the in-process send.
 
-    .venv/bin/python bench/scale.py --people 200000 --workers 1,2
+    .venv/bin/python bench/scale.py --people 1000000 --workers 1,2
 
 Starts (all on 127.0.0.1, all stopped at exit, also on Ctrl-C): PostgreSQL (`.ci/start-postgres.sh`
 when none answers on :5432) with two fresh databases of its own, one for Prefect and one for the
 project; `prefect server start` on a free port against the first; the SendGrid stand-in. It
-creates the process work pool `breach-process`, registers the `send-email-chunk` and
-`send-notices-fanout` deployments from prefect.yaml (`prefect deploy`), and for each worker count
-starts that many `prefect worker start --pool breach-process --limit 1` processes, writes a fresh
-approved incident of N people and runs `send-notices-fanout` for it (the coordinator runs in this
-process; each chunk is a flow run in a worker's child process).
+creates the process work pool `breach-process` and registers the `send-email-chunk` and
+`send-notices-fanout` deployments from prefect.yaml (`prefect deploy`). Then, round after round:
 
-Prints JSON: people, for each worker count {workers, seconds, per_second, requests, duplicates,
-lost, batches_per_worker, ...} and speedup = per_second(2 workers) / per_second(1 worker).
+- the ceiling: a fresh approved incident of N people sent by `send-notices` in this process (its
+  forked sending processes), through the same Prefect server, databases and stand-in;
+- for each worker count: that many `prefect worker start --pool breach-process --limit 1`
+  processes, a fresh approved incident of N people, and `send-notices-fanout` for it (the
+  coordinator runs in this process; each part is a flow run in a worker's child process, created
+  before the outbox is written).
+
+Prints JSON: the in-process people/s; per worker count the people/s, its ratio to the in-process
+send and the median chunk wait (created -> Running); speed-up (2 workers / 1); lost, duplicates and
+batches claimed twice over every run; the goals (ratio >= 0.8, chunk wait <= 5 s); each round.
 """
 
 from __future__ import annotations
@@ -232,9 +237,30 @@ def chunk_runs(api_url: str, incident_id: str) -> list[dict[str, Any]]:
         runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=[incident_tag(incident_id)])),
                                      flow_filter=FlowFilter(name=FlowFilterName(any_=[CHUNK_FLOW])), limit=200,
                                      sort=FlowRunSort.ID_DESC)
+    email = email_batches(incident_id)
     return [{"worker": (r.labels or {}).get(WORKER_LABEL), "pid": r.infrastructure_pid, "state": r.state.type.value if r.state else None,
-             "batch_nos": list(r.parameters.get("batch_nos", [])), "created": r.created, "start": r.start_time, "end": r.end_time}
+             "part": r.parameters.get("part"), "parts": r.parameters.get("parts"), "batch_nos": _assigned(r.parameters, email),
+             "created": r.created, "start": r.start_time, "end": r.end_time}
             for r in runs]
+
+
+def _assigned(parameters: dict[str, Any], email: list[int]) -> list[int]:
+    """The batches a chunk run was given: its batch_nos, or its part of the incident's e-mail batches."""
+    from flows.fanout import share
+    if parameters.get("batch_nos") is not None:
+        return list(parameters["batch_nos"])
+    return share(email, int(parameters.get("part", 0)), int(parameters.get("parts", 1)))
+
+
+def email_batches(incident_id: str) -> list[int]:
+    """Every e-mail batch number of the incident's outbox (done or not)."""
+    from sqlalchemy import select
+
+    from breach.store.tables import SendBatchRow
+    from flows.runtime import runtime
+    with runtime().sessions() as session:
+        return list(session.execute(select(SendBatchRow.batch_no).where(
+            SendBatchRow.incident_id == incident_id, SendBatchRow.channel == "email").order_by(SendBatchRow.batch_no)).scalars())
 
 
 def batch_claims(incident_id: str) -> dict[str, int]:
@@ -251,8 +277,8 @@ def batch_claims(incident_id: str) -> dict[str, int]:
             "claimed_more_than_once": sum(n for _, a, n in rows if a > 1)}
 
 
-def run_fanout(api_url: str, incident_id: str, chunk_batches: int) -> tuple[float, dict[str, Any]]:
-    """The coordinator flow in this process against `api_url`; returns (seconds, its result)."""
+def run_fanout(api_url: str, incident_id: str, parts: int = 0) -> tuple[float, dict[str, Any]]:
+    """The coordinator flow in this process against `api_url` (parts: 0 for one per online worker); returns (seconds, its result)."""
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     from flows.fanout import send_notices_fanout
@@ -260,7 +286,7 @@ def run_fanout(api_url: str, incident_id: str, chunk_batches: int) -> tuple[floa
     runtime.cache_clear()
     with temporary_settings({PREFECT_API_URL: api_url}):
         started = time.perf_counter()
-        result = send_notices_fanout(incident_id, chunk_batches=chunk_batches, poll_seconds=1.0)
+        result = send_notices_fanout(incident_id, parts=parts, poll_seconds=0.5)
         return time.perf_counter() - started, result
 
 
@@ -295,12 +321,13 @@ def _median(values: list[float]) -> float | None:
 
 # ----------------------------------------------------------------------------------------------- bench
 
-def one_count(cluster: Cluster, host: str, workers: int, people: int, chunk_batches: int, limit: int, seed: int) -> dict[str, Any]:
+def one_count(cluster: Cluster, host: str, workers: int, people: int, parts: int, limit: int, seed: int) -> dict[str, Any]:
     incident_id = c.approved_incident(people, seed=seed)  # before the workers start: its CPU time is not measured
     before = c.server_stats(host)
     names = cluster.start_workers(workers, limit=limit, prefix=f"w{workers}")
     try:
-        seconds, result = run_fanout(cluster.api_url, incident_id, chunk_batches)
+        # One part per worker slot (a stopped worker of the previous count may still be listed as online for a while)
+        seconds, result = run_fanout(cluster.api_url, incident_id, parts or workers * limit)
     finally:
         cluster.stop_workers()
     after = c.server_stats(host)
@@ -312,8 +339,39 @@ def one_count(cluster: Cluster, host: str, workers: int, people: int, chunk_batc
            "duplicates": after["duplicates"] - before["duplicates"], "lost": people - states.get("accepted", 0),
            "delivery_states": states, **spread(runs), "db_batches": batch_claims(incident_id),
            "failed_chunks": len(result["failed_chunks"]), "coordinator_seconds": result["seconds"]}
-    print(json.dumps({k: out[k] for k in ("workers", "seconds", "per_second", "batches_per_worker", "duplicates", "lost")}),
-          file=sys.stderr, flush=True)
+    print(json.dumps({k: out[k] for k in ("workers", "seconds", "per_second", "batches_per_worker", "chunk_wait_seconds_median",
+                                          "duplicates", "lost")}), file=sys.stderr, flush=True)
+    return out
+
+
+def in_process(host: str, people: int, seed: int) -> dict[str, Any]:
+    """The ceiling: `send-notices` in this process (forked sending processes) for an incident of the same size,
+    against the same Prefect server and databases."""
+    incident_id = c.approved_incident(people, seed=seed)
+    before = c.server_stats(host)
+    seconds, _sending = c.run_send(incident_id)
+    after = c.server_stats(host)
+    states = c.delivery_states(incident_id)
+    out = {"seconds": round(seconds, 2), "per_second": round(people / seconds), "lost": people - states.get("accepted", 0),
+           "duplicates": after["duplicates"] - before["duplicates"]}
+    print(json.dumps({"in_process": out}), file=sys.stderr, flush=True)
+    return out
+
+
+def summary(people: int, counts: list[int], rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """Medians over the rounds: each worker count beside the in-process send of the same run."""
+    ceiling = c.median([r["in_process"]["per_second"] for r in rounds])
+    out: dict[str, Any] = {"in_process_per_second": round(ceiling)}
+    for n in counts:
+        rate = c.median([r[n]["per_second"] for r in rounds])
+        waits = [r[n]["chunk_wait_seconds_median"] for r in rounds if r[n]["chunk_wait_seconds_median"] is not None]
+        out[f"workers_{n}"] = {"per_second": round(rate), "ratio_to_in_process": round(rate / ceiling, 3),
+                               "chunk_wait_seconds_median": round(c.median(waits), 2) if waits else None}
+    if 1 in counts and 2 in counts:
+        out["speedup"] = round(out["workers_2"]["per_second"] / out["workers_1"]["per_second"], 2)
+    out["lost"] = max([r[n]["lost"] for r in rounds for n in counts] + [r["in_process"]["lost"] for r in rounds])
+    out["duplicates"] = max([r[n]["duplicates"] for r in rounds for n in counts] + [r["in_process"]["duplicates"] for r in rounds])
+    out["batches_claimed_twice"] = max(r[n]["db_batches"]["claimed_more_than_once"] for r in rounds for n in counts)
     return out
 
 
@@ -323,16 +381,14 @@ def _interrupt(*_: object) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--people", type=int, default=200_000)
+    parser.add_argument("--people", type=int, default=1_000_000)
     parser.add_argument("--workers", default="1,2", help="comma-separated worker counts, run one after another")
-    parser.add_argument("--chunk-batches", type=int, default=0,
-                        help="e-mail batches (1,000 people) per chunk run; default: 4 chunks per worker of the largest count")
+    parser.add_argument("--runs", type=int, default=1, help="rounds of (in-process, each worker count), interleaved")
+    parser.add_argument("--parts", type=int, default=0, help="chunk runs per incident; default: one per worker slot (workers x limit)")
     parser.add_argument("--limit", type=int, default=1, help="flow runs at once per worker (prefect worker start --limit)")
-    parser.add_argument("--query-seconds", type=float, default=2.0, help="PREFECT_WORKER_QUERY_SECONDS (Prefect's default: 10)")
+    parser.add_argument("--query-seconds", type=float, default=1.0, help="PREFECT_WORKER_QUERY_SECONDS (Prefect's default: 10)")
     args = parser.parse_args()
     counts = [int(x) for x in args.workers.split(",") if x.strip()]
-    batches = math.ceil(args.people / 1000)
-    chunk_batches = args.chunk_batches or max(1, math.ceil(batches / (4 * max(counts) * args.limit)))
     root = c.temp_root("bench-scale-")
     procs = Procs()
     signal.signal(signal.SIGTERM, _interrupt)
@@ -347,16 +403,23 @@ def main() -> None:
         t0 = time.perf_counter()
         cluster.start_server(prefect_db)
         os.environ["PREFECT_API_URL"] = cluster.api_url
+        from prefect.context import refresh_global_settings_context
+        refresh_global_settings_context()  # Prefect read its settings at import: the in-process send uses this server too
         cluster.create_pool()
         cluster.deploy()
         setup_seconds = time.perf_counter() - t0
-        results = [one_count(cluster, host, n, args.people, chunk_batches, args.limit, seed=100 + n) for n in counts]
-    by = {r["workers"]: r for r in results}
-    speedup = round(by[2]["per_second"] / by[1]["per_second"], 2) if 1 in by and 2 in by else None
+        rounds: list[dict[Any, Any]] = []
+        for i in range(args.runs):
+            done: dict[Any, Any] = {"in_process": in_process(host, args.people, seed=200 + i)}
+            for n in counts:
+                done[n] = one_count(cluster, host, n, args.people, args.parts, args.limit, seed=100 + 10 * i + n)
+            rounds.append(done)
     print(json.dumps({
-        "people": args.people, "email_batches": batches, "chunk_batches": chunk_batches, "worker_limit": args.limit,
-        "worker_query_seconds": args.query_seconds, "prefect_db": "postgresql", "project_db": "postgresql", "cpus": os.cpu_count(),
-        "setup_seconds": round(setup_seconds, 1), "runs": results, "speedup": speedup,
+        "people": args.people, "email_batches": math.ceil(args.people / 1000), "parts": args.parts or "one per worker slot",
+        "worker_limit": args.limit, "worker_query_seconds": args.query_seconds, "prefect_db": "postgresql", "project_db": "postgresql",
+        "cpus": os.cpu_count(), "setup_seconds": round(setup_seconds, 1), **summary(args.people, counts, rounds),
+        "goals": {"ratio_to_in_process": 0.8, "chunk_wait_seconds_median": 5.0},
+        "rounds": [{str(k): v for k, v in r.items()} for r in rounds],
     }, indent=2, default=str))
 
 

@@ -21,7 +21,6 @@ from flows.runtime import runtime
 from flows.sending import processes as send_processes
 from notices.email.errors import EmailDeliveryError, is_transient
 from notices.sending import outbox
-from notices.sending.batches import send_letter_batch
 
 # Task runs at once, and batches per task run: a task run costs ~35 ms of Prefect client + server
 # work, so 10 batches (10,000 people) share one. Every batch of a running task is under way at
@@ -38,6 +37,9 @@ SEND_LANES = int(os.environ.get("BREACH_SEND_LANES", "16"))
 # the lanes are threads of this process: on 2 cores, forking 16 processes cost more than it saved at
 # 20,000 and 50,000 people (bench/send_processes.py, figures in docs/figures.md).
 PROCESS_MIN_BATCHES = int(os.environ.get("BREACH_SEND_PROCESS_MIN_BATCHES", "100"))
+# A batch of 1,000 letters is about a second of one core's work (a PDF): from ten batches on (seconds of
+# work, worth forking for) they are rendered in the sending processes too, so letters use every core.
+PROCESS_MIN_LETTER_BATCHES = int(os.environ.get("BREACH_SEND_PROCESS_MIN_LETTER_BATCHES", "10"))
 # First backoff ceiling in seconds after a 5xx or timeout (doubling per attempt); 429s wait for X-RateLimit-Reset.
 DEFAULT_RETRY_BASE_S = 2.0
 RETRY_BASE_S = float(os.environ.get("BREACH_SEND_RETRY_BASE", str(DEFAULT_RETRY_BASE_S)))
@@ -106,12 +108,16 @@ def _send_one(rt: Any, incident_id: str, batch_no: int) -> int:
 
 @task(persist_result=False, cache_policy=NO_CACHE, retries=1)
 def send_letters(incident_id: str, batch_no: int) -> int:
-    """Render one batch of letters into a print-ready PDF."""
-    rt = runtime()
-    outcome = send_letter_batch(sessions=rt.sessions, incident_id=incident_id, batch_no=batch_no, out_dir=rt.settings.outbox_dir,
-                                cipher=rt.cipher, controller=rt.controller)
-    emit("batch_sent", incident_id=incident_id, channel="letter", batch_no=batch_no, sent=outcome.sent)
-    return outcome.sent
+    """Render one batch of letters into a print-ready PDF (in a sending process when the flow has them)."""
+    sent = send_processes.letters(runtime(), incident_id, batch_no)
+    emit("batch_sent", incident_id=incident_id, channel="letter", batch_no=batch_no, sent=sent)
+    return sent
+
+
+def fork_senders(batches: dict[str, list[int]]) -> bool:
+    """Whether a send is big enough for forked sending processes: many e-mail batches, or letters to render."""
+    return SEND_LANES > 1 and ((0 < PROCESS_MIN_BATCHES <= len(batches["email"]))
+                               or (0 < PROCESS_MIN_LETTER_BATCHES <= len(batches["letter"])))
 
 
 @task
@@ -137,7 +143,7 @@ def send_notices(incident_id: str) -> dict[str, Any]:
     gc.freeze()  # what is loaded by now lives on: keep the collector from rescanning it for every batch
     batches = prepare_outbox(incident_id)
     chunks = _chunks(batches["email"], BATCHES_PER_TASK)
-    fork = SEND_LANES > 1 and 0 < PROCESS_MIN_BATCHES <= len(batches["email"])
+    fork = fork_senders(batches)
     runtime()  # built before any fork, so the sending processes inherit it
     with send_processes.lanes(SEND_LANES, fork=fork):
         emails = send_email.map(unmapped(incident_id), chunks) if chunks else []

@@ -13,12 +13,11 @@ re-exported here; storing people in the database is in ``breach.people.store``.
 from __future__ import annotations
 
 import csv
-import io
 import itertools
 import json
 import os
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -39,8 +38,12 @@ from breach.people.rows import (
 
 MAX_LINE_CHARS = 65_536
 _LINE_TOO_LONG = f"the line is longer than {MAX_LINE_CHARS} characters"
+_LONG_LINE_BYTES = 4 * MAX_LINE_CHARS + 1  # UTF-8 takes at most 4 bytes a character: longer cannot fit
 SAMPLE_PROBLEMS = 100
+BLOCK_BYTES = 1 << 20
+HEADER_BLOCK = 1 << 16
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_UTF8_BOM = b"\xef\xbb\xbf"
 
 
 @dataclass
@@ -62,9 +65,20 @@ class ImportReport:
 
     def add_person(self, person: PersonIn) -> None:
         """Count an imported person."""
+        self.add_kept(channel=str(person.channel), language=str(person.language))
+
+    def add_kept(self, *, channel: str, language: str) -> None:
+        """Count an imported person by channel and language."""
         self.rows, self.imported = self.rows + 1, self.imported + 1
-        self.channels[str(person.channel)] += 1
-        self.languages[str(person.language)] += 1
+        self.channels[channel] += 1
+        self.languages[language] += 1
+
+    def add_kept_counts(self, *, channels: Counter[str], languages: Counter[str]) -> None:
+        """Count many imported people at once, by channel and by language."""
+        imported = sum(channels.values())
+        self.rows, self.imported = self.rows + imported, self.imported + imported
+        self.channels.update(channels)
+        self.languages.update(languages)
 
     def add_problem(self, problem: RowProblem) -> None:
         """Count a problem; a rejected row counts as a row, a warning does not (its person did)."""
@@ -97,75 +111,166 @@ def read_people(path: Path | str, *, default_country: str = "DK",
 
     Raises InvalidPeopleFile at once when the file cannot be read at all; bad rows become problems.
     """
+    country = _country(default_country)
+    layout, raw = open_layout(path)
+    try:
+        lines = itertools.chain.from_iterable(block_lines(first, data) for first, data in blocks(raw))
+        records = _records(lines, layout.parser(), after=layout.header_line)
+        if (first := next(records, None)) is None and layout.kind == "jsonl":
+            raise InvalidPeopleFile(f"{Path(path).name}: the file is empty; expected one JSON object per line")
+    except BaseException:
+        raw.close()
+        raise
+    return _people(first, records, raw, country=country, secret=index_key or os.urandom(32))
+
+
+def _country(default_country: str) -> str:
     country = normalise_country(default_country)
     if country is None:
         raise ValueError("default_country must be an ISO 3166-1 alpha-2 code such as DK")
+    return country
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How a people file's rows are read: its kind and, for CSV, the header (names only, never a person)."""
+
+    kind: str
+    delimiter: str = ","
+    header: tuple[str, ...] = ()
+    header_line: int = 0
+
+    def parser(self) -> Callable[[str, int], dict[str, Any] | RowProblem | None]:
+        """The function that turns one line into a record, a problem, or None for an empty row."""
+        return _jsonl_parse if self.kind == "jsonl" else _csv_row_parser(self.delimiter, list(self.header))
+
+
+def open_layout(path: Path | str) -> tuple[Layout, IO[bytes]]:
+    """Open a people file and read its header; the binary stream is left just after the byte-order mark.
+
+    Raises InvalidPeopleFile when the file cannot be opened, is UTF-16 or its CSV header is unusable.
+    """
     path = Path(path)
     kind = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}.get(path.suffix.lower())
     if kind is None:
         raise InvalidPeopleFile(f"{path.name}: unknown file type; use .csv, .jsonl or .ndjson")
-    stream = _open(path)
+    raw = _open(path)
+    if kind == "jsonl":
+        return Layout(kind), raw
     try:
-        lines = _lines(stream)
-        records = _records(lines, _csv_parser(lines) if kind == "csv" else _jsonl_parse)
-        if (first := next(records, None)) is None and kind == "jsonl":
-            raise InvalidPeopleFile(f"{path.name}: the file is empty; expected one JSON object per line")
+        start = raw.tell()
+        lines = itertools.chain.from_iterable(block_lines(first, data) for first, data in blocks(raw, HEADER_BLOCK))
+        seen = [0]  # the number of the last line _csv_header took: the header's
+
+        def counted() -> Iterator[tuple[int, str | None]]:
+            for number, text in lines:
+                seen[0] = number
+                yield number, text
+
+        delimiter, header = _csv_header(counted())
+        header_line = seen[0]
+        raw.seek(start)
     except BaseException:
-        stream.close()
+        raw.close()
         raise
-    return _people(first, records, stream, country=country, secret=index_key or os.urandom(32))
+    return Layout(kind, delimiter, tuple(header), header_line), raw
 
 
-def _open(path: Path) -> IO[str]:
+def _open(path: Path) -> IO[bytes]:
     try:
         raw = open(path, "rb")  # noqa: SIM115 - returned open: read_people's caller reads and closes the stream
     except OSError as exc:
         raise InvalidPeopleFile(f"{path.name}: cannot open the file ({exc.strerror})") from exc
-    if raw.peek(2)[:2] in _UTF16_BOMS:
+    start = raw.peek(3)[:3]
+    if start[:2] in _UTF16_BOMS:
         raw.close()
         raise InvalidPeopleFile(f"{path.name}: the file is UTF-16; save it as UTF-8", line=1)
-    # surrogateescape turns a bad byte into a lone surrogate, reported for its row only.
-    return io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="\n")
+    if start == _UTF8_BOM:
+        raw.read(3)
+    return raw
 
 
-def _lines(stream: IO[str]) -> Iterator[tuple[int, str | None]]:
-    """(line number, text without its line ending), with None for a line too long to hold."""
-    number = 0
-    while text := stream.readline(MAX_LINE_CHARS + 1):
-        number += 1
-        if not text.endswith("\n") and len(text) > MAX_LINE_CHARS:
-            while text and not text.endswith("\n"):
-                text = stream.readline(MAX_LINE_CHARS)
+def blocks(raw: IO[bytes], size: int = BLOCK_BYTES) -> Iterator[tuple[int, bytes | None]]:
+    """(number of the first line, bytes of whole lines), read ``size`` bytes at a time, in file order.
+
+    A line that cannot have MAX_LINE_CHARS characters or fewer (more than 4 bytes each) comes
+    alone as None and is skipped without being held, so memory stays bounded by ``size``.
+    """
+    number, carry = 1, b""
+    while data := raw.read(size):
+        data = carry + data
+        cut = data.rfind(b"\n") + 1
+        if cut:
+            block, carry = data[:cut], data[cut:]
+            yield number, block
+            number += block.count(b"\n")
+        else:
+            carry = data
+        if len(carry) > _LONG_LINE_BYTES:
             yield number, None
-            continue
-        text = text[:-1] if text.endswith("\n") else text
-        yield number, text[:-1] if text.endswith("\r") else text
+            number, carry = number + 1, _skip_line(raw, size)
+    if carry:
+        yield number, carry
+
+
+def _skip_line(raw: IO[bytes], size: int) -> bytes:
+    """Read past the end of the current line; returns what follows its line break."""
+    while data := raw.read(size):
+        if (end := data.find(b"\n")) >= 0:
+            return data[end + 1:]
+    return b""
+
+
+def block_lines(first: int, data: bytes | None) -> Iterator[tuple[int, str | None]]:
+    """(line number, text without its line ending) for a block from ``blocks``; None for a line too long to hold.
+
+    Lines end in LF (CR LF loses its CR; a CR alone is no line break). Bytes that are not UTF-8
+    become lone surrogates (surrogateescape), reported for their row only.
+    """
+    if data is None:
+        yield first, None
+        return
+    parts = data.decode("utf-8", "surrogateescape").split("\n")
+    if not parts[-1]:
+        parts.pop()
+    for number, text in enumerate(parts, first):
+        if len(text) > MAX_LINE_CHARS:
+            yield number, None
+        else:
+            yield number, text[:-1] if text.endswith("\r") else text
 
 
 Record = tuple[int, "dict[str, Any] | RowProblem"]
 
 
-def _records(lines: Iterator[tuple[int, str | None]],
-             parse: Callable[[str, int], dict[str, Any] | RowProblem | None]) -> Iterator[Record]:
-    """Each non-blank line parsed into a record or a problem; ``parse`` returns None for an empty row."""
+def _records(lines: Iterable[tuple[int, str | None]],
+             parse: Callable[[str, int], dict[str, Any] | RowProblem | None], *, after: int = 0) -> Iterator[Record]:
+    """Each non-blank line after line ``after`` (the header) parsed into a record or a problem.
+
+    ``parse`` returns None for an empty row.
+    """
     for number, text in lines:
+        if number <= after:
+            continue
         if text is None:
             yield number, RowProblem(number, None, ProblemCode.FIELD_TOO_LONG, _LINE_TOO_LONG)
         elif text.strip() and (record := parse(text, number)) is not None:
             yield number, record
 
 
-def _csv_parser(lines: Iterator[tuple[int, str | None]]) -> Callable[[str, int], dict[str, Any] | RowProblem | None]:
-    """Read the header, then parse each line as one comma, semicolon or tab separated row."""
-    delimiter, header = _csv_header(lines)
+def _csv_row_parser(delimiter: str, header: list[str]) -> Callable[[str, int], dict[str, Any] | RowProblem | None]:
+    """Parse each line as one row of the delimiter, with the header's column names."""
     width = len(header)
 
     def parse(text: str, number: int) -> dict[str, Any] | RowProblem | None:
-        try:
-            fields = next(csv.reader((text,), delimiter=delimiter))
-        except csv.Error:
-            code = ProblemCode.CONTROL_CHARACTER if "\r" in text else ProblemCode.MALFORMED_ROW
-            return RowProblem(number, None, code, "the line cannot be read as CSV")
+        if '"' not in text and "\r" not in text and "\x00" not in text:  # the csv module would split it just so
+            fields = text.split(delimiter)
+        else:
+            try:
+                fields = next(csv.reader((text,), delimiter=delimiter))
+            except csv.Error:
+                code = ProblemCode.CONTROL_CHARACTER if "\r" in text else ProblemCode.MALFORMED_ROW
+                return RowProblem(number, None, code, "the line cannot be read as CSV")
         if len(fields) > width and not any(value.strip() for value in fields[width:]):
             fields = fields[:width]  # trailing empty cells, as spreadsheets write them
         if not any(value.strip() for value in fields):
@@ -218,7 +323,7 @@ def _jsonl_parse(text: str, number: int) -> dict[str, Any] | RowProblem:
     return {str(key).strip().lower(): value for key, value in data.items()}
 
 
-def _people(first: Record | None, records: Iterator[Record], stream: IO[str], *, country: str,
+def _people(first: Record | None, records: Iterator[Record], stream: IO[bytes], *, country: str,
             secret: bytes) -> Iterator[PersonIn | RowProblem]:
     seen = IndexSet()
     try:

@@ -29,6 +29,7 @@ ADDRESS_COLUMNS = ("address_line1", "postal_code", "city")
 MAX_FIELD_CHARS = 200
 MAX_EMAIL_CHARS = 254
 _LIMITS = {column: MAX_EMAIL_CHARS if column == "email" else MAX_FIELD_CHARS for column in COLUMNS}
+_TEXT_TYPES = frozenset({str, type(None)})
 
 _LANGUAGES = {
     "da": Language.DA, "dan": Language.DA, "dansk": Language.DA, "danish": Language.DA,
@@ -115,12 +116,21 @@ class PersonIn(BaseModel):
 
     def address_lines(self) -> list[str]:
         """The postal address as printed on an envelope, in the country's usual order."""
-        lines = [line for line in (self.address_line1, self.address_line2) if line]
-        if self.country == "GB":
-            lines += [part for part in ((self.city or "").upper(), self.postal_code or "") if part]
-        elif self.postal_code or self.city:
-            lines.append(" ".join(part for part in (self.postal_code, self.city) if part))
-        return lines
+        return address_lines({field: getattr(self, field) for field in ADDRESS_FIELDS})
+
+
+ADDRESS_FIELDS = ("address_line1", "address_line2", "postal_code", "city", "country")
+
+
+def address_lines(values: Mapping[str, Any]) -> list[str]:
+    """The postal address of a person's values as printed on an envelope, in the country's usual order."""
+    line1, line2, postal_code, city, country = map(values.get, ADDRESS_FIELDS)
+    lines = [line for line in (line1, line2) if line]
+    if country == "GB":
+        lines += [part for part in ((city or "").upper(), postal_code or "") if part]
+    elif postal_code or city:
+        lines.append(" ".join(part for part in (postal_code, city) if part))
+    return lines
 
 
 
@@ -156,7 +166,11 @@ def choose_channel(*, wants_letter: bool, has_email: bool, has_complete_address:
 
 def _keyed(kind: str, parts: tuple[str | None, ...], secret: bytes) -> bytes:
     # Length prefixes keep ("ab", "c") and ("a", "bc") apart; the kind keeps an e-mail from matching an id.
-    text = kind + "".join(f"|{len(part)}:{part}" for part in map(normalise_for_index, (p or "" for p in parts)))
+    if len(parts) == 1:  # the same text as below, made faster for the one-part keys of every row
+        part = normalise_for_index(parts[0] or "")
+        text = f"{kind}|{len(part)}:{part}"
+    else:
+        text = kind + "".join([f"|{len(part)}:{part}" for part in map(normalise_for_index, [p or "" for p in parts])])
     return hmac_sha256(text.encode("utf-8"), key=secret)[:INDEX_BYTES]
 
 
@@ -188,32 +202,49 @@ def external_key_of(external_id: str | None, secret: bytes) -> bytes | None:
 
 def _clean(record: Mapping[str, Any], number: int) -> dict[str, str | None] | RowProblem:
     """Each known column as trimmed NFC text or None, or the first problem found."""
-    raw = dict(zip(COLUMNS, map(record.get, COLUMNS), strict=True))
-    for column, value in raw.items():
-        if isinstance(value, bool) and column in FLAG_COLUMNS:  # JSONL true/false
-            raw[column] = "true" if value else "false"
-        elif value is not None and type(value) is not str:
-            if isinstance(value, bool) or not isinstance(value, int):
-                return RowProblem(number, column, ProblemCode.INVALID_TYPE, "must be text")
-            raw[column] = str(value)
-    if _UNSAFE.search("".join(value for value in raw.values() if value)):
-        column = next(column for column, value in raw.items() if value and _UNSAFE.search(value))
-        if _SURROGATE.search(raw[column] or ""):
+    raw = [record.get(column) for column in COLUMNS]
+    if not _TEXT_TYPES.issuperset(map(type, raw)):  # a JSON line's numbers and booleans: the rare case
+        for index, (column, value) in enumerate(zip(COLUMNS, raw, strict=True)):
+            if isinstance(value, bool) and column in FLAG_COLUMNS:  # JSONL true/false
+                raw[index] = "true" if value else "false"
+            elif value is not None and type(value) is not str:
+                if isinstance(value, bool) or not isinstance(value, int):
+                    return RowProblem(number, column, ProblemCode.INVALID_TYPE, "must be text")
+                raw[index] = str(value)
+    if _UNSAFE.search("".join(filter(None, raw))):
+        column, value = next((column, value) for column, value in zip(COLUMNS, raw, strict=True) if value and _UNSAFE.search(value))
+        if _SURROGATE.search(value):
             return RowProblem(number, column, ProblemCode.BAD_ENCODING, "not valid UTF-8 (is the file saved as UTF-8?)")
         return RowProblem(number, column, ProblemCode.CONTROL_CHARACTER, "contains a line break or control character")
     values: dict[str, str | None] = {}
-    for column, value in raw.items():
+    for column, value in zip(COLUMNS, raw, strict=True):
         if value:
             value = (value if value.isascii() else unicodedata.normalize("NFC", value)).strip()
-            if len(value) > (limit := _LIMITS[column]):
+            if len(value) > MAX_FIELD_CHARS and len(value) > (limit := _LIMITS[column]):
                 return RowProblem(number, column, ProblemCode.FIELD_TOO_LONG, f"longer than {limit} characters")
-        values[column] = value or None
+            values[column] = value or None
+        else:
+            values[column] = None
     return values
 
 
 def _person(record: Mapping[str, Any], number: int, *, country: str,
             secret: bytes) -> tuple[PersonIn, RowProblem | None] | RowProblem:
     """Validate one record into a person and an optional warning, or the row's problem."""
+    result = validated(record, number, country=country, secret=secret)
+    if isinstance(result, RowProblem):
+        return result
+    fields, warning = result
+    return PersonIn(**fields), warning
+
+
+def validated(record: Mapping[str, Any], number: int, *, country: str,
+              secret: bytes) -> tuple[dict[str, Any], RowProblem | None] | RowProblem:
+    """Validate one record into the fields of a PersonIn and an optional warning, or the row's problem.
+
+    Every check a PersonIn makes is made here (the model only restates them), so a bulk import
+    can skip building the model and store exactly what it would hold.
+    """
     values = _clean(record, number)
     if isinstance(values, RowProblem):
         return values
@@ -242,8 +273,8 @@ def _person(record: Mapping[str, Any], number: int, *, country: str,
         del values[column]
     if channel == Channel.EMAIL and in_us(country_code) and extra["esign_consent"] is not True and not missing:
         channel = Channel.LETTER  # E-SIGN (15 U.S.C. 7001(c)): e-mail counts as notice only with the person's consent
-    person = PersonIn(line=number, wants_letter=wants_letter, channel=channel, dedup_key=key, **values)
-    return person, _address_warning(person, missing) or _consent_warning(person)
+    fields = {"line": number, "wants_letter": wants_letter, "channel": channel, "dedup_key": key, **values}
+    return fields, _address_warning(fields, missing) or _consent_warning(fields)
 
 
 def _extra_columns(values: dict[str, Any], number: int, *, country: str) -> dict[str, Any] | RowProblem:
@@ -262,20 +293,20 @@ def _extra_columns(values: dict[str, Any], number: int, *, country: str) -> dict
     return flags
 
 
-def _consent_warning(person: PersonIn) -> RowProblem | None:
+def _consent_warning(person: Mapping[str, Any]) -> RowProblem | None:
     """A warning for a US resident told by e-mail without E-SIGN consent, because no postal address is known."""
-    if person.channel != Channel.EMAIL or not in_us(person.country) or person.esign_consent is True:
+    if person["channel"] != Channel.EMAIL or not in_us(person["country"]) or person["esign_consent"] is True:
         return None
     message = ("no E-SIGN consent to electronic notice and no complete postal address: notified by e-mail, which may not "
                "count as notice (15 U.S.C. 7001(c)); consider substitute notice")
-    return RowProblem(person.line, "esign_consent", ProblemCode.NO_ESIGN_CONSENT, message, rejected=False)
+    return RowProblem(person["line"], "esign_consent", ProblemCode.NO_ESIGN_CONSENT, message, rejected=False)
 
 
-def _address_warning(person: PersonIn, missing: list[str]) -> RowProblem | None:
+def _address_warning(person: Mapping[str, Any], missing: list[str]) -> RowProblem | None:
     """A warning when a letter was wanted, or is the only way left, but the address is incomplete."""
-    some_address = person.address_line1 or person.address_line2 or person.postal_code or person.city
-    if not missing or not (person.wants_letter or (person.email is None and some_address)):
+    some_address = person["address_line1"] or person["address_line2"] or person["postal_code"] or person["city"]
+    if not missing or not (person["wants_letter"] or (person["email"] is None and some_address)):
         return None
-    instead = "notified by e-mail instead" if person.channel == Channel.EMAIL else "the person cannot be reached"
+    instead = "notified by e-mail instead" if person["channel"] == Channel.EMAIL else "the person cannot be reached"
     message = f"a letter needs {', '.join(ADDRESS_COLUMNS)}; {missing[0]} is missing; {instead}"
-    return RowProblem(person.line, missing[0], ProblemCode.INCOMPLETE_ADDRESS, message, rejected=False)
+    return RowProblem(person["line"], missing[0], ProblemCode.INCOMPLETE_ADDRESS, message, rejected=False)

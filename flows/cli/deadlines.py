@@ -6,19 +6,26 @@ import json
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from breach import instants
-from breach.clock import regimes
 from breach.exceptions import InvalidFacts
+
+if TYPE_CHECKING:
+    from breach.clock import regimes
+
+# The rules and their models load when a command runs, not for `breach --help` (regimes.DEFAULT_TIMEZONE;
+# tests/flows/cli/test_imports.py checks that the two agree).
+DEFAULT_TIMEZONE = "Europe/Copenhagen"
 
 
 def deadlines_document(facts_path: Path, *, tz: str, as_of: datetime | None = None, rules_path: Path | None = None,
                        reports: dict[str, datetime] | None = None, now: datetime | None = None) -> dict[str, Any]:
     """Every obligation of a facts document with its due instant, in UTC and in ``tz``; stores nothing."""
+    from breach import instants
     from breach.assess import assess
+    from breach.clock import regimes
     from breach.facts import load_facts
 
     if not facts_path.is_file():
@@ -37,6 +44,8 @@ def deadlines_document(facts_path: Path, *, tz: str, as_of: datetime | None = No
 
 
 def _row(o: regimes.Obligation, tz: str) -> dict[str, Any]:
+    from breach import instants
+
     return {
         "id": o.id, "regime": o.regime, "rules_version": o.version, "title": o.title, "party": o.party,
         "anchor": o.anchor, "anchor_at": o.anchor_at.isoformat() if o.anchor_at else None, "duration": o.duration,
@@ -47,6 +56,8 @@ def _row(o: regimes.Obligation, tz: str) -> dict[str, Any]:
 
 
 def _parse_reports(values: list[str]) -> dict[str, datetime]:
+    from breach import instants
+
     reports = {}
     for value in values:
         name, _, at = value.partition("=")
@@ -62,12 +73,14 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def deadlines(facts: Path = typer.Argument(..., help="Facts document (incident-facts.schema.json)"),
                   as_json: bool = typer.Option(False, "--json", help="Print the obligations as JSON"),
-                  tz: str = typer.Option(regimes.DEFAULT_TIMEZONE, "--tz", help="The controller's IANA time zone"),
+                  tz: str = typer.Option(DEFAULT_TIMEZONE, "--tz", help="The controller's IANA time zone"),
                   as_of: str | None = typer.Option(None, "--as-of", help="Apply the rules in force at this instant (default: aware_at)"),
                   rules: Path | None = typer.Option(None, "--rules", help="A rules file instead of the bundled regimes.json"),
                   report: list[str] = typer.Option([], "--report",
                                                    help="A report already made: OBLIGATION=ISO-INSTANT (repeatable)")) -> None:
         """Every notification deadline the facts call for, with its legal basis; stores nothing."""
+        from breach import instants
+
         try:
             instants.validate_timezone(tz)
             when = instants.parse_instant(as_of) if as_of else None
@@ -87,6 +100,7 @@ def register(app: typer.Typer) -> None:
     def reported(incident_id: str, obligation: str = typer.Argument(..., help="Obligation id, e.g. nis2.incident_notification"),
                  at: str | None = typer.Option(None, "--at", help="When the report was made (ISO 8601, default now)")) -> None:
         """Record that a report (other than the GDPR filing, see `breach filed`) was made; starts the clocks anchored on it."""
+        from breach import instants
         from breach.clock import deadlines as stored
         from flows.cli.console import console
         from flows.runtime import runtime

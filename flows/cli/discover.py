@@ -6,10 +6,6 @@ import json
 from pathlib import Path
 
 import typer
-from rich.markup import escape
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
-
-from flows.cli.console import console, err, table
 
 
 def register(app: typer.Typer) -> None:
@@ -40,6 +36,8 @@ def discover(file: Path = typer.Argument(..., help="Leaked sample: CSV, JSON lin
 
 
 def _fail(message: str) -> None:
+    from flows.cli.console import err
+
     err.print(f"[red]error:[/] {message}", soft_wrap=True, markup=True)
     raise typer.Exit(2)
 
@@ -61,12 +59,17 @@ class _bar:
     """A byte progress bar on stderr, so --json output on stdout stays clean."""
 
     def __init__(self, file: Path) -> None:
+        from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
+
+        from flows.cli.console import err
+
+        self.err = err
         self.progress = Progress(TextColumn(f"  scanning {file.name}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
                                  TimeRemainingColumn(), console=err, transient=True)
         self.task = self.progress.add_task("scan", total=file.stat().st_size)
 
     def __enter__(self):
-        if not err.is_terminal:
+        if not self.err.is_terminal:
             return None  # no bar into a pipe or a log file
         self.progress.start()
         return lambda done, total: self.progress.update(self.task, completed=done, total=total)
@@ -77,6 +80,10 @@ class _bar:
 
 
 def _show(report) -> None:
+    from rich.markup import escape
+
+    from flows.cli.console import console, table
+
     subjects, basis = report.subjects()
     console.print(f"[bold]{report.file}[/] ({report.format}, {report.records:,} records, {report.bytes / 1e6:.1f} MB "
                   f"in {report.seconds:.1f} s)")

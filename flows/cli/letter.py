@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import typer
 
-from flows.cli.console import console
-
 
 def register(app: typer.Typer) -> None:
     """Add the `letter` command to the app."""
@@ -16,6 +14,7 @@ def register(app: typer.Typer) -> None:
                                           help="The person's customer number (external_id column of the people file)")) -> None:
         """Print a letter for one person who asked for written notice after the notices were sent (exactly once, audited)."""
         from breach import instants
+        from flows.cli.console import console
         from flows.runtime import runtime
         from notices.sending.batches import send_letter_batch
         from notices.sending.on_request import queue_requested_letter

@@ -1,4 +1,8 @@
-"""The `breach` command line: assess, open, status, approve, send, export, filed, demo, audit."""
+"""The `breach` command line: assess, open, status, approve, send, export, filed, demo, audit.
+
+Every command imports what it needs when it runs: `breach --help` loads neither Prefect, nor
+SQLAlchemy, nor the console, and `breach assess` no database (tests/flows/cli/test_imports.py).
+"""
 
 from __future__ import annotations
 
@@ -14,9 +18,7 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
-from breach import audit, instants
 from breach.exceptions import BreachError, InvalidFacts
-from flows.cli.console import console, err, stop_progress
 
 app = typer.Typer(help="Personal-data breach response: assess, clock, draft, approve, notify, report.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -25,6 +27,8 @@ app.add_typer(audit_app, name="audit")
 
 
 def _fail(message: str, code: int = 1) -> None:
+    from flows.cli.console import err
+
     err.print(f"[red]error:[/] {message}", soft_wrap=True)
     raise typer.Exit(code)
 
@@ -46,7 +50,7 @@ def assess(facts: Path = typer.Argument(..., help="Facts document (incident-fact
     if as_json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return
-    from flows.cli.console import show_verdict
+    from flows.cli.console import console, show_verdict
 
     show_verdict(result)
     if result.get("authority_deadline"):
@@ -58,7 +62,7 @@ def open_(facts: Path = typer.Argument(..., help="Facts document"),
           people: Path | None = typer.Option(None, "--people", help="CSV or JSONL file of affected people")) -> None:
     """Run the whole response: open, assess, clock, import, draft, wait for approval, send, export."""
     from flows.breach_response import breach_response
-    from flows.cli.console import listener
+    from flows.cli.console import console, listener, stop_progress
     from flows.progress import subscribe
 
     _check_inputs(facts, people)
@@ -101,6 +105,7 @@ def approve(incident_id: str, as_: str = typer.Option(..., "--as", help="Your e-
             reject: bool = typer.Option(False, "--reject", help="Send the drafts back instead"),
             comment: str = typer.Option("", "--comment", help="Why (kept in the audit log)")) -> None:
     """Approve (or reject) the current drafts of an incident as a manager (four eyes)."""
+    from flows.cli.console import console
     from flows.resume import submit_decision
     from flows.runtime import runtime
 
@@ -117,7 +122,7 @@ def approve(incident_id: str, as_: str = typer.Option(..., "--as", help="Your e-
 @app.command()
 def send(incident_id: str) -> None:
     """Send the approved notices of an incident (safe to run again after an interruption)."""
-    from flows.cli.console import listener
+    from flows.cli.console import console, err, listener, stop_progress
     from flows.progress import subscribe
     from flows.send import send_notices
 
@@ -144,6 +149,7 @@ def export(incident_id: str,
            english: bool = typer.Option(False, "--english",
                                         help="Also write the pack in English beside the one in the authority's language")) -> None:
     """Export the authority filing pack (JSON, Markdown, PDF) and the breach register (CSV)."""
+    from flows.cli.console import console
     from flows.export import export_reports
 
     for kind, path in export_reports(incident_id, authority, template, followup, english).items():
@@ -156,7 +162,9 @@ def filed(incident_id: str, receipt: Path = typer.Option(..., "--receipt", help=
           reference: str | None = typer.Option(None, "--reference", help="The authority's case reference"),
           reasons: str | None = typer.Option(None, "--reasons-for-delay", help="Required when filing after the deadline")) -> None:
     """Record that the notification was filed with the authority; stops that authority's clock."""
+    from breach import instants
     from breach.clock.filing import record_filing
+    from flows.cli.console import console
     from flows.runtime import runtime
 
     rt = runtime()
@@ -171,6 +179,8 @@ def filed(incident_id: str, receipt: Path = typer.Option(..., "--receipt", help=
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Check the audit log's hash chain; reports the first broken entry."""
+    from breach import audit
+    from flows.cli.console import console
     from flows.runtime import runtime
 
     with runtime().sessions() as session:
@@ -198,6 +208,7 @@ def setup(within: int | None = typer.Option(None, "--within", min=30,
     from prefect.settings import get_current_settings
 
     from flows import automations
+    from flows.cli.console import console
 
     if not get_current_settings().api.url:
         _fail("set PREFECT_API_URL to the shared Prefect server first (the local ephemeral mode keeps no automations)")
@@ -226,6 +237,8 @@ def main() -> None:
     try:
         app()
     except BreachError as exc:
+        from flows.cli.console import err
+
         err.print(f"[red]error:[/] {exc}", soft_wrap=True)
         sys.exit(1)
 

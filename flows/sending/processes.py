@@ -38,7 +38,7 @@ from flows.runtime import Runtime, runtime
 from flows.sending.lanes import Lanes
 from notices.email.errors import EmailDeliveryError, RateLimited, TransientSendError, is_transient, retry_delay
 from notices.email.message import EmailSender
-from notices.sending.batches import send_email_batch
+from notices.sending.batches import send_email_batch, send_letter_batch
 from notices.sending.reconcile import Policy, ReconcileLater
 
 IN_TASK_ATTEMPTS = 8  # then the task fails and Prefect retries it (30 s, 2 min later)
@@ -148,3 +148,27 @@ def _rebuilt(fields: dict[str, Any]) -> EmailDeliveryError:
                                   waited=fields.get("waited", 0.0))
     return EmailDeliveryError(status_code=fields["status_code"], body=fields["body"], batch_key=fields["batch_key"],
                               field=fields["field"], reason=fields["reason"])
+
+
+def letters(rt: Runtime, incident_id: str, batch_no: int) -> int:
+    """Render one batch of letters (a PDF: CPU work) in a sending process when there are some, else here;
+    returns how many letters it holds. No lane: nothing waits on the network."""
+    pool = _pool
+    if pool is None:
+        return _render(rt, incident_id, batch_no)
+    outcome = pool.submit(_child_letters, incident_id, batch_no).result()
+    if outcome[0] == "sent":
+        return outcome[1]
+    raise RuntimeError(f"incident {incident_id}: letter batch {batch_no} failed in its sending process ({outcome[1]})")
+
+
+def _render(rt: Runtime, incident_id: str, batch_no: int) -> int:
+    return send_letter_batch(sessions=rt.sessions, incident_id=incident_id, batch_no=batch_no, out_dir=rt.settings.outbox_dir,
+                             cipher=rt.cipher, controller=rt.controller).sent
+
+
+def _child_letters(incident_id: str, batch_no: int) -> tuple[str, Any]:
+    try:
+        return "sent", _render(runtime(), incident_id, batch_no)
+    except Exception as exc:  # only its kind crosses back: a message might quote a person
+        return "error", type(exc).__name__

@@ -9,6 +9,8 @@ timings is bench/scale.py.
 
 from __future__ import annotations
 
+import json
+import time
 from collections import Counter
 from collections.abc import Iterator
 
@@ -17,6 +19,8 @@ from prefect.settings import PREFECT_API_URL
 
 from bench import _common as c
 from bench.scale import Cluster, Procs, batch_claims, chunk_runs, run_fanout
+from breach.audit import events_for
+from breach.exceptions import NotApproved
 from flows.runtime import runtime
 
 pytestmark = pytest.mark.flows
@@ -52,22 +56,53 @@ def test_batches_spread_over_two_workers_and_nobody_is_sent_twice(cluster):
     cl, host = cluster
     incident_id = c.approved_incident(PEOPLE, seed=11)
 
-    _seconds, result = run_fanout(cl.api_url, incident_id, chunk_batches=1)
+    _seconds, result = run_fanout(cl.api_url, incident_id)  # one part per online worker
 
     stats = c.server_stats(host)
     assert c.delivery_states(incident_id) == {"accepted": PEOPLE}
     assert stats["recipients"] == PEOPLE and stats["duplicates"] == 0 and stats["max_per_address"] == 1
-    assert result["email_batches"] == 2 and result["chunks"] == 2 and result["failed_chunks"] == []
+    assert result["email_batches"] == 2 and result["chunks"] == 2 and result["parts"] == 2 and result["failed_chunks"] == []
     runs = chunk_runs(cl.api_url, incident_id)
+    with runtime().sessions() as session:  # the parts were created ahead: before the outbox was written
+        [filled] = [e.at for e in events_for(session=session, incident_id=incident_id) if e.action == "outbox.filled"]
+    assert all(r["created"] < filled for r in runs)
     assert len(runs) == 2 and {r["state"] for r in runs} == {"COMPLETED"}
     assert {r["worker"] for r in runs} == {"worker-1", "worker-2"}  # the chunks ran in both workers
     assert len({r["pid"] for r in runs}) == 2  # each chunk in its own flow-run process
     assigned = Counter(b for r in runs for b in r["batch_nos"])
-    assert sorted(assigned) == [0, 1] and max(assigned.values()) == 1  # disjoint chunks
+    assert sorted(assigned) == [0, 1] and max(assigned.values()) == 1  # disjoint parts
+    assert sorted((r["part"], r["parts"]) for r in runs) == [(0, 2), (1, 2)]
     assert batch_claims(incident_id) == {"batches": 2, "done": 2, "claimed_more_than_once": 0}
 
     # Run again: nothing is open, so no chunk run is started and nobody hears twice.
-    _seconds, again = run_fanout(cl.api_url, incident_id, chunk_batches=1)
+    _seconds, again = run_fanout(cl.api_url, incident_id)
     assert again["email_batches"] == 0 and again["chunks"] == 0
     assert c.server_stats(host)["recipients"] == PEOPLE
     assert len(chunk_runs(cl.api_url, incident_id)) == 2
+
+    # Not approved: the parts created ahead are cancelled (they never saw an outbox), nobody hears anything.
+    waiting = _unapproved_incident()
+    with pytest.raises(NotApproved):
+        run_fanout(cl.api_url, waiting)
+    deadline = time.monotonic() + 120
+    while {r["state"] for r in chunk_runs(cl.api_url, waiting)} != {"CANCELLED"} and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert [r["state"] for r in chunk_runs(cl.api_url, waiting)] == ["CANCELLED", "CANCELLED"]
+    assert c.server_stats(host)["recipients"] == PEOPLE
+
+
+def _unapproved_incident() -> str:
+    """An incident opened, assessed and drafted from the example facts, and not approved."""
+    from flows.assess import assess_incident
+    from flows.draft import draft_notices
+    from flows.open_incident import open_incident
+
+    facts = json.loads((c.REPO / "breach" / "examples" / "facts.json").read_text(encoding="utf-8"))
+    facts["reference"] = f"FANOUT-UNAPPROVED-{time.time_ns()}"
+    path = runtime().settings.data_dir / f"{facts['reference']}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(facts), encoding="utf-8")
+    incident_id = open_incident(str(path))
+    assess_incident(incident_id)
+    draft_notices(incident_id)
+    return incident_id
