@@ -44,6 +44,12 @@ def table_language(language: str) -> str:
     return TABLE_LANGUAGE.get(language, language)
 
 
+def localized(row: dict[str, Any], language: str) -> Any:
+    """A table row's words in ``language``: its own variant where the table has one (en-US spelling), else the
+    variant it reads (``table_language``)."""
+    return row[language] if language in row else row[table_language(language)]
+
+
 def format_instant(moment: datetime | str, *, tz: str, language: str) -> str:
     """An instant as local date and time, e.g. '24. november 2026 kl. 14.05 (CET)'."""
     instant = parse_instant(moment) if isinstance(moment, str) else moment
@@ -63,7 +69,7 @@ def format_number(value: int, *, language: str) -> str:
 def category_labels(categories: Iterable[str], language: str) -> list[str]:
     """The plain-language names of data categories, in the order given."""
     table = load_table("categories")["categories"]
-    return [table[key]["labels"][table_language(language)] for key in categories]
+    return [localized(table[key]["labels"], language) for key in categories]
 
 
 def _ranked(categories: Iterable[str], column: str, language: str, fallback: str, texts: str = "") -> list[str]:
@@ -74,7 +80,7 @@ def _ranked(categories: Iterable[str], column: str, language: str, fallback: str
     data = load_table("categories")
     wanted = {key for category in categories for key in data["categories"][category][column]}
     ranked = [key for key in data[column] if key in wanted and key != fallback] or [fallback]
-    return [data[texts or column][key][table_language(language)] for key in ranked]
+    return [localized(data[texts or column][key], language) for key in ranked]
 
 
 def consequences_for(categories: Iterable[str], language: str) -> list[str]:
@@ -134,7 +140,7 @@ class SubjectNoticeParams(BaseModel):
 
     def risk_text(self) -> str:
         """One sentence saying how serious we think the breach is for the person."""
-        return load_table("categories")["risk"][self.risk][table_language(self.language)]
+        return localized(load_table("categories")["risk"][self.risk], self.language)
 
     def when(self, moment: datetime) -> str:
         """An instant in the controller's time zone and the notice's language."""

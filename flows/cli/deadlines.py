@@ -85,17 +85,26 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def reported(incident_id: str, obligation: str = typer.Argument(..., help="Obligation id, e.g. nis2.incident_notification"),
-                 at: str | None = typer.Option(None, "--at", help="When the report was made (ISO 8601, default now)")) -> None:
+                 at: str | None = typer.Option(None, "--at", help="When the report was made (ISO 8601, default now)"),
+                 party: str | None = typer.Option(None, "--party", help="For a US duty (us.*): the state, or US for a federal one")) -> None:
         """Record that a report (other than the GDPR filing, see `breach filed`) was made; starts the clocks anchored on it."""
         from breach.clock import deadlines as stored
+        from breach.clock.us_done import record_us_report
         from flows.cli.console import console
         from flows.runtime import runtime
 
         rt = runtime()
         now = instants.utcnow()
+        when = instants.parse_instant(at) if at else now
         with rt.sessions.begin() as session:
-            started = stored.record_report(session=session, incident_id=incident_id, obligation_id=obligation,
-                                           at=instants.parse_instant(at) if at else now, actor=rt.actor, now=now)
+            if obligation.startswith("us."):
+                row = record_us_report(session=session, incident_id=incident_id, obligation=obligation, party=party, at=when,
+                                       profile=rt.controller.us, actor=rt.actor, now=now)
+                started = []
+                console.print(f"{obligation} ({row.party}) recorded as done at {when.isoformat()}: {row.state}")
+            else:
+                started = stored.record_report(session=session, incident_id=incident_id, obligation_id=obligation, at=when,
+                                               actor=rt.actor, now=now)
             lines = [f"  started {r.obligation} ({r.party}) due {r.due_at.isoformat()}" for r in started]
         console.print(f"{obligation} recorded for {incident_id}; clock stopped")
         for line in lines:

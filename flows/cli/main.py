@@ -145,7 +145,8 @@ def export(incident_id: str,
 
 @app.command()
 def filed(incident_id: str, receipt: Path = typer.Option(..., "--receipt", help="The authority's receipt (e.g. the form's PDF)"),
-          authority: str | None = typer.Option(None, "--authority", help="Authority code, e.g. DK"),
+          authority: str | None = typer.Option(None, "--authority",
+                                               help="Authority code, e.g. DK; a US regulator's filing code, e.g. US-CA-AG or US-HHS"),
           reference: str | None = typer.Option(None, "--reference", help="The authority's case reference"),
           reasons: str | None = typer.Option(None, "--reasons-for-delay", help="Required when filing after the deadline")) -> None:
     """Record that the notification was filed with the authority; stops that authority's clock."""
@@ -155,7 +156,7 @@ def filed(incident_id: str, receipt: Path = typer.Option(..., "--receipt", help=
     rt = runtime()
     with rt.sessions.begin() as session:
         row = record_filing(session=session, incident_id=incident_id, authority_code=authority, receipt=receipt, actor=rt.actor,
-                            now=instants.utcnow(), authority_reference=reference, reasons_for_delay=reasons)
+                            now=instants.utcnow(), authority_reference=reference, reasons_for_delay=reasons, us=rt.controller.us)
         late, code, digest = row.late, row.authority_code, row.receipt_sha256
     console.print(f"filed with {code or 'the authority'}{' (late, reasons recorded)' if late else ''}; "
                   f"receipt sha256 {digest[:16]}…; clock stopped")

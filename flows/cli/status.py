@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from breach import instants
 from breach.approval import decisions as approval
-from breach.clock import deadlines, filing, us
+from breach.clock import deadlines, filing, us, us_done
 from breach.enums import DeadlineState
 from breach.incidents import service as incidents
 from breach.jurisdictions.us.profile import UsProfile
@@ -42,7 +42,7 @@ def show_status(rt: Runtime, incident_id: str, *, language: str = "en") -> None:
         for line in us_lines(session=session, incident_id=incident_id, profile=rt.controller.us):
             console.print(line)
         console.print(f"  {w['people']}: {channel_counts(session=session, incident_id=incident_id)}")
-        told = audience(session=session, incident_id=incident_id, result=assessment.result if assessment else {})
+        told = audience(session=session, incident_id=incident_id, result=assessment.result if assessment else {}, us=rt.controller.us)
         console.print("  " + told_line(told, w))
         drafts = approval.current_drafts(session=session, incident_id=incident_id)
         if drafts:
@@ -68,6 +68,14 @@ def us_lines(*, session: Session, incident_id: str, profile: UsProfile | None) -
     for name, o in us.pending(session=session, incident_id=incident_id, profile=profile):
         flag = "" if o.verified else f" [red]{us.UNVERIFIED}[/]"
         lines.append(f"  {name} ({o.jurisdiction}): [dim]no clock: {o.deadline_text[:90]}[/]{flag}  [dim]{o.citation}[/]")
+    codes = us_done.filing_codes(session=session, incident_id=incident_id, profile=profile)
+    stopped = {(r.obligation, r.party) for r in deadlines.deadlines_of(session=session, incident_id=incident_id)
+               if r.state != DeadlineState.RUNNING}
+    open_codes = [code for code, (name, o) in sorted(codes.items()) if (name, o.jurisdiction) not in stopped]
+    if open_codes:
+        lines.append(f"  US filings still to make: {', '.join(open_codes)}  [dim](record each: breach filed {incident_id} "
+                     "--authority CODE --receipt FILE; export: breach export ID --authority US)[/]")
+    lines += substitute_lines(session=session, incident_id=incident_id, profile=profile)
     _, unknown = us.residents(session=session, incident_id=incident_id)
     if unknown:
         lines.append(f"  [yellow]{unknown} US people without a state in the people file: no state law could be applied to them[/]")
@@ -79,6 +87,9 @@ def us_lines(*, session: Session, incident_id: str, profile: UsProfile | None) -
 
 def told_line(told: Audience, w: dict[str, str]) -> str:
     """Who is (or was) told: everyone, nobody, or the assessment's subset and why the rest are not."""
+    if told.who == "us" and told.rule:
+        states = ", ".join(told.rule["us_states"]) or "-"
+        return w["told_us"].format(n=told.told, states=states, rest=told.not_told) + (f"  [dim]{told.not_told_why}[/]" if told.not_told else "")
     if told.who == "subset" and told.rule:
         columns = " / ".join(c["column"] for c in told.rule.get("any", [told.rule]))
         return w["told_subset"].format(n=told.told, columns=columns, rest=told.not_told) + f"  [dim]{told.why}[/]"
@@ -96,6 +107,9 @@ def obligation_lines(rows: list[DeadlineRow], *, tz: str, now: datetime, languag
             colour = instants.urgency(d.due_at, now=now)
             lines.append(f"  [{colour}]{d.obligation} ({d.party}) {w['due']} {due} = {d.due_at.isoformat()}: {state}[/]  "
                          f"[dim]{d.legal_basis.split(':')[0]}[/]")
+        elif d.state == DeadlineState.DONE:  # a duty with no outer limit (US "without unreasonable delay"), done
+            stopped = instants.local_text(d.stopped_at, tz=tz) if d.stopped_at else "?"
+            lines.append(f"  {d.obligation} ({d.party}): [bold]{w['done']}[/] {w['at']} {stopped} ({w['no_limit']})")
         else:
             stopped = instants.local_text(d.stopped_at, tz=tz) if d.stopped_at else "?"
             due = instants.local_text(d.due_at, tz=tz)

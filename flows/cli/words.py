@@ -36,6 +36,12 @@ _TABLE: dict[str, tuple[str, str, str, str]] = {
                     "varsles: {n} merket {columns}; ikke varslet: {rest} (ikke høy risiko for dem, artikkel 34 nr. 1)",
                     "geïnformeerd: {n} gemarkeerd als {columns}; niet geïnformeerd: {rest} (geen hoog risico voor hen, art. 34, lid 1)"),
     "no_clocks": ("clocks: none running", "frister: ingen løber", "frister: ingen løper", "termijnen: geen lopend"),
+    "done": ("done", "udført", "utført", "gedaan"),
+    "no_limit": ("no outer time limit", "ingen yderste frist", "ingen ytre frist", "geen uiterste termijn"),
+    "told_us": ("told: {n} US residents of {states}; not told: {rest}", "underrettes: {n} bosat i USA ({states}); ikke underrettet: {rest}",
+                "varsles: {n} bosatt i USA ({states}); ikke varslet: {rest}", "geïnformeerd: {n} inwoners van de VS ({states}); niet geïnformeerd: {rest}"),
+    "file_with": ("file with", "anmeld med", "meld med", "meld met"),
+    "gdpr_outside": ("GDPR: does not apply (Art. 3)", "GDPR: gælder ikke (art. 3)", "GDPR: gjelder ikke (artikkel 3)", "AVG: niet van toepassing (art. 3)"),
 }
 WORDS: dict[str, dict[str, str]] = {lang: {key: row[i] for key, row in _TABLE.items()} for i, lang in enumerate(LANGUAGES)}
 

@@ -43,7 +43,7 @@ def _wanted(*, session: Session, incident_id: str, controller: ControllerProfile
         authority = authority_params(session=session, incident_id=incident_id, controller=controller)
         rendered = render(NoticeKind.AUTHORITY_REPORT, authority, channel=Channel.FORM)
         out.append((NoticeKind.AUTHORITY_REPORT, authority.language, Channel.FORM, rendered))
-    told = people_condition(session=session, incident_id=incident_id, result=assessment.result or {})
+    told = people_condition(session=session, incident_id=incident_id, result=assessment.result or {}, us=controller.us)
     if assessment.notify_subjects or told is not None:
         stmt = select(PersonRow.language, PersonRow.channel).where(PersonRow.incident_id == incident_id).distinct()
         for language, channel in sorted(set(session.execute(stmt if told is None else stmt.where(told)).tuples())):
