@@ -57,7 +57,7 @@ def territorial_scope_rule(facts: Facts, people_countries: Iterable[str] = ()) -
     where = f"{home} " if home else ""
     if not countries:
         return Scope(True, "art3_2_assumed", countries, _entry(
-            f"The controller has no establishment in the EEA or the UK, and the facts do not say where the affected people are "
+            f"The {where}controller has no establishment in the EEA or the UK, and the facts do not say where the affected people are "
             "(subjects_countries, or the people file's country column): the GDPR is assumed to apply until they do (Art. 3(2)).",
             GDPR_3_2, EDPB_3_2018))
     if not inside:

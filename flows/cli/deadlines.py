@@ -86,7 +86,8 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def reported(incident_id: str, obligation: str = typer.Argument(..., help="Obligation id, e.g. nis2.incident_notification"),
                  at: str | None = typer.Option(None, "--at", help="When the report was made (ISO 8601, default now)"),
-                 party: str | None = typer.Option(None, "--party", help="For a US duty (us.*): the state, or US for a federal one")) -> None:
+                 party: str | None = typer.Option(None, "--party",
+                                                  help="For a US duty (us.*): the state, or US for a federal one")) -> None:
         """Record that a report (other than the GDPR filing, see `breach filed`) was made; starts the clocks anchored on it."""
         from breach.clock import deadlines as stored
         from breach.clock.us_done import record_us_report

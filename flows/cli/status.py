@@ -12,6 +12,7 @@ from breach.clock import deadlines, filing, us, us_done
 from breach.enums import DeadlineState
 from breach.incidents import service as incidents
 from breach.jurisdictions.us.profile import UsProfile
+from breach.people import regions
 from breach.people.audience import Audience, audience
 from breach.people.store import channel_counts
 from breach.store.tables import DeadlineRow
@@ -85,11 +86,22 @@ def us_lines(*, session: Session, incident_id: str, profile: UsProfile | None) -
     return lines
 
 
+def substitute_lines(*, session: Session, incident_id: str, profile: UsProfile) -> list[str]:
+    """The substitute-notice actions of every told state whose conditions are met (website, e-mail, statewide media)."""
+    found = us.assess_us(session=session, incident_id=incident_id, profile=profile)
+    if found is None:
+        return []
+    states = sorted({o.jurisdiction for o in found.obligations if o.kind == "individuals" and o.jurisdiction != us.FEDERAL})
+    needs = regions.substitute_needs(session=session, incident_id=incident_id, profile=profile, states=states)
+    return [f"  [yellow]{line}[/]" for need in needs for line in need.actions(website_url=profile.website_notice_url)]
+
+
 def told_line(told: Audience, w: dict[str, str]) -> str:
     """Who is (or was) told: everyone, nobody, or the assessment's subset and why the rest are not."""
     if told.who == "us" and told.rule:
         states = ", ".join(told.rule["us_states"]) or "-"
-        return w["told_us"].format(n=told.told, states=states, rest=told.not_told) + (f"  [dim]{told.not_told_why}[/]" if told.not_told else "")
+        why = f"  [dim]{told.not_told_why}[/]" if told.not_told else ""
+        return w["told_us"].format(n=told.told, states=states, rest=told.not_told) + why
     if told.who == "subset" and told.rule:
         columns = " / ".join(c["column"] for c in told.rule.get("any", [told.rule]))
         return w["told_subset"].format(n=told.told, columns=columns, rest=told.not_told) + f"  [dim]{told.why}[/]"

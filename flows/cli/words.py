@@ -38,10 +38,11 @@ _TABLE: dict[str, tuple[str, str, str, str]] = {
     "no_clocks": ("clocks: none running", "frister: ingen løber", "frister: ingen løper", "termijnen: geen lopend"),
     "done": ("done", "udført", "utført", "gedaan"),
     "no_limit": ("no outer time limit", "ingen yderste frist", "ingen ytre frist", "geen uiterste termijn"),
-    "told_us": ("told: {n} US residents of {states}; not told: {rest}", "underrettes: {n} bosat i USA ({states}); ikke underrettet: {rest}",
-                "varsles: {n} bosatt i USA ({states}); ikke varslet: {rest}", "geïnformeerd: {n} inwoners van de VS ({states}); niet geïnformeerd: {rest}"),
+    "told_us": ("told: {n} US residents of {states}; not told: {rest}",
+                "underrettes: {n} bosat i USA ({states}); ikke underrettet: {rest}",
+                "varsles: {n} bosatt i USA ({states}); ikke varslet: {rest}",
+                "geïnformeerd: {n} inwoners van de VS ({states}); niet geïnformeerd: {rest}"),
     "file_with": ("file with", "anmeld med", "meld med", "meld met"),
-    "gdpr_outside": ("GDPR: does not apply (Art. 3)", "GDPR: gælder ikke (art. 3)", "GDPR: gjelder ikke (artikkel 3)", "AVG: niet van toepassing (art. 3)"),
 }
 WORDS: dict[str, dict[str, str]] = {lang: {key: row[i] for key, row in _TABLE.items()} for i, lang in enumerate(LANGUAGES)}
 
