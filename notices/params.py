@@ -26,6 +26,10 @@ from breach.instants import parse_instant
 
 DATA_DIR = Path(__file__).parent / "data"
 LanguageCode = Literal["da", "nb", "en", "nl", "en-US"]
+# The recipient's name is never rendered: notices hold these tags and the name is put in afterwards
+# (notices.content.render.personalize, SendGrid substitutions); shared here by rendering, e-mail and exports.
+NAME_TAG_TEXT = "-recipient_name_text-"
+NAME_TAG_HTML = "-recipient_name_html-"
 LOCALES: dict[str, str] = {"da": "da_DK", "nb": "nb_NO", "en": "en_GB", "nl": "nl_NL", "en-US": "en_US"}
 # The data tables (categories, filing form words) are per language; American English reads the English rows.
 TABLE_LANGUAGE = {"en-US": "en"}

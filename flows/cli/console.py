@@ -146,11 +146,21 @@ def _public_pending(f: dict[str, Any]) -> None:
     console.print(f"  [yellow]public notice not exported yet:[/] {f['reason']}")
 
 
+def export_lines(paths: dict[str, str]) -> list[str]:
+    """One line per export; the US regulator filings as one line for their folder (its index.md lists them)."""
+    us = [path for kind, path in paths.items() if kind.startswith("us/")]
+    lines = [f"  {kind}: {path}" for kind, path in paths.items() if not kind.startswith("us/")]
+    if us:
+        folder = us[0].rsplit("/", 1)[0]
+        lines.insert(0, f"  US filings ({len(us)} files; index.md lists every US duty, its clock and filing code): {folder}/")
+    return lines
+
+
 def _exported(f: dict[str, Any]) -> None:
     _bar.stop()
     console.print("[bold]8. Exports[/]")
-    for kind, path in f["paths"].items():
-        console.print(f"  {kind}: {path}")
+    for line in export_lines(f["paths"]):
+        console.print(line)
 
 
 _HANDLERS = {

@@ -15,7 +15,7 @@ from breach.incidents import service as incidents
 from breach.people.audience import people_condition
 from breach.store.tables import DraftRow, PersonRow
 from notices.content.render import RenderedNotice, render
-from notices.content.us_notice import US_LANGUAGE, us_subject_notices
+from notices.content.us_notice import US_LANGUAGE, us_subject_notices, us_website_notices
 from notices.params import PublicNoticeParams, SubjectNoticeParams
 from notices.report.notification import authority_params
 
@@ -52,6 +52,7 @@ def _wanted(*, session: Session, incident_id: str, controller: ControllerProfile
                 rendered = render(NoticeKind.SUBJECT_NOTICE, params, channel=Channel(channel))
                 out.append((NoticeKind.SUBJECT_NOTICE, language, Channel(channel), rendered))
         out.extend(us_subject_notices(session=session, incident_id=incident_id, controller=controller, told=told))
+        out.extend(us_website_notices(session=session, incident_id=incident_id, controller=controller, told=told))
     if (assessment.result or {}).get("public_communication"):
         out.extend(_public_notices(session=session, incident_id=incident_id, controller=controller))
     return out

@@ -21,10 +21,10 @@ from typing import Annotated, Any, Protocol
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
+from notices.params import NAME_TAG_HTML, NAME_TAG_TEXT
+
 log = logging.getLogger(__name__)
 
-NAME_TAG_TEXT = "-recipient_name_text-"
-NAME_TAG_HTML = "-recipient_name_html-"
 ARG_DELIVERY_ID = "delivery_id"
 ARG_INCIDENT_ID = "incident_id"
 ARG_BATCH_KEY = "batch_key"
