@@ -7,6 +7,7 @@ counts over the people table; ``us_told_states`` says which states' residents US
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -17,6 +18,8 @@ from breach.jurisdictions.us.obligations import us_obligations
 from breach.jurisdictions.us.profile import UsProfile, api_inputs
 from breach.jurisdictions.us.rules import load_rules
 from breach.people.flags import US_TERRITORIES
+from breach.people.importer import read_people
+from breach.people.rows import PersonIn
 from breach.store.tables import PersonRow
 
 US_COUNTRIES = ("US", *sorted(US_TERRITORIES))
@@ -34,6 +37,19 @@ def residents(*, session: Session, incident_id: str) -> tuple[dict[str, int], in
             unknown = int(n)
         else:
             counts[region] = int(n)
+    return counts, unknown
+
+
+def residents_in_file(path: Path, *, default_country: str) -> tuple[dict[str, int], int]:
+    """Like ``residents`` but from a people file, for a dry run (nothing stored); rows with problems are not counted."""
+    counts: dict[str, int] = {}
+    unknown = 0
+    for row in read_people(path, default_country=default_country):
+        if isinstance(row, PersonIn) and row.country in US_COUNTRIES:
+            if row.region is None:
+                unknown += 1
+            else:
+                counts[row.region] = counts.get(row.region, 0) + 1
     return counts, unknown
 
 
