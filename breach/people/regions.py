@@ -86,7 +86,8 @@ class SubstituteNeed:
         days = f" for at least {self.decision.website_days} days" if self.decision.website_days else ""
         where = f" at {website_url}" if website_url else " (set us.website_notice_url in the controller profile)"
         words = {
-            "email": f"e-mail the notice to the {self.with_email:,} {self.name} residents with an e-mail address (done by the send step)",
+            "email": f"e-mail the notice to the {self.with_email:,} {self.name} residents the people file reaches by e-mail "
+                     "(done by the send step)",
             "website": f"post the website notice (public/en-US.html of the export) conspicuously on the website{where}{days}",
             "statewide_media": f"notify major statewide media in {self.name} (not done by this engine)",
         }
