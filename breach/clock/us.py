@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from breach import audit
 from breach.enums import DeadlineState
+from breach.exceptions import BreachError
 from breach.facts import load_facts
 from breach.incidents import service as incidents
 from breach.jurisdictions.us.model import Obligation, UsAssessment
@@ -45,6 +46,8 @@ def assess_us(*, session: Session, incident_id: str, profile: UsProfile) -> UsAs
     if not counts:
         return None
     facts = load_facts(incidents.latest_facts(session=session, incident_id=incident_id).document)
+    if facts.aware_at is None and facts.detected_at is None:
+        raise BreachError(f"the US duties of {incident_id} count from discovery: record aware_at (or detected_at) in the facts")
     breach, controller = api_inputs(facts, profile)
     found = us_obligations(breach, controller, counts)
     given = notice_given(session=session, incident_id=incident_id)
@@ -90,8 +93,12 @@ def legal_basis(o: Obligation) -> str:
 
 def start_us_clocks(*, session: Session, incident_id: str, profile: UsProfile, actor: str, now: datetime) -> list[DeadlineRow]:
     """Store a deadline row for every US duty with a date, and move a running one whose anchor became known
-    (the notice to individuals was given); idempotent. Returns the rows (new, moved and unchanged)."""
-    found = assess_us(session=session, incident_id=incident_id, profile=profile)
+    (the notice to individuals was given); idempotent. Returns the rows (new, moved and unchanged); none while the
+    facts give no discovery instant (`breach status` says so)."""
+    try:
+        found = assess_us(session=session, incident_id=incident_id, profile=profile)
+    except BreachError:
+        return []
     if found is None:
         return []
     anchor = incidents.get(session=session, incident_id=incident_id).aware_at or now

@@ -56,7 +56,7 @@ def assess(facts: Path = typer.Argument(..., help="Facts document (incident-fact
 @app.command("open")
 def open_(facts: Path = typer.Argument(..., help="Facts document"),
           people: Path | None = typer.Option(None, "--people", help="CSV or JSONL file of affected people")) -> None:
-    """Run the whole response: open, assess, clock, import, draft, wait for approval, send, export."""
+    """Run the whole response: open, assess, import people, start the clocks, draft, wait for approval, send, export."""
     from flows.breach_response import breach_response
     from flows.cli.console import listener
     from flows.progress import subscribe

@@ -10,6 +10,7 @@ from breach import instants
 from breach.approval import decisions as approval
 from breach.clock import deadlines, filing, us, us_done
 from breach.enums import DeadlineState
+from breach.exceptions import BreachError
 from breach.incidents import service as incidents
 from breach.jurisdictions.us.profile import UsProfile
 from breach.people import regions
@@ -65,6 +66,10 @@ def us_lines(*, session: Session, incident_id: str, profile: UsProfile | None) -
     """US duties without a clock (no outer limit), people with no state, and every rule not verified."""
     if profile is None:
         return []
+    try:
+        us.assess_us(session=session, incident_id=incident_id, profile=profile)
+    except BreachError as exc:
+        return [f"  [yellow]{exc}[/]"]
     lines = []
     for name, o in us.pending(session=session, incident_id=incident_id, profile=profile):
         flag = "" if o.verified else f" [red]{us.UNVERIFIED}[/]"
