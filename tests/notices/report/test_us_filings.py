@@ -19,7 +19,7 @@ from notices.content.drafting import draft_notices
 from notices.report.export import export_filing_pack
 from notices.report.us_filings import export_us_filings
 from tests.breach.clock.test_us_done import _accept, _sent_incident
-from tests.examples.golden import check, normalised
+from tests.examples.golden import check, first_page_png, keep_picture, normalised, pdf_text
 from tests.examples.test_us_example import ACTOR, PROFILE
 from tests.factories import write_people_csv
 
@@ -70,6 +70,10 @@ def test_every_us_filing_is_exported_with_its_forms_fields_answered_from_the_fac
     check("us/US-CA-AG.md", normalised((folder / "US-CA-AG.md").read_text(encoding="utf-8"), incident_id))
     check("us/US-TX-AG.md", normalised((folder / "US-TX-AG.md").read_text(encoding="utf-8"), incident_id))
     check("us/index.md", normalised((folder / "index.md").read_text(encoding="utf-8"), incident_id))
+    check("us/sample-letter.page1.txt", normalised(pdf_text(folder / "sample-letter.pdf", last=1), incident_id))
+    keep_picture("us/sample-letter.page1.png", first_page_png(folder / "sample-letter.pdf", tmp_path / "sample.png"))
+    check("us/US-TX-AG.page1.txt", normalised(pdf_text(folder / "US-TX-AG.pdf", last=1), incident_id))
+    keep_picture("us/US-TX-AG.page1.png", first_page_png(folder / "US-TX-AG.pdf", tmp_path / "tx.png"))
 
 
 def test_the_sample_letter_carries_no_personal_information(session, now, tmp_path):
