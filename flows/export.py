@@ -23,7 +23,7 @@ from notices.report.us_filings import export_us_filings
 @task
 def write_exports(incident_id: str, authority: str | None = None, template: str | None = None,
                   followup: bool = False) -> dict[str, str]:
-    """Write the filing pack (JSON, Markdown, PDF) or the next supplementary report, and the register (CSV)."""
+    """Write the filing pack (JSON, Markdown, PDF) or the next supplementary report, the US filings, and the register (CSV)."""
     rt = runtime()
     out = rt.settings.data_dir / "exports"
     with rt.sessions.begin() as session:

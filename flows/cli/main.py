@@ -132,11 +132,13 @@ def send(incident_id: str) -> None:
 
 @app.command()
 def export(incident_id: str,
-           authority: str | None = typer.Option(None, "--authority", help="Authority whose form to fill, e.g. DK, NO (default: the lead)"),
+           authority: str | None = typer.Option(None, "--authority",
+                                                help="Authority whose form to fill, e.g. DK, NO (default: the lead); US regulators: "
+                                                     "US (all), US-CA (a state's) or a filing code such as US-CA-AG"),
            template: str | None = typer.Option(None, "--template", help="A common template instead, e.g. edpb"),
            followup: bool = typer.Option(False, "--followup",
                                          help="The next supplementary report (Art. 33(4)): what changed since the last filing")) -> None:
-    """Export the authority filing pack (JSON, Markdown, PDF) and the breach register (CSV)."""
+    """Export the authority filing pack (JSON, Markdown, PDF), the US regulator filings, and the breach register (CSV)."""
     from flows.export import export_reports
 
     for kind, path in export_reports(incident_id, authority, template, followup).items():

@@ -12,7 +12,7 @@ excluding any personally identifiable information", Cal. Civ. Code § 1798.82(f)
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from breach.enums import Channel, DeadlineState, DeliveryState, NoticeKind
 from breach.exceptions import BreachError
 from breach.incidents import service as incidents
 from breach.jurisdictions.us.model import Obligation
+from breach.jurisdictions.us.rules import RegulatorNotice, load_rules
 from breach.people.regions import channel_counts_by_region, substitute_needs
 from breach.store.tables import DeliveryRow, FilingRow, PersonRow
 from notices.output import ExportedFile, atomic_output, remember_export
@@ -75,9 +76,8 @@ def form_for(code: str, duty: Obligation) -> dict[str, Any]:
                     "content); check the regulator's page for a form."}
 
 
-def _regulator_notice(duty: Obligation) -> Any:
-    from breach.jurisdictions.us.rules import load_rules
-
+def _regulator_notice(duty: Obligation) -> RegulatorNotice | None:
+    """The rule pack's regulator notice a duty comes from (its content list and how to file)."""
     if duty.jurisdiction == "US" or duty.kind != "regulator":
         return None
     entry = load_rules().jurisdiction(duty.jurisdiction)
@@ -91,7 +91,7 @@ def build_us_notice(code: str, duty: Obligation, ctx: UsFilingContext, *, due: s
     for section in form["sections"]:
         fields = []
         for field in section["fields"]:
-            local = UsFilingContext(**{**ctx.__dict__, "choices": field.get("choices", {})})
+            local = replace(ctx, choices=field.get("choices", {}))
             fields.append({"id": field["id"], "question": field["label"], "answer": answer(field["answer"], local)})
         sections.append({"title": section["title"], "fields": fields})
     return {
