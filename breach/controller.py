@@ -29,6 +29,8 @@ class ControllerProfile(BaseModel):
     dpo_email: str | None = None
     dpo_phone: str | None = None
     sender_email: str = Field(description="From address of e-mail notices")
+    signatory_name: str | None = Field(default=None, description="Who signs notices to people, e.g. the managing director")
+    signatory_title: dict[str, str] = Field(default_factory=dict, description="The signatory's title per language, e.g. {'da': 'Direktør'}")
     default_language: str = "en"
     us: UsProfile | None = Field(default=None, description="US profile: federal overlay flags and notice offers (docs/us-law.md)")
 

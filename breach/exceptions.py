@@ -2,6 +2,7 @@
 
     BreachError
      ├── InvalidFacts          a facts document is not valid JSON or not valid against the schema
+     ├── MissingTranslation    free text (summary, measures, ...) is not given in a language a notice needs
      ├── InvalidPeopleFile     a people file cannot be read at all (missing columns, wrong encoding)
      ├── IncidentNotFound
      ├── InvalidTransition     an incident cannot move to the requested status
@@ -29,6 +30,15 @@ class InvalidFacts(BreachError):
         self.field = field
         self.message = message
         super().__init__(f"{field}: {message}")
+
+
+class MissingTranslation(BreachError):
+    """Free-text facts are missing in a language a notice or pack is written in (names fields, never text)."""
+
+    def __init__(self, missing: dict[str, list[str]]) -> None:
+        self.missing = missing
+        gaps = "; ".join(f"{lang} lacks {', '.join(fields)}" for lang, fields in sorted(missing.items()))
+        super().__init__(f"free text missing: {gaps} (add it with `breach translate ID --lang LANG --file FILE`)")
 
 
 class InvalidPeopleFile(BreachError):

@@ -20,6 +20,7 @@ from jsonschema.exceptions import best_match
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from breach.exceptions import InvalidFacts
+from breach.texts import check_lengths
 
 DOCUMENT = "(document)"
 
@@ -86,6 +87,28 @@ class UsFacts(_Frozen):
     materiality_determined_at: AwareDatetime | None = None
 
 
+AggravatingKind = Literal["offered_for_sale", "published", "misused", "ransom_demand", "credentials_cracked", "other"]
+
+
+class AggravatingFact(_Frozen):
+    """A fact that raises the risk and changes the advice, e.g. the data seen offered for sale."""
+
+    kind: AggravatingKind
+    at: AwareDatetime | None = None
+    detail: str | None = None
+
+
+class Translation(_Frozen):
+    """The free text of the facts in one more language (``translations.<code>``)."""
+
+    summary: str | None = None
+    measures_taken: list[str] | None = None
+    measures_proposed: list[str] | None = None
+    likely_consequences: list[str] | None = None
+    awareness_explanation: str | None = None
+    aggravating_facts: list[str | None] | None = None
+
+
 class Facts(_Frozen):
     """One facts document (``incident-facts.schema.json``); field names, types and defaults as in the schema."""
 
@@ -115,6 +138,16 @@ class Facts(_Frozen):
     measures_taken: list[str] = Field(default_factory=list)
     subjects_countries: list[CountryCode] = Field(default_factory=list)
     notes: str | None = None
+    text_language: str | None = None
+    translations: dict[str, Translation] = Field(default_factory=dict)
+    measures_proposed: list[str] = Field(default_factory=list)
+    likely_consequences: list[str] = Field(default_factory=list)
+    aggravating_facts: list[AggravatingFact] = Field(default_factory=list)
+    contained_at: AwareDatetime | None = None
+    awareness_explanation: str | None = None
+    police_informed: bool | None = None
+    police_informed_at: AwareDatetime | None = None
+    credentials_reset: bool | None = None
     regimes: Regimes | None = None
     us: UsFacts | None = None
     subjects_affected_is_estimate: bool = False
@@ -158,6 +191,7 @@ def load_facts(source: Path | str | bytes | dict[str, Any]) -> Facts:
     error = best_match(_validator().iter_errors(document))
     if error is not None:
         raise InvalidFacts(_field_of(error), _message_of(error))
+    check_lengths(document)  # translated lists line up with the top-level lists item by item
     try:
         facts = Facts.model_validate(document)
     except ValidationError as exc:  # what the schema lets through but Python cannot hold, e.g. a leap second

@@ -9,20 +9,37 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pendulum
 
 AUTHORITY_WINDOW = timedelta(hours=72)
 
 _FORMATS = {
-    "da": "dddd [d.] D. MMMM YYYY [kl.] HH:mm",
-    "nb": "dddd D. MMMM YYYY [kl.] HH:mm",
+    "da": "dddd [d.] D. MMMM YYYY [kl.] HH.mm",
+    "nb": "dddd D. MMMM YYYY [kl.] HH.mm",
     "en": "dddd D MMMM YYYY, HH:mm",
-    "nl": "dddd D MMMM YYYY [om] HH:mm [uur]",
+    "nl": "dddd D MMMM YYYY [om] HH.mm [uur]",
+    "en-US": "dddd, MMMM D, YYYY, h:mm A",
 }
 # pendulum locales for the languages above (English for any other).
-_LOCALES = {"da": "da", "nb": "nb", "nl": "nl"}
+_LOCALES = {"da": "da", "nb": "nb", "nl": "nl", "en-US": "en"}
+# One way to write a time per language (pendulum tokens): Danish and Norwegian "kl. 07.00" (Retskrivningsordbogen;
+# Språkrådet: punktum som skilletegn i tidsuttrykk), Dutch "07.00 uur", English "07:00", American "7:00 AM".
+TIME_FORMATS = {"da": "[kl.] HH.mm", "nb": "[kl.] HH.mm", "en": "HH:mm", "nl": "HH.mm [uur]", "en-US": "h:mm A"}
+# The controller's zone in words, e.g. "dansk tid" rather than "CET"; other zones show their UTC offset.
+_ZONE_WORDS: dict[str, dict[str, str]] = {
+    "Europe/Copenhagen": {"da": "dansk tid", "nb": "dansk tid", "en": "Danish time", "nl": "Deense tijd"},
+    "Europe/Oslo": {"da": "norsk tid", "nb": "norsk tid", "en": "Norwegian time", "nl": "Noorse tijd"},
+    "Europe/Stockholm": {"da": "svensk tid", "nb": "svensk tid", "en": "Swedish time", "nl": "Zweedse tijd"},
+    "Europe/London": {"da": "britisk tid", "nb": "britisk tid", "en": "UK time", "nl": "Britse tijd"},
+    "Europe/Amsterdam": {"da": "hollandsk tid", "nb": "nederlandsk tid", "en": "Dutch time", "nl": "Nederlandse tijd"},
+    "America/New_York": {"en-US": "Eastern Time", "en": "US Eastern Time"},
+    "America/Chicago": {"en-US": "Central Time", "en": "US Central Time"},
+    "America/Denver": {"en-US": "Mountain Time", "en": "US Mountain Time"},
+    "America/Los_Angeles": {"en-US": "Pacific Time", "en": "US Pacific Time"},
+    "UTC": {"da": "UTC", "nb": "UTC", "en": "UTC", "nl": "UTC", "en-US": "UTC"},
+}
 
 
 def as_utc(moment: datetime) -> datetime:
@@ -96,36 +113,57 @@ def urgency(deadline: datetime, *, now: datetime) -> str:
     return "green" if left > timedelta(hours=24) else "yellow" if left > timedelta(hours=6) else "red"
 
 
-def local_text(moment: datetime, *, tz: str, language: str = "en") -> str:
-    """Render an instant in a time zone and language, e.g. 'tirsdag d. 24. november 2026 kl. 14:05'."""
-    locale = _LOCALES.get(language, "en")
+def zone_words(moment: datetime, *, tz: str, language: str) -> str:
+    """The zone of ``tz`` in words for ``language`` ('dansk tid', 'Danish time'), else its offset ('UTC+01:00')."""
+    words = _ZONE_WORDS.get(tz, {}).get(language)
+    if words:
+        return words
+    offset = pendulum.instance(as_utc(moment)).in_timezone(tz).format("Z")
+    return "UTC" if offset in ("+00:00", "-00:00") else f"UTC{offset}"
+
+
+def clock_time(moment: datetime, *, tz: str, language: str) -> str:
+    """A wall-clock time in the language's one format: 'kl. 07.00' (da, nb), '07.00 uur' (nl), '07:00' (en)."""
     local = pendulum.instance(as_utc(moment)).in_timezone(tz)
-    text = local.format(_FORMATS.get(language, _FORMATS["en"]), locale=locale)
-    return f"{text} ({local.format('zz')})" if language == "en" else f"{text} ({local.tzname()})"
+    return local.format(TIME_FORMATS.get(language, TIME_FORMATS["en"]), locale="en")
+
+
+def local_text(moment: datetime, *, tz: str, language: str = "en") -> str:
+    """Render an instant in a time zone and language, e.g. 'tirsdag d. 24. november 2026 kl. 14.05 (dansk tid)'."""
+    language = language if language in _FORMATS else "en"
+    local = pendulum.instance(as_utc(moment)).in_timezone(tz)
+    return f"{local.format(_FORMATS[language], locale=_LOCALES.get(language, 'en'))} ({zone_words(moment, tz=tz, language=language)})"
 
 
 _RELATIVE = {
-    "en": ("in {n} hours", "{n} hours overdue"),
-    "da": ("om {n} timer", "{n} timer for sent"),
-    "nb": ("om {n} timer", "{n} timer på overtid"),
-    "nl": ("over {n} uur", "{n} uur te laat"),
+    "en": ("in {n} {hours}", "overdue by {n} {hours}", ("hour", "hours")),
+    "da": ("om {n} {hours}", "fristen er overskredet med {n} {hours}", ("time", "timer")),
+    "nb": ("om {n} {hours}", "fristen er overskredet med {n} {hours}", ("time", "timer")),
+    "nl": ("over {n} {hours}", "de termijn is met {n} {hours} overschreden", ("uur", "uur")),
 }
 
 
 def relative_text(deadline: datetime, *, now: datetime, language: str = "en") -> str:
-    """Time left in whole hours, e.g. 'in 31 hours', 'om 31 timer', '2 hours overdue'."""
+    """Time left in whole hours, e.g. 'in 31 hours', 'om 31 timer', 'fristen er overskredet med 337 timer'."""
     left = time_left(deadline, now=now)
-    ahead, behind = _RELATIVE.get(language, _RELATIVE["en"])
+    ahead, behind, (one, many) = _RELATIVE.get(language, _RELATIVE["en"])
     hours = int(abs(left.total_seconds()) // 3600)
-    return (ahead if left >= timedelta(0) else behind).format(n=hours)
+    return (ahead if left >= timedelta(0) else behind).format(n=hours, hours=one if hours == 1 else many)
 
 
 def deadline_text(due: datetime, *, now: datetime, tz: str, language: str = "en") -> str:
-    """A deadline on the local wall clock with the time left, e.g. 'tirsdag d. 24. november 2026 kl. 14:05 (om 31 timer)'."""
-    locale = _LOCALES.get(language, "en")
+    """A deadline on the local wall clock with the time left, e.g. 'tirsdag d. 24. november 2026 kl. 14.05 (dansk tid, om 31 timer)'."""
+    language = language if language in _FORMATS else "en"
     local = pendulum.instance(as_utc(due)).in_timezone(tz)
-    text = local.format(_FORMATS.get(locale, _FORMATS["en"]), locale=locale)
-    return f"{text} ({relative_text(due, now=now, language=locale)})"
+    text = local.format(_FORMATS[language], locale=_LOCALES.get(language, "en"))
+    zone = zone_words(due, tz=tz, language=language)
+    return f"{text} ({zone}, {relative_text(due, now=now, language=language.split('-')[0])})"
+
+
+def local_date(moment: datetime, *, tz: str) -> date:
+    """The calendar date on the wall clock of ``tz`` (a letter written just after midnight in Copenhagen is dated that day)."""
+    local = pendulum.instance(as_utc(moment)).in_timezone(tz)
+    return date(local.year, local.month, local.day)
 
 
 def local_iso(moment: datetime, *, tz: str) -> str:

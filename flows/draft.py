@@ -7,6 +7,7 @@ from prefect import flow, task
 from breach import instants
 from flows.progress import emit
 from flows.runtime import runtime
+from notices.content.drafting import check_outcome
 from notices.content.drafting import draft_notices as store_drafts
 
 
@@ -17,7 +18,10 @@ def draft(incident_id: str) -> list[str]:
     with rt.sessions.begin() as session:
         rows = store_drafts(session=session, incident_id=incident_id, controller=rt.controller, actor=rt.actor, now=instants.utcnow())
         labels = [f"{r.kind}/{r.language}/{r.channel}" for r in rows]
-    emit("drafted", incident_id=incident_id, drafts=labels)
+        check = check_outcome(session=session, incident_id=incident_id) or {}
+    # languages, field names and draft labels only: the findings quote template text, never a person
+    emit("drafted", incident_id=incident_id, drafts=labels, checked=check.get("passed"),
+         missing_translations=check.get("missing_translations") or {}, findings=check.get("findings") or [])
     return labels
 
 

@@ -22,13 +22,13 @@ from notices.report.us_filings import export_us_filings
 
 @task
 def write_exports(incident_id: str, authority: str | None = None, template: str | None = None,
-                  followup: bool = False) -> dict[str, str]:
+                  followup: bool = False, english: bool = False) -> dict[str, str]:
     """Write the filing pack (JSON, Markdown, PDF) or the next supplementary report, the US filings, and the register (CSV)."""
     rt = runtime()
     out = rt.settings.data_dir / "exports"
     with rt.sessions.begin() as session:
         now = instants.utcnow()
-        files = _filings(session, incident_id, authority, template, followup, out=out, now=now)
+        files = _filings(session, incident_id, authority, template, followup, english, out=out, now=now)
         files.append(export_register(session=session, out_dir=out, actor=rt.actor, now=now))
         try:
             files += export_public_notices(session=session, incident_id=incident_id, roster=rt.settings.managers,
@@ -40,8 +40,8 @@ def write_exports(incident_id: str, authority: str | None = None, template: str 
     return paths
 
 
-def _filings(session: Session, incident_id: str, authority: str | None, template: str | None, followup: bool, *, out: Path,
-             now: datetime) -> list[ExportedFile]:
+def _filings(session: Session, incident_id: str, authority: str | None, template: str | None, followup: bool, english: bool, *,
+             out: Path, now: datetime) -> list[ExportedFile]:
     """The GDPR filing pack (unless the GDPR does not apply, Art. 3) and, for a US profile, the US regulator filings."""
     rt = runtime()
     us_asked = bool(authority and authority.strip().upper().startswith("US"))
@@ -51,10 +51,12 @@ def _filings(session: Session, incident_id: str, authority: str | None, template
     assessment = incidents.latest_assessment(session=session, incident_id=incident_id)
     gdpr = (assessment.result if assessment else {}).get("gdpr_applies") is not False
     files: list[ExportedFile] = []
-    if gdpr or authority or template or followup:  # asked for explicitly where the GDPR does not apply: refused with the reason
-        write = export_followup if followup else export_filing_pack
-        files += write(session=session, incident_id=incident_id, controller=rt.controller, out_dir=out, actor=rt.actor, now=now,
-                       authority=authority, template=template)
+    if followup:
+        files += export_followup(session=session, incident_id=incident_id, controller=rt.controller, out_dir=out, actor=rt.actor,
+                                 now=now, authority=authority, template=template)
+    elif gdpr or authority or template:  # asked for explicitly where the GDPR does not apply: refused with the reason
+        files += export_filing_pack(session=session, incident_id=incident_id, controller=rt.controller, out_dir=out, actor=rt.actor,
+                                    now=now, authority=authority, template=template, english=english)
     if rt.controller.us is not None and not (authority or template or followup):
         files += export_us_filings(session=session, incident_id=incident_id, controller=rt.controller, out_dir=out, actor=rt.actor,
                                    now=now)
@@ -63,6 +65,7 @@ def _filings(session: Session, incident_id: str, authority: str | None, template
 
 @flow(name="export-reports")
 def export_reports(incident_id: str, authority: str | None = None, template: str | None = None,
-                   followup: bool = False) -> dict[str, str]:
-    """Export an incident's filing pack (per authority form or template) and the whole breach register."""
-    return write_exports(incident_id, authority, template, followup)
+                   followup: bool = False, english: bool = False) -> dict[str, str]:
+    """Export an incident's filing pack (per authority form or template, in its language; with ``english`` the
+    English version alongside) and the whole breach register."""
+    return write_exports(incident_id, authority, template, followup, english)

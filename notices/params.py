@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_time
+from babel.dates import format_date
 from babel.numbers import format_decimal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from breach.controller import ControllerProfile
 from breach.enums import NoticeKind
-from breach.instants import parse_instant
+from breach.instants import clock_time, parse_instant, zone_words
+from breach.texts import FreeText, text_in
 
 DATA_DIR = Path(__file__).parent / "data"
 LanguageCode = Literal["da", "nb", "en", "nl", "en-US"]
@@ -33,8 +34,10 @@ NAME_TAG_HTML = "-recipient_name_html-"
 LOCALES: dict[str, str] = {"da": "da_DK", "nb": "nb_NO", "en": "en_GB", "nl": "nl_NL", "en-US": "en_US"}
 # The data tables (categories, filing form words) are per language; American English reads the English rows.
 TABLE_LANGUAGE = {"en-US": "en"}
-_AT = {"da": "{date} kl. {time} ({zone})", "nb": "{date} kl. {time} ({zone})", "en": "{date} at {time} ({zone})",
-       "nl": "{date} om {time} uur ({zone})", "en-US": "{date} at {time} ({zone})"}
+_AT = {"da": "{date} {time} ({zone})", "nb": "{date} {time} ({zone})", "en": "{date} at {time} ({zone})",
+       "nl": "{date} om {time} ({zone})", "en-US": "{date} at {time} ({zone})"}
+# Aggravating facts that put the data in criminals' hands: the advice adds a warning for the months ahead.
+CIRCULATING = frozenset({"offered_for_sale", "published", "misused"})
 
 
 @cache
@@ -55,14 +58,31 @@ def localized(row: dict[str, Any], language: str) -> Any:
 
 
 def format_instant(moment: datetime | str, *, tz: str, language: str) -> str:
-    """An instant as local date and time, e.g. '24. november 2026 kl. 14.05 (CET)'."""
+    """An instant as local date and time, e.g. '24. november 2026 kl. 14.05 (dansk tid)'."""
     instant = parse_instant(moment) if isinstance(moment, str) else moment
-    zone = ZoneInfo(tz)
-    local = instant.astimezone(zone)
-    locale = LOCALES[language]
-    date = format_date(local.date(), "long", locale=locale)
-    time = format_time(local, "short", tzinfo=zone, locale=locale)
-    return _AT[language].format(date=date, time=time, zone=local.tzname())
+    local = instant.astimezone(ZoneInfo(tz))
+    date = format_date(local.date(), "long", locale=LOCALES[language])
+    time = clock_time(instant, tz=tz, language=language)
+    return _AT[language].format(date=date, time=time, zone=zone_words(instant, tz=tz, language=language))
+
+
+def format_day(moment: datetime | str, *, tz: str, language: str) -> str:
+    """The local date of an instant in words, e.g. '20. november 2026'."""
+    instant = parse_instant(moment) if isinstance(moment, str) else moment
+    return format_date(instant.astimezone(ZoneInfo(tz)).date(), "long", locale=LOCALES[language])
+
+
+def aggravating_sentences(items: Iterable[dict[str, Any]], details: list[str | None], *, audience: str, tz: str,
+                          language: str) -> list[str]:
+    """One sentence per aggravating fact (standard wording for its kind, dated) followed by its detail, if any."""
+    words, lang = load_table("notice_words"), table_language(language)
+    out = []
+    for item, detail in zip(items, details, strict=True):
+        at = item.get("at")
+        when = words["on_date"][lang].format(date=format_day(at, tz=tz, language=language)) if at else ""
+        text = words["aggravating"][item["kind"]][audience][lang].format(when=when)
+        out.append(" ".join(part for part in (text, detail) if part))
+    return [line for line in out if line]
 
 
 def format_number(value: int, *, language: str) -> str:
@@ -123,6 +143,12 @@ class SubjectNoticeParams(BaseModel):
     occurred_at: AwareDatetime | None = None
     aware_at: AwareDatetime | None = None
     measures_taken: list[str] = Field(default_factory=list)
+    measures_proposed: list[str] = Field(default_factory=list)
+    likely_consequences: list[str] = Field(default_factory=list, description="The responder's own words, in this language")
+    aggravating: list[str] = Field(default_factory=list, description="Sentences on facts that raise the risk, in this language")
+    circulating: bool = Field(default=False, description="The data is in criminals' hands (offered for sale, published, misused)")
+    credentials_reset: bool | None = None
+    breach_types: list[str] = Field(default_factory=lambda: ["confidentiality"], description="facts.breach_types")
     risk: Literal["unlikely", "risk", "high"] = "high"
 
     @field_validator("data_categories")
@@ -130,17 +156,57 @@ class SubjectNoticeParams(BaseModel):
     def _categories_have_words(cls, value: list[str]) -> list[str]:
         return _known_categories(value)
 
+    @classmethod
+    def from_facts(cls, document: dict[str, Any], *, incident_id: str, controller: ControllerProfile, language: str,
+                   risk: str) -> SubjectNoticeParams:
+        """Params from a facts document, its free text in ``language`` (MissingTranslation when not given)."""
+        text = text_in(document, language, default_language=controller.default_language)
+        items = list(document.get("aggravating_facts") or [])
+        return cls(
+            incident_id=incident_id, controller=controller, language=language, summary=text.summary,
+            data_categories=document.get("data_categories", []), occurred_at=document.get("occurred_at"),
+            aware_at=document.get("aware_at"), measures_taken=text.measures_taken, measures_proposed=text.measures_proposed,
+            likely_consequences=text.likely_consequences, credentials_reset=document.get("credentials_reset"), risk=risk,
+            breach_types=list(document.get("breach_types") or ["confidentiality"]),
+            aggravating=aggravating_sentences(items, text.aggravating_details, audience="subject", tz=controller.timezone,
+                                              language=language),
+            circulating=any(item.get("kind") in CIRCULATING for item in items),
+        )
+
     def category_labels(self) -> list[str]:
         """The breached kinds of data, named for a lay reader."""
         return category_labels(self.data_categories, self.language)
 
+    def disclosed(self) -> bool:
+        """Whether others may have seen the data (a confidentiality breach), not only lost or changed it."""
+        return "confidentiality" in self.breach_types
+
     def consequences(self) -> list[str]:
-        """Art. 34(2) with 33(3)(c): the likely consequences of the breach for the person."""
-        return consequences_for(self.data_categories, self.language)
+        """Art. 34(2) with 33(3)(c): the likely consequences of the breach for the person (disclosure
+        consequences only when the data may have been seen)."""
+        if not self.disclosed():
+            return [load_table("notice_words")["availability"]["consequence"][table_language(self.language)], *self.likely_consequences]
+        return consequences_for(self.data_categories, self.language) + list(self.likely_consequences)
 
     def advice(self) -> list[str]:
-        """Concrete steps the person can take to protect themselves."""
-        return advice_for(self.data_categories, self.language)
+        """Concrete steps the person can take; password advice fits a reset already done, and data
+        in criminals' hands adds a warning."""
+        words, table, lang = load_table("notice_words")["advice"], load_table("categories")["advice"], table_language(self.language)
+        if not self.disclosed():
+            return [load_table("notice_words")["availability"]["advice"][lang]]
+        reset = {table["change_password"][lang]: words["change_password_reset"][lang]} if self.credentials_reset else {}
+        out = [reset.get(item, item) for item in advice_for(self.data_categories, self.language)]
+        return out + ([words["data_circulating"][lang]] if self.circulating else [])
+
+    def proposed_intro(self) -> str:
+        """The lead-in to measures proposed, e.g. 'Det vil vi også gøre:'."""
+        return str(load_table("notice_words")["proposed_intro"][table_language(self.language)])
+
+    def signature(self) -> list[str]:
+        """The closing lines: the signatory's name and title (when the profile names one), then the controller."""
+        c = self.controller
+        title = (c.signatory_title.get(self.language) or c.signatory_title.get(table_language(self.language))) if c.signatory_name else None
+        return [line for line in (c.signatory_name, title, c.name) if line]
 
     def risk_text(self) -> str:
         """One sentence saying how serious we think the breach is for the person."""
@@ -170,6 +236,11 @@ class AuthorityNoticeParams(BaseModel):
     reasons_for_delay: str | None = None
     audience: dict[str, Any] | None = Field(default=None, description="Who is told and why (breach.people.audience), counts only")
     language: LanguageCode = "da"
+    as_of: AwareDatetime | None = Field(default=None, description="When the pack is made; before filing, lateness is judged then")
+    people_told: dict[str, Any] = Field(default_factory=dict,
+                                        description="When and how people were told: accepted deliveries by channel, first and last")
+    authority_reference: str | None = Field(default=None, description="The authority's case number from an earlier filing")
+    home_country: str | None = Field(default=None, description="The country of the authority this pack is for (others are abroad)")
 
     @field_validator("language")
     @classmethod
@@ -194,9 +265,13 @@ class AuthorityNoticeParams(BaseModel):
         return parse_instant(value) if value else None
 
     def is_late(self) -> bool:
-        """True when this notification is made after the 72-hour deadline (reasons owed, Art. 33(1))."""
-        deadline = self.deadline()
-        return bool(deadline and self.notified_at and self.notified_at > deadline)
+        """True when the notification is (or, not filed yet, would now be) made after the 72-hour deadline (Art. 33(1))."""
+        deadline, when = self.deadline(), self.notified_at or self.as_of
+        return bool(deadline and when and when > deadline)
+
+    def free_text(self) -> FreeText:
+        """The facts' free text in the pack's language (MissingTranslation names what is not given)."""
+        return text_in(self.facts, self.language, default_language=self.controller.default_language)
 
     def when(self, moment: datetime | str | None) -> str | None:
         """An instant in the controller's time zone and the report's language, or None."""

@@ -9,6 +9,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from breach import audit
+from breach.approval.decisions import CHECK_ACTION, drafts_hash
 from breach.enums import IncidentStatus
 from breach.incidents import service as incidents
 from breach.store.tables import DraftRow
@@ -29,6 +31,14 @@ def facts_doc(**overrides: Any) -> dict[str, Any]:
         "malicious": True,
         "accessed": "confirmed",
         "subjects_affected": 1000,
+        "measures_taken": ["We closed the attacker's access and reset every password."],
+        "text_language": "en",
+        "translations": {
+            "da": {"summary": "En angriber kopierede kundedatabasen for en bookingtjeneste.",
+                   "measures_taken": ["Vi har lukket angriberens adgang og nulstillet alle adgangskoder."]},
+            "nb": {"summary": "En angriper kopierte kundedatabasen til en bestillingstjeneste.",
+                   "measures_taken": ["Vi har stengt angriperens tilgang og tilbakestilt alle passord."]},
+        },
     }
     doc.update(overrides)
     return doc
@@ -48,6 +58,9 @@ def make_drafts(*, session: Session, incident_id: str, now: datetime, actor: str
                      template_version="1", subject=f"subject {lang}", text=f"text {lang}", html=None,
                      content_hash=f"{lang}{round_no}".ljust(64, "0"), drafted_by=actor, drafted_at=now) for lang in ("da", "en")]
     session.add_all(rows)
+    # what drafting records after the content checker passed (notices.content.drafting); these stand-in drafts skip rendering
+    audit.record(session=session, action=CHECK_ACTION, actor=actor, at=now, incident_id=incident_id,
+                 details={"round": round_no, "drafts_hash": drafts_hash(rows), "passed": True, "findings": [], "missing_translations": {}})
     incidents.set_status(session=session, incident=incidents.get(session=session, incident_id=incident_id),
                          to=IncidentStatus.DRAFTED, actor=actor, now=now)
     session.flush()

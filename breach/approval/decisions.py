@@ -14,6 +14,10 @@ from breach.exceptions import ApprovalRefused, AuditChainBroken, NotApproved
 from breach.incidents.service import get, set_status
 from breach.store.tables import ApprovalRow, DraftRow
 
+# The content checker (notices.content.checks) audits its outcome per drafting round under this action;
+# nothing is approved or sent unless the newest outcome for exactly these drafts passed.
+CHECK_ACTION = "notices.checked"
+
 
 def current_round(*, session: Session, incident_id: str) -> int:
     """The newest drafting round (0 when nothing was drafted)."""
@@ -58,6 +62,8 @@ def decide(*, session: Session, incident_id: str, actor: str, decision: Approval
     digest = drafts_hash(drafts)
     if seen_hash is not None and seen_hash != digest:
         raise ApprovalRefused(incident_id, "the drafts changed after they were shown to you; review them again")
+    if decision == ApprovalDecision.APPROVED and (problem := check_problem(session=session, incident_id=incident_id, digest=digest)):
+        raise ApprovalRefused(incident_id, problem)
     row = ApprovalRow(incident_id=incident_id, round=drafts[0].round, decision=decision, actor=actor.strip().lower(),
                       comment=comment, drafts_hash=digest, decided_at=now)
     session.add(row)
@@ -67,6 +73,22 @@ def decide(*, session: Session, incident_id: str, actor: str, decision: Approval
                  details={"round": row.round, "drafts_hash": digest, "comment": comment[:500]})
     session.flush()
     return row
+
+
+def check_problem(*, session: Session, incident_id: str, digest: str) -> str | None:
+    """Why the content check stands in the way of approving drafts with this hash, or None when it passed."""
+    checks = [e for e in audit.events_for(session=session, incident_id=incident_id)
+              if e.action == CHECK_ACTION and e.details.get("drafts_hash") == digest]
+    if not checks:
+        return "the drafts have not been through the content check; draft them again"
+    details = checks[-1].details
+    if details.get("passed"):
+        return None
+    missing = details.get("missing_translations") or {}
+    parts = [f"{lang} lacks {', '.join(fields)}" for lang, fields in sorted(missing.items())]
+    parts += [f"{f['where']}: {f['message']}" for f in (details.get("findings") or [])[:5]]
+    more = len(details.get("findings") or []) - 5
+    return "the content check did not pass: " + "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
 
 
 def latest_decision(*, session: Session, incident_id: str) -> ApprovalRow | None:
@@ -90,6 +112,8 @@ def require_approved(*, session: Session, incident_id: str, roster: list[str]) -
         raise NotApproved(incident_id, "the drafts have not been approved by a manager")
     if latest.drafts_hash != drafts_hash(drafts):
         raise NotApproved(incident_id, "the drafts changed after approval; the approval is void")
+    if problem := check_problem(session=session, incident_id=incident_id, digest=latest.drafts_hash):
+        raise NotApproved(incident_id, problem)
     try:
         check_approver(incident_id=incident_id, actor=latest.actor, roster=roster, drafts=drafts)
     except ApprovalRefused as exc:

@@ -115,6 +115,11 @@ def _scope_moved(previous: AssessmentRow, facts: Facts, countries: list[str]) ->
         return False
     considered = set(scope.get("countries") or [])
     return bool({canonical_country(c) for c in [*facts.subjects_countries, *countries]} - considered)
+def add_facts_version(*, session: Session, incident_id: str, document: dict[str, Any], actor: str, now: datetime) -> int:
+    """Record a changed facts document as the incident's next facts version (validated first); returns the version."""
+    load_facts(document)
+    return _add_facts_if_changed(session=session, incident=get(session=session, incident_id=incident_id), document=document,
+                                 actor=actor, now=now)
 
 
 def assess_incident(*, session: Session, incident_id: str, actor: str, now: datetime) -> AssessmentRow:

@@ -117,6 +117,14 @@ def _imported(f: dict[str, Any]) -> None:
 
 def _drafted(f: dict[str, Any]) -> None:
     console.print(f"[bold]5. Drafts[/] {len(f['drafts'])}: " + ", ".join(f["drafts"]))
+    for language, fields in sorted((f.get("missing_translations") or {}).items()):
+        console.print(f"  [red]not drafted in {language}:[/] the facts lack {', '.join(fields)} in {language} "
+                      f"(add them: [bold]breach translate {f['incident_id']} --lang {language} --file FILE[/])")
+    for finding in f.get("findings") or []:
+        console.print(f"  [red]content check:[/] {finding['where']}: {finding['code']}: {finding['message']}")
+    if f.get("checked") is not None:
+        outcome = "[green]passed[/]" if f["checked"] else "[red]not passed: approval is refused until it is fixed[/]"
+        console.print("  content check: " + outcome)
 
 
 def _awaiting(f: dict[str, Any]) -> None:

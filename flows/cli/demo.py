@@ -48,6 +48,21 @@ def _prepare(data_dir: Path, folder: Path) -> None:
     runtime.cache_clear()
 
 
+def shift_instants(value: Any, shift: timedelta, key: str = "") -> Any:
+    """Every instant of a facts document (keys ending in ``_at``, or ``at``, at any depth) moved by ``shift``.
+
+    Free text holds no dates (the demo's texts say "25 minutes after", never a day), so nothing a
+    person reads can disagree with the moved instants.
+    """
+    if isinstance(value, dict):
+        return {k: shift_instants(v, shift, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [shift_instants(v, shift, key) for v in value]
+    if isinstance(value, str) and (key == "at" or key.endswith("_at")):
+        return (datetime.fromisoformat(value) + shift).isoformat()
+    return value
+
+
 def _facts_as_of_now(data_dir: Path, folder: Path) -> Path:
     """The example facts with their instants moved so that awareness was three hours ago."""
     from breach import instants
@@ -55,13 +70,7 @@ def _facts_as_of_now(data_dir: Path, folder: Path) -> Path:
     document = json.loads((folder / "facts.json").read_text(encoding="utf-8"))
     aware = instants.parse_instant(document["aware_at"])
     shift = instants.utcnow().replace(second=0, microsecond=0) - timedelta(hours=3) - aware
-    for key in ("occurred_at", "detected_at", "aware_at", "contained_at"):
-        if document.get(key):
-            moment = datetime.fromisoformat(document[key])
-            document[key] = (moment + shift).isoformat()
-    for key in ("determined_at", "materiality_determined_at"):  # the US facts' instants move with the rest
-        if (document.get("us") or {}).get(key):
-            document["us"][key] = (datetime.fromisoformat(document["us"][key]) + shift).isoformat()
+    document = shift_instants(document, shift)
     path = data_dir / "facts.json"
     path.write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
     return path
@@ -112,7 +121,7 @@ def _summary(result: dict[str, Any], data_dir: Path) -> None:
     pdfs = sorted((rt.settings.outbox_dir / incident_id / "letters").glob("*.pdf"))
     rows = [["people imported", sum(people.values())], ["e-mails written to the outbox (.eml)", eml],
             ["letters (PDF)", sum(deliveries.get("letter", {}).values())],
-            ["no usable channel (listed, not contacted)", people.get("none", 0)]]
+            ["no usable channel (told by the public notice)", people.get("none", 0)]]
     console.print(table(f"Summary of {incident_id}", ["what", "count"], rows))
     console.print(f"  e-mails:  {rt.settings.outbox_dir / incident_id / 'email'}/")
     for pdf in pdfs:

@@ -137,11 +137,13 @@ def export(incident_id: str,
                                                      "US (all), US-CA (a state's) or a filing code such as US-CA-AG"),
            template: str | None = typer.Option(None, "--template", help="A common template instead, e.g. edpb"),
            followup: bool = typer.Option(False, "--followup",
-                                         help="The next supplementary report (Art. 33(4)): what changed since the last filing")) -> None:
+                                         help="The next supplementary report (Art. 33(4)): what changed since the last filing"),
+           english: bool = typer.Option(False, "--english",
+                                        help="Also write the pack in English beside the one in the authority's language")) -> None:
     """Export the authority filing pack (JSON, Markdown, PDF), the US regulator filings, and the breach register (CSV)."""
     from flows.export import export_reports
 
-    for kind, path in export_reports(incident_id, authority, template, followup).items():
+    for kind, path in export_reports(incident_id, authority, template, followup, english).items():
         console.print(f"{kind}: {path}")
 
 
@@ -204,7 +206,7 @@ def setup(within: int | None = typer.Option(None, "--within", min=30,
 
 # Command groups that live in their own modules; each module has register(app).
 EXTENSIONS = ("flows.cli.discover", "flows.cli.deadlines", "flows.cli.register", "flows.cli.webhook", "flows.cli.keys",
-              "flows.cli.letter")
+              "flows.cli.letter", "flows.cli.translate")
 
 
 def _register_extensions() -> None:

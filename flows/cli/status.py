@@ -1,68 +1,85 @@
-"""`breach status ID`: one screen with everything about an incident (no personal data)."""
+"""`breach status ID`: one screen with everything about an incident (no personal data), in en, da or nb.
+
+The words say what is true: "notified" only once a filing with the authority is recorded, a
+deadline is "overdue" only once it has passed, and an approval is shown as it is recorded (when
+this shell has no managers roster, that is said, rather than claiming nothing was sent).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
-
-from sqlalchemy.orm import Session
+from typing import Any
 
 from breach import instants
 from breach.approval import decisions as approval
 from breach.clock import deadlines, filing, us, us_done
-from breach.enums import DeadlineState
+from breach.enums import ApprovalDecision, DeadlineState, IncidentStatus
 from breach.exceptions import BreachError
 from breach.incidents import service as incidents
 from breach.jurisdictions.us.profile import UsProfile
 from breach.people import regions
 from breach.people.audience import Audience, audience
 from breach.people.store import channel_counts
-from breach.store.tables import DeadlineRow
+from breach.store.tables import DeadlineRow, IncidentRow
+from breach.texts import text_in
 from flows.cli.console import console, show_verdict, table
 from flows.cli.words import words
 from flows.runtime import Runtime
+from notices.content.drafting import check_outcome, translation_gaps
+from notices.report.notification import authority_params
+from notices.report.rationale import rationale
 from notices.sending import outbox
+
+
+def status_word(incident: IncidentRow, *, filed: bool, authority_owed: bool, language: str) -> str:
+    """The incident's state in words; 'notified' needs a recorded filing when the authority is owed one."""
+    w, status = words(language), IncidentStatus(incident.status)
+    if status == IncidentStatus.NOTIFIED:
+        key = ("st_notified" if filed else "st_people_told") if authority_owed else "st_people_told_only"
+        return w[key]
+    return w[f"st_{status.value}"]
 
 
 def show_status(rt: Runtime, incident_id: str, *, language: str = "en") -> None:
     """Print an incident's status, verdict, clocks, people, drafts, approvals and deliveries in
     `language` (en, da, nb, nl)."""
-    w = words(language)
+    w, now = words(language), instants.utcnow()
     with rt.sessions() as session:
         incident = incidents.get(session=session, incident_id=incident_id)
-        console.print(f"[bold]{incident.id}[/] {incident.reference or ''}  {w['status']}: [bold]{incident.status}[/]  "
-                      f"{w['opened']} {incident.opened_at.isoformat()}")
-        console.print(f"  {incident.summary}")
+        facts = incidents.latest_facts(session=session, incident_id=incident_id).document
         assessment = incidents.latest_assessment(session=session, incident_id=incident_id)
+        filings = filing.filings_of(session=session, incident_id=incident_id)
+        owed = bool(assessment and assessment.notify_authority)
+        console.print(f"[bold]{incident.id}[/] {incident.reference or ''}  {w['status']}: "
+                      f"[bold]{status_word(incident, filed=bool(filings), authority_owed=owed, language=language)}[/]  "
+                      f"{w['opened']} {instants.local_text(incident.opened_at, tz=incident.timezone, language=language)}")
+        console.print(f"  {_summary(facts, rt, language)}")
         if assessment is not None:
-            show_verdict(assessment.result)
-        now = instants.utcnow()
+            _verdict(assessment.result, session=session, rt=rt, incident_id=incident_id, language=language)
         show_obligations(deadlines.deadlines_of(session=session, incident_id=incident_id), tz=incident.timezone, now=now,
                          language=language)
         for o in deadlines.pending_obligations(session=session, incident_id=incident_id, now=now):
-            console.print(f"  {deadlines.stored_name(o.id)} ({o.party}): [dim]{w['no_clock']}: {o.reason or w['not_started']}[/]  "
+            reason = (o.reason or w["not_started"]) if language == "en" else w["no_fixed_deadline"]  # the rules file's reasons are English
+            console.print(f"  {deadlines.stored_name(o.id)} ({o.party}): [dim]{w['no_clock']}: {reason}[/]  "
                           f"[dim]{o.legal_basis.split(':')[0]}[/]")
         for line in us_lines(session=session, incident_id=incident_id, profile=rt.controller.us):
             console.print(line)
-        console.print(f"  {w['people']}: {channel_counts(session=session, incident_id=incident_id)}")
+        counts = channel_counts(session=session, incident_id=incident_id)
+        console.print(f"  {w['people']}: " + ", ".join(f"{w['ch_' + ch]} {n}" for ch, n in counts.items()))
         told = audience(session=session, incident_id=incident_id, result=assessment.result if assessment else {}, us=rt.controller.us)
         console.print("  " + told_line(told, w))
-        drafts = approval.current_drafts(session=session, incident_id=incident_id)
-        if drafts:
-            console.print(table(w["drafts"], [w["kind"], w["language"], w["channel"], w["template"], w["hash"]],
-                                [[d.kind, d.language + (f" {d.variant}" if d.variant else ""), d.channel, d.template_version,
-                                  d.content_hash[:12]] for d in drafts]))
-        try:
-            ok = approval.require_approved(session=session, incident_id=incident_id, roster=rt.settings.managers)
-            console.print("  " + w["approved"].format(actor=ok.actor, at=ok.decided_at.isoformat()))
-        except Exception as exc:  # NotApproved carries the reason to show
-            console.print(f"  {w['approval']}: [yellow]{exc}[/]")
-        console.print(f"  {w['deliveries']}: {outbox.delivery_counts(session=session, incident_id=incident_id)}")
-        for f in filing.filings_of(session=session, incident_id=incident_id):
-            console.print("  " + w["filed"].format(authority=f.authority_code, seq=f.sequence, at=f.filed_at.isoformat(), by=f.filed_by)
+        _drafting(session=session, rt=rt, incident_id=incident_id, language=language)
+        approved = approval_text(session=session, incident_id=incident_id, roster=rt.settings.managers, language=language,
+                                 tz=incident.timezone)
+        console.print(f"  {w['approval']}: {approved}")
+        console.print(f"  {w['deliveries']}: {deliveries_text(outbox.delivery_counts(session=session, incident_id=incident_id), language)}")
+        for f in filings:
+            at = instants.local_text(f.filed_at, tz=incident.timezone, language=language)
+            console.print("  " + w["filed"].format(authority=f.authority_code, seq=f.sequence, at=at, by=f.filed_by)
                           + (w["late"] if f.late else ""))
 
 
-def us_lines(*, session: Session, incident_id: str, profile: UsProfile | None) -> list[str]:
+def us_lines(*, session: Any, incident_id: str, profile: UsProfile | None) -> list[str]:
     """US duties without a clock (no outer limit), people with no state, and every rule not verified."""
     if profile is None:
         return []
@@ -113,6 +130,83 @@ def told_line(told: Audience, w: dict[str, str]) -> str:
     return w["told_everyone"].format(n=told.told) if told.who == "everyone" else w["told_nobody"]
 
 
+def _summary(facts: dict[str, Any], rt: Runtime, language: str) -> str:
+    """The summary in the status language when the facts give it, else as written."""
+    try:
+        return text_in(facts, language, default_language=rt.controller.default_language).summary
+    except Exception:  # MissingTranslation: the gap is listed below
+        return str(facts.get("summary", ""))
+
+
+def _verdict(result: dict[str, Any], *, session: Any, rt: Runtime, incident_id: str, language: str) -> None:
+    """English: the assessment with its rule ids. Danish and Norwegian: the same verdict in words, with the
+    reasons written for the authority (no rule ids)."""
+    if language == "en":
+        show_verdict(result)
+        return
+    w = words(language)
+    yn = {True: w["yes"], False: w["no"]}
+    console.print(f"  {w['risk']}: [bold]{w.get('risk_' + str(result.get('risk')), result.get('risk'))}[/]   "
+                  f"{w['notify_authority']}: [bold]{yn[bool(result.get('notify_authority'))]}[/]   "
+                  f"{w['notify_people']}: [bold]{yn[bool(result.get('notify_subjects'))]}[/]")
+    if result.get("authority"):
+        console.print(f"  {w['lead_authority']}: {result['authority'].get('name')} ({result['authority'].get('code')})")
+    params = authority_params(session=session, incident_id=incident_id, controller=rt.controller).model_copy(update={"language": language})
+    for i, line in enumerate(rationale(params, None) or [], 1):
+        console.print(f"   {i:>2}. {line}")
+
+
+def _drafting(*, session: Any, rt: Runtime, incident_id: str, language: str) -> None:
+    """Drafts, the content check's outcome, and languages left out for lack of free text."""
+    w = words(language)
+    gaps = translation_gaps(session=session, incident_id=incident_id, controller=rt.controller)
+    for lang, fields in sorted(gaps.items()):
+        console.print(f"  [red]{w['missing_text']}:[/] " + w["lacks"].format(language=lang, fields=", ".join(fields))
+                      + f"  (breach translate {incident_id} --lang {lang} --file FILE)")
+    drafts = approval.current_drafts(session=session, incident_id=incident_id)
+    if not drafts:
+        return
+    console.print(table(w["drafts"], [w["kind"], w["language"], w["channel"], w["template"], w["hash"]],
+                        [[w.get("k_" + d.kind, d.kind), d.language + (f" {d.variant}" if d.variant else ""),
+                          w.get("ch_" + d.channel, d.channel), d.template_version, d.content_hash[:12]] for d in drafts]))
+    check = check_outcome(session=session, incident_id=incident_id)
+    if check is not None and check.get("drafts_hash") == approval.drafts_hash(drafts):
+        outcome = "[green]" + w["check_passed"] + "[/]" if check.get("passed") else "[red]" + w["check_failed"] + "[/]"
+        console.print(f"  {w['check']}: {outcome}")
+        for finding in check.get("findings") or []:
+            console.print(f"    {finding['where']}: {finding['code']}: {finding['message']}")
+
+
+def approval_text(*, session: Any, incident_id: str, roster: list[str], language: str, tz: str = "UTC") -> str:
+    """The recorded approval of the current drafts, in words; never 'nothing sent' (that is the deliveries' line)."""
+    w = words(language)
+    drafts = approval.current_drafts(session=session, incident_id=incident_id)
+    if not drafts:
+        return w["no_drafts"]
+    latest = approval.latest_decision(session=session, incident_id=incident_id)
+    if latest is None or latest.round != drafts[0].round:
+        return w["not_approved"]
+    at = instants.local_text(latest.decided_at, tz=tz, language=language)
+    if latest.decision != ApprovalDecision.APPROVED:
+        return w["rejected"].format(actor=latest.actor, at=at)
+    if latest.drafts_hash != approval.drafts_hash(drafts):
+        return w["void"].format(actor=latest.actor, at=at)
+    if not roster:
+        return w["no_roster"].format(actor=latest.actor, at=at)
+    if latest.actor not in {m.strip().lower() for m in roster}:
+        return w["off_roster"].format(actor=latest.actor, at=at)
+    return w["approved"].format(actor=latest.actor, at=at)
+
+
+def deliveries_text(counts: dict[str, dict[str, int]], language: str) -> str:
+    """Deliveries per channel and state in words, e.g. 'e-mail: accepteret 880; brev: accepteret 112'."""
+    w = words(language)
+    if not counts:
+        return w["nothing_yet"]
+    return "; ".join(f"{w.get('ch_' + ch, ch)}: " + ", ".join(f"{w.get('ds_' + st, st)} {n}" for st, n in sorted(states.items()))
+                     for ch, states in sorted(counts.items()))
+
+
 def obligation_lines(rows: list[DeadlineRow], *, tz: str, now: datetime, language: str = "en") -> list[str]:
     """One Rich line per stored obligation: state and time left, coloured by urgency (green > 24 h, yellow > 6 h, red)."""
     w = words(language)
@@ -125,12 +219,12 @@ def obligation_lines(rows: list[DeadlineRow], *, tz: str, now: datetime, languag
             lines.append(f"  [{colour}]{d.obligation} ({d.party}) {w['due']} {due} = {d.due_at.isoformat()}: {state}[/]  "
                          f"[dim]{d.legal_basis.split(':')[0]}[/]")
         elif d.state == DeadlineState.DONE:  # a duty with no outer limit (US "without unreasonable delay"), done
-            stopped = instants.local_text(d.stopped_at, tz=tz) if d.stopped_at else "?"
+            stopped = instants.local_text(d.stopped_at, tz=tz, language=language) if d.stopped_at else "?"
             lines.append(f"  {d.obligation} ({d.party}): [bold]{w['done']}[/] {w['at']} {stopped} ({w['no_limit']})")
         else:
-            stopped = instants.local_text(d.stopped_at, tz=tz) if d.stopped_at else "?"
-            due = instants.local_text(d.due_at, tz=tz)
-            lines.append(f"  {d.obligation} ({d.party}): [bold]{d.state}[/] {w['at']} {stopped} ({w['was_due']} {due})")
+            stopped = instants.local_text(d.stopped_at, tz=tz, language=language) if d.stopped_at else "?"
+            lines.append(f"  {d.obligation} ({d.party}): [bold]{w.get('cs_' + str(d.state), d.state)}[/] {w['at']} {stopped} "
+                         f"({w['was_due']} {instants.local_text(d.due_at, tz=tz, language=language)})")
     return lines
 
 

@@ -61,6 +61,8 @@ class OutboxSender:
             msg["To"] = Address(display_name=_display_name(recipient.name), addr_spec=recipient.email)
         except (ValueError, HeaderParseError) as exc:  # their messages name the rule, not the address
             raise ValueError(f"delivery {recipient.delivery_id}: address cannot be written to a message") from exc
+        if batch.reply_to:
+            msg["Reply-To"] = Address(display_name=_plain_name(batch.reply_to_name or ""), addr_spec=batch.reply_to)
         msg["Subject"] = _one_line(subject.replace(NAME_TAG_TEXT, plain))
         msg["Date"] = format_datetime(self._now())
         domain = batch.from_email.rsplit("@", 1)[1]
@@ -68,10 +70,17 @@ class OutboxSender:
         msg["Message-ID"] = f"<{recipient.delivery_id}.{batch.incident_id}@{domain}>"
         msg["X-Breach-Delivery-Id"] = recipient.delivery_id
         msg["X-Breach-Incident-Id"] = batch.incident_id
-        msg.set_content(text.replace(NAME_TAG_TEXT, plain))
+        msg.set_content(_own(text, recipient).replace(NAME_TAG_TEXT, plain))
         if body_html is not None:
-            msg.add_alternative(body_html.replace(NAME_TAG_HTML, html.escape(plain, quote=True)), subtype="html")
+            msg.add_alternative(_own(body_html, recipient).replace(NAME_TAG_HTML, html.escape(plain, quote=True)), subtype="html")
         return msg
+
+
+def _own(body: str, recipient: Recipient) -> str:
+    """The person's own substitutions (their list of breached data), as SendGrid would fill them in."""
+    for tag, value in (getattr(recipient, "own_data", None) or {}).items():
+        body = body.replace(tag, value)
+    return body
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

@@ -25,6 +25,9 @@ from notices.params import NAME_TAG_HTML, NAME_TAG_TEXT
 
 log = logging.getLogger(__name__)
 
+# A person's own list of breached data (notices.content.personal): the postal-address bullet, or nothing.
+OWN_POSTAL_TEXT = "-own_postal_text-"
+OWN_POSTAL_HTML = "-own_postal_html-"
 ARG_DELIVERY_ID = "delivery_id"
 ARG_INCIDENT_ID = "incident_id"
 ARG_BATCH_KEY = "batch_key"
@@ -110,6 +113,7 @@ class Recipient(_Model):
     delivery_id: _Id
     email: _Address = Field(repr=False)
     name: str = Field(repr=False)
+    own_data: dict[str, str] = Field(default_factory=dict, repr=False, description="Per-person substitutions of the data list")
 
 
 
@@ -123,6 +127,8 @@ class EmailBatch(_Model):
     html: str | None = Field(default=None, min_length=1)
     from_email: _Address
     from_name: str
+    reply_to: _Address | None = Field(default=None, description="Where replies go: the contact point when the sender is a no-reply address")
+    reply_to_name: str | None = None
     recipients: list[Recipient] = Field(min_length=1)
     sandbox: bool = False
 
@@ -185,6 +191,9 @@ def sendgrid_body(batch: EmailBatch) -> dict[str, Any]:
         "content": content,
         "custom_args": {ARG_INCIDENT_ID: batch.incident_id, ARG_BATCH_KEY: batch.batch_key},
     }
+    if batch.reply_to:
+        name = _display_name(_ascii_fallback(batch.reply_to_name or ""))
+        body["reply_to"] = {"email": batch.reply_to, **({"name": name} if name else {})}
     if batch.sandbox:
         body["mail_settings"] = {"sandbox_mode": {"enable": True}}
     return body
@@ -197,6 +206,6 @@ def _personalization(recipient: Recipient) -> dict[str, Any]:
         to["name"] = display
     return {
         "to": [to],  # one person per personalization: nobody sees another address
-        "substitutions": {NAME_TAG_TEXT: plain, NAME_TAG_HTML: html.escape(plain, quote=True)},
+        "substitutions": {NAME_TAG_TEXT: plain, NAME_TAG_HTML: html.escape(plain, quote=True), **recipient.own_data},
         "custom_args": {ARG_DELIVERY_ID: recipient.delivery_id},
     }

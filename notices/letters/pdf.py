@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Literal
 
 import reportlab
+from babel import Locale
 from babel.dates import format_date
 from pydantic import BaseModel, Field
 from reportlab import rl_config
@@ -35,7 +36,7 @@ from reportlab.pdfgen.canvas import Canvas
 from breach.controller import ControllerProfile
 from breach.enums import NoticeKind
 from notices.output import atomic_output, neutralise
-from notices.params import LOCALES
+from notices.params import LOCALES, load_table
 
 FONT, FONT_BOLD = "NoticeSans", "NoticeSans-Bold"
 _FONTS = Path(__file__).resolve().parent.parent / "fonts"  # notices/fonts, shared with the filing pack
@@ -57,6 +58,39 @@ _LABELS = {
     "nl": {"page": "Pagina {n} van {total}", "ref": "Ons kenmerk", "date": "Datum", "phone": "Telefoon", "email": "E-mail"},
     "en-US": {"page": "Page {n} of {total}", "ref": "Our reference", "date": "Date", "phone": "Phone", "email": "Email"},
 }
+
+
+# The language of the post office that takes the letter in: the destination country is named in it.
+POSTING_LANGUAGE = {"DK": "da", "NO": "nb", "SE": "sv", "NL": "nl", "DE": "de", "FI": "fi", "FR": "fr"}
+
+
+def country_name(code: str, *, sender_country: str) -> str:
+    """A country's name in capitals, in the language of the sender's country (else English), e.g. NORGE."""
+    language = POSTING_LANGUAGE.get(sender_country, "en")
+    return str(Locale.parse(language).territories.get(code, code)).upper()
+
+
+def country_line(country: str | None, *, sender_country: str) -> str | None:
+    """The last address line of a letter abroad, or None at home.
+
+    The destination country is written in capitals on the last line of the address, in the
+    language of the country of posting or an internationally known one (UPU addressing
+    recommendation as put in the EU Interinstitutional Style Guide, 9.1.1,
+    https://publications.europa.eu/code/da/da-390100.htm; Posten/Bring's examples from Norway:
+    DANMARK, STORBRITANNIA, https://www.bring.no/tjenester/klargjoring/adressering-til-mottakere-i-utlandet;
+    read 2026-12-05). A letter from Denmark to Norway ends with NORGE, to the UK with STORBRITANNIEN.
+    """
+    if not country or country == sender_country:
+        return None
+    return country_name(country, sender_country=sender_country)
+
+
+def org_number_text(sender: ControllerProfile) -> str | None:
+    """The company number with its national label, e.g. 'CVR-nr. 41975208', 'Org.nr. 912345678'."""
+    if not sender.org_number:
+        return None
+    labels = load_table("notice_words")["letter"]["org_number"]
+    return str(labels.get(sender.country, labels["other"])).format(number=sender.org_number)
 
 
 class Letter(BaseModel):
@@ -150,17 +184,49 @@ _BLANK: tuple[Line, ...] = ((FONT, 0.0, False, ""),)
 _CAPACITY = (int((BODY_BOTTOM - FIRST_BODY_TOP) // LEADING), int((BODY_BOTTOM - NEXT_BODY_TOP) // LEADING))
 
 
+def _kind(block: tuple[Line, ...]) -> str:
+    """blank, heading, bullet or text."""
+    first = block[0]
+    return "blank" if not first[3] else "heading" if first[0] == FONT_BOLD else "bullet" if first[2] else "text"
+
+
+def _keeps_with_next(kinds: list[str], texts: list[str]) -> list[bool]:
+    """Which blocks stay on the page of the block after them: a heading (never alone at a page's
+    foot), a lead-in ending with ':' before its list, and a list's last-but-one item (so a page
+    never starts with one lone bullet that ends the list above)."""
+    keep = []
+    for i, kind in enumerate(kinds):
+        nxt = kinds[i + 1] if i + 1 < len(kinds) else ""
+        after = kinds[i + 2] if i + 2 < len(kinds) else ""
+        keep.append(kind == "heading" or (kind == "text" and nxt == "bullet" and texts[i].endswith(":"))
+                    or (kind == "bullet" and nxt == "bullet" and after != "bullet"))
+    return keep
+
+
+def _needed(blocks: list[tuple[Line, ...]], keep: list[bool], i: int) -> int:
+    """Lines that must fit on the page for block i to start there: its chain of kept-together blocks,
+    the last one whole when short (at most 3 lines) or by its first two lines."""
+    need, j = 0, i
+    while keep[j] and j + 1 < len(blocks):
+        need += len(blocks[j])
+        j += 1
+    last = len(blocks[j])
+    return need + (last if last <= 3 else 2)
+
+
 def layout_body(body_text: str) -> list[list[Line]]:
-    """Break the body into pages of lines; short blocks and headings with their next block stay together."""
+    """Break the body into pages of lines: a heading stays with its first lines, a short block is not
+    split, and a list never leaves a lone last item at the top of the next page."""
     register_fonts()
     blocks = [_layout_paragraph(line.rstrip(), RIGHT - LEFT) if line.strip() else _BLANK
               for line in body_text.strip().splitlines()]
+    kinds = [_kind(block) for block in blocks]
+    keep = _keeps_with_next(kinds, [" ".join(line[3] for line in block) for block in blocks])
     pages: list[list[Line]] = [[]]
     for i, block in enumerate(blocks):
         room = _CAPACITY[min(len(pages) - 1, 1)] - len(pages[-1])
-        heading = block[0][0] == FONT_BOLD
-        keep = len(block) + (len(blocks[i + 1]) if heading and i + 1 < len(blocks) else 0)
-        if pages[-1] and (heading or len(block) <= 3) and min(keep, 4) > room:
+        starts_chain = i == 0 or not keep[i - 1]
+        if pages[-1] and kinds[i] != "blank" and starts_chain and _needed(blocks, keep, i) > room:
             pages.append([])
         for line in block:
             if len(pages[-1]) >= _CAPACITY[min(len(pages) - 1, 1)]:
@@ -179,9 +245,15 @@ def _lines(canvas: Canvas, x: float, top: float, lines: Iterable[str], *, font: 
     canvas.drawText(text)
 
 
-def _return_line(sender: ControllerProfile) -> str:
-    """The sender's one-line return address shown above the recipient in the window."""
-    return " \u00b7 ".join([sender.name, *sender.address_lines])
+def _abroad(letter: Letter) -> bool:
+    return bool(letter.country and letter.country != letter.sender.country)
+
+
+def _return_line(letter: Letter) -> str:
+    """The sender's one-line return address above the recipient; abroad it names the sender's country."""
+    sender = letter.sender
+    home = [country_name(sender.country, sender_country=sender.country)] if _abroad(letter) else []
+    return " \u00b7 ".join([sender.name, *sender.address_lines, *home])
 
 
 class _Forms:
@@ -206,19 +278,20 @@ def _sender_key(letter: Letter) -> tuple[Hashable, ...]:
     """Everything the static first-page head shows, as a cache key."""
     s = letter.sender
     return (letter.language, letter.reference, letter.date, letter.subject, s.name, tuple(s.address_lines),
-            s.contact_phone, s.contact_email, s.website)
+            s.contact_phone, s.contact_email, s.website, _abroad(letter))
 
 
 def _draw_head(canvas: Canvas, letter: Letter) -> None:
     """Letterhead, return line, sender block, subject and fold marks: the same for a whole batch."""
     s, labels = letter.sender, _LABELS[letter.language]
     _lines(canvas, LEFT, 22 * mm, [s.name], font=FONT_BOLD, size=15, leading=18)
-    _lines(canvas, LEFT, 48.5 * mm, [_return_line(s)], font=FONT, size=7, leading=8)
+    _lines(canvas, LEFT, 48.5 * mm, [_return_line(letter)], font=FONT, size=7, leading=8)
     canvas.setLineWidth(0.3)
     canvas.line(LEFT, PAGE_H - 49.7 * mm, LEFT + 80 * mm, PAGE_H - 49.7 * mm)
     block = [*s.address_lines, ""]
     block += [f"{labels['phone']}: {s.contact_phone}"] if s.contact_phone else []
     block += [f"{labels['email']}: {s.contact_email}"] + ([s.website] if s.website else [])
+    block += [org] if (org := org_number_text(s)) else []
     block += ["", f"{labels['ref']}: {letter.reference}", f"{labels['date']}: {_date_text(letter)}"]
     _lines(canvas, 125 * mm, 53 * mm, [s.name], font=FONT_BOLD, size=8.5, leading=11)
     _lines(canvas, 125 * mm, 53 * mm + 11, block, font=FONT, size=8.5, leading=11)
@@ -228,14 +301,23 @@ def _draw_head(canvas: Canvas, letter: Letter) -> None:
         canvas.line(4 * mm, PAGE_H - y_mm * mm, (4 + length) * mm, PAGE_H - y_mm * mm)
 
 
-def _address_lines(letter: Letter) -> tuple[float, list[str]]:
-    """Font size and lines for the address zone: shrink to fit 27 mm rather than cut a line."""
+def address_block(letter: Letter) -> list[str]:
+    """The recipient's address as printed: name, address lines and, abroad, the country in capitals last."""
     entries = [" ".join(entry.split()) for entry in [letter.recipient_name, *letter.address_lines] if entry.strip()]
+    country = country_line(letter.country, sender_country=letter.sender.country)
+    return entries + ([country] if country and (not entries or entries[-1] != country) else [])
+
+
+def _address_lines(letter: Letter) -> tuple[float, list[str]]:
+    """Font size and lines for the address zone: shrink to fit 27 mm rather than cut a line (the
+    country line, last, is never the one cut)."""
+    entries = address_block(letter)
     for size in (10, 9, 8, 7):
         lines = [line for entry in entries for line in wrap(entry, FONT, size, 80 * mm)]
         if (len(lines) - 1) * size * 1.2 <= 23 * mm:
             return size, lines
-    return 7, lines[: int(23 * mm // (7 * 1.2)) + 1]
+    room = int(23 * mm // (7 * 1.2)) + 1
+    return 7, lines[: room - 1] + lines[-1:]
 
 
 def _draw_address(canvas: Canvas, letter: Letter) -> None:
@@ -270,7 +352,7 @@ def _draw_footer(canvas: Canvas, letter: Letter, n: int, total: int) -> None:
     """Sender line and 'Side n af m' at the foot of the page."""
     canvas.setFont(FONT, 8)
     canvas.drawRightString(RIGHT, PAGE_H - 287 * mm, _LABELS[letter.language]["page"].format(n=n, total=total))
-    canvas.drawString(LEFT, PAGE_H - 287 * mm, " \u00b7 ".join(filter(None, [letter.sender.name, letter.sender.org_number])))
+    canvas.drawString(LEFT, PAGE_H - 287 * mm, " \u00b7 ".join(filter(None, [letter.sender.name, org_number_text(letter.sender)])))
 
 
 def _draw_page(canvas: Canvas, forms: _Forms, letter: Letter, lines: list[Line], n: int, total: int) -> None:

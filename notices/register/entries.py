@@ -42,6 +42,19 @@ REGISTER_COLUMNS: tuple[str, ...] = (
     "notified_at",
     "deadline_met",
     "filings",
+    # Art. 33(5) "the facts relating to the breach": when it happened, was found, stopped; who was told when
+    "occurred_at",
+    "detected_at",
+    "contained_at",
+    "people_told",
+    "reasons_for_delay",
+    "timezone",
+    "aware_at_local",
+    "occurred_at_local",
+    "detected_at_local",
+    "contained_at_local",
+    "authority_deadline_local",
+    "notified_at_local",
 )
 LIST_SEPARATOR = "; "
 RATIONALE_SEPARATOR = " | "
@@ -86,6 +99,18 @@ def deadline_met(row: dict[str, Any]) -> bool | None:
         return bool(given)
     notified, deadline = _instant(row.get("notified_at")), _instant(row.get("authority_deadline"))
     return notified <= deadline if notified and deadline else None
+
+
+def authority_deadline_met(states: list[str], *, due: list[datetime], now: datetime) -> bool | None:
+    """Art. 33(1) for the register: True when every authority clock was met, False once one stopped late or
+    ran past its deadline, None (blank) while one is still running ahead of its deadline or none exists."""
+    if not states:
+        return None
+    if any(state == "stopped_late" or (state == "running" and moment < now) for state, moment in zip(states, due, strict=True)):
+        return False
+    if any(state == "running" for state in states):
+        return None
+    return all(state == "met" for state in states)
 
 
 def write_register_json(rows: Iterable[dict[str, Any]], path: Path) -> int:

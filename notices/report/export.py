@@ -27,7 +27,8 @@ from notices.params import AuthorityNoticeParams
 from notices.report.followup import build_followup, followup_markdown
 from notices.report.forms import FORM_BY_AUTHORITY, build_form_pack
 from notices.report.notification import authority_params
-from notices.report.pack import build_filing_pack, filing_pack_markdown, write_filing_pack_pdf
+from notices.report.pack import build_filing_pack
+from notices.report.views import filing_pack_markdown, write_filing_pack_pdf
 
 TEMPLATES = ("edpb",)
 
@@ -57,42 +58,64 @@ def _authority_code(result: dict[str, Any], authority: str | None) -> str | None
 
 
 def pack_for(*, params: AuthorityNoticeParams, code: str | None, template: str | None,
-             filings: list[dict[str, Any]]) -> dict[str, Any]:
-    """The pack in the right shape: the EDPB template, the authority's own form, or the Danish layout."""
+             filings: list[dict[str, Any]], language: str | None = None) -> dict[str, Any]:
+    """The pack in the right shape: the EDPB template, the authority's own form, or the Danish layout;
+    in the authority's language unless ``language`` asks for another (e.g. the English version alongside)."""
     found = get_authority(code) if code else None
     authority = found.model_dump(mode="json") if found else None
     if template:
         if template not in TEMPLATES:
             raise BreachError(f"unknown template {template!r}; known: {', '.join(TEMPLATES)}")
-        return build_form_pack(params, form=template, filings=filings, authority=authority)
+        return build_form_pack(params, form=template, filings=filings, authority=authority, language=language)
     form = FORM_BY_AUTHORITY.get(code or "", "dk")
     if form != "dk":
-        return build_form_pack(params, form=form, filings=filings, authority=authority)
+        return build_form_pack(params, form=form, filings=filings, authority=authority, language=language)
     if found and found.code != "DK":
         # No form of its own on file: the Danish layout, in English unless the authority reads da/nb/nl.
         params = params.model_copy(update={"language": found.language if found.language in ("da", "nb", "nl") else "en"})
+    if language:
+        params = params.model_copy(update={"language": language})
     return build_filing_pack(params, authority=authority if code else None)
 
 
 def export_filing_pack(*, session: Session, incident_id: str, controller: ControllerProfile, out_dir: Path, actor: str,
-                       now: datetime, authority: str | None = None, template: str | None = None) -> list[ExportedFile]:
-    """Write one authority's filing pack as JSON (form fields), Markdown (copy-paste view) and PDF; hashes audited."""
-    base = authority_params(session=session, incident_id=incident_id, controller=controller)
+                       now: datetime, authority: str | None = None, template: str | None = None,
+                       english: bool = False) -> list[ExportedFile]:
+    """Write one authority's filing pack, in its language, as JSON (form fields), Markdown (copy-paste view) and PDF;
+    with ``english``, the same pack in English alongside (``-en`` files). Hashes audited."""
+    base = authority_params(session=session, incident_id=incident_id, controller=controller, as_of=now)
     _require_gdpr(base.assessment, incident_id)
     code = _authority_code(base.assessment, authority)
     rows = filing.filings_of(session=session, incident_id=incident_id, authority_code=code)
-    params = base.model_copy(update={"notified_at": rows[0].filed_at if rows else None})
+    params = base.model_copy(update={"notified_at": rows[0].filed_at if rows else None, "authority_reference": _reference(rows)})
     pack = pack_for(params=params, code=code, template=template, filings=filing.filing_summaries(rows))
     folder = out_dir / incident_id / "report"
     folder.mkdir(parents=True, exist_ok=True)
     lead = (base.assessment.get("authority") or {}).get("code")
     suffix = f"-{template}" if template else ("" if code in (None, lead) else f"-{code}")
     stem = f"{incident_id}-filing-pack{suffix}"
+    files = _write_pack(session=session, incident_id=incident_id, pack=pack, folder=folder, stem=stem, kind="filing_pack",
+                        actor=actor, now=now)
+    if english and pack["language"] != "en":
+        pack_en = pack_for(params=params, code=code, template=template, filings=filing.filing_summaries(rows), language="en")
+        files += _write_pack(session=session, incident_id=incident_id, pack=pack_en, folder=folder, stem=f"{stem}-en",
+                             kind="filing_pack_en", actor=actor, now=now)
+    return files
+
+
+def _write_pack(*, session: Session, incident_id: str, pack: dict[str, Any], folder: Path, stem: str, kind: str, actor: str,
+                now: datetime) -> list[ExportedFile]:
+    """One pack as JSON, Markdown and PDF, each remembered with its hash."""
     _write_text(folder / f"{stem}.json", pack_json(pack))
     _write_text(folder / f"{stem}.md", filing_pack_markdown(pack))
     write_filing_pack_pdf(pack, folder / f"{stem}.pdf")
-    return [remember_export(session=session, incident_id=incident_id, kind=f"filing_pack_{ext}", path=folder / f"{stem}.{ext}",
-                      actor=actor, now=now) for ext in ("json", "md", "pdf")]
+    return [remember_export(session=session, incident_id=incident_id, kind=f"{kind}_{ext}", path=folder / f"{stem}.{ext}",
+                            actor=actor, now=now) for ext in ("json", "md", "pdf")]
+
+
+def _reference(rows: list[Any]) -> str | None:
+    """The authority's case number from the first filing that recorded one (follow-ups carry it)."""
+    return next((row.authority_reference for row in rows if getattr(row, "authority_reference", None)), None)
 
 
 def _as_of(*, session: Session, incident_id: str, at: datetime) -> tuple[FactsRow | None, AssessmentRow | None]:
@@ -107,7 +130,7 @@ def _as_of(*, session: Session, incident_id: str, at: datetime) -> tuple[FactsRo
 def export_followup(*, session: Session, incident_id: str, controller: ControllerProfile, out_dir: Path, actor: str,
                     now: datetime, authority: str | None = None, template: str | None = None) -> list[ExportedFile]:
     """Art. 33(4): the next numbered supplementary report, with what changed since the last filing."""
-    base = authority_params(session=session, incident_id=incident_id, controller=controller)
+    base = authority_params(session=session, incident_id=incident_id, controller=controller, as_of=now)
     _require_gdpr(base.assessment, incident_id)
     code = _authority_code(base.assessment, authority)
     rows = filing.filings_of(session=session, incident_id=incident_id, authority_code=code)
@@ -115,7 +138,7 @@ def export_followup(*, session: Session, incident_id: str, controller: Controlle
         raise BreachError(f"{incident_id} has no filing with {code or 'the authority'} yet: record it with `breach filed` first")
     last = rows[-1]
     facts_then, assessment_then = _as_of(session=session, incident_id=incident_id, at=last.filed_at)
-    now_params = base.model_copy(update={"notified_at": rows[0].filed_at})
+    now_params = base.model_copy(update={"notified_at": rows[0].filed_at, "authority_reference": _reference(rows)})
     then_params = now_params.model_copy(update={
         "facts": facts_then.document if facts_then else base.facts,
         "assessment": assessment_then.result if assessment_then else base.assessment,

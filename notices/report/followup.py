@@ -32,6 +32,7 @@ def build_followup(*, previous: dict[str, Any], current: dict[str, Any], number:
                            if k not in _FACTS_SKIP and facts_before.get(k) != facts_after.get(k))
     header = {k: current[k] for k in ("kind", "pack_version", "language", "incident_id", "controller_name", "authority",
                                       "deadline", "deadline_text", "form")}
+    header["authority_reference"] = _reference(current)
     title = load_table("filing_form")["values"]["followup_title"].get(current["language"], "Supplementary report no. {n}")
     return {
         **header,
@@ -48,12 +49,21 @@ def build_followup(*, previous: dict[str, Any], current: dict[str, Any], number:
     }
 
 
+def _reference(pack: dict[str, Any]) -> str | None:
+    """The authority's case number as the pack answers it (Danish layout or a form's previous-filings answer)."""
+    field = pack["sections"].get("notification", {}).get("fields", {}).get("authority_reference")
+    return field["answer"] if field else None
+
+
 def followup_markdown(report: dict[str, Any]) -> str:
     """The supplementary report as Markdown: what changed first (before -> now), then the facts fields changed."""
     lang = report["language"]
     words = load_table("filing_form")["values"]
-    out = [f"# {report['title']}", "", f"- **{report['incident_id']}** \u00b7 {(report.get('authority') or {}).get('name', '')}",
-           f"- {words['followup_since'][lang]}: {report['since_filing']}", ""]
+    out = [f"# {report['title']}", "", f"- **{report['incident_id']}** \u00b7 {(report.get('authority') or {}).get('name', '')}"]
+    if report.get("authority_reference"):
+        label = load_table("filing_form_more")["sections"]["notification"]["authority_reference"][lang]
+        out.append(f"- {label}: {report['authority_reference']}")
+    out += [f"- {words['followup_since'][lang]}: {report['since_filing']}", ""]
     if not report["changes"]:
         out += [words["followup_none"][lang], ""]
     for change in report["changes"]:

@@ -92,6 +92,8 @@ def _facts_extras(p: AuthorityNoticeParams, w: Words) -> dict[str, Any]:
     for key in ("known_unfixed_vulnerability", "recipient_deleted", "data_altered", "permanent_loss", "backup_available",
                 "context_reveals_sensitive", "subjects_reachable"):
         answers[f"extra.{key}"] = _tri(w, f, key)
+    if set(f.get("breach_types", [])) == {"confidentiality"}:  # a backup restores availability, not confidentiality
+        answers["extra.backup_available"] = w("values", "not_applicable")
     return answers
 
 
@@ -153,7 +155,7 @@ def form_sources(form: str) -> dict[str, str | list[str] | None]:
 
 
 def build_form_pack(params: AuthorityNoticeParams, *, form: str, filings: list[dict[str, Any]] | None = None,
-                    authority: dict[str, Any] | None = None) -> dict[str, Any]:
+                    authority: dict[str, Any] | None = None, language: str | None = None) -> dict[str, Any]:
     """The answers of ``form`` (no, edpb) in its order and language; same shape as the Danish pack.
 
     Args:
@@ -161,11 +163,11 @@ def build_form_pack(params: AuthorityNoticeParams, *, form: str, filings: list[d
         authority: the authority this pack is for (its table entry); default the assessment's lead authority.
     """
     table = load_table(FORMS[form])
-    language = table["language"]
+    language = language or table["language"]  # the form's own language unless asked for another (English alongside)
     if authority is None and table.get("authority"):
         found = get_authority(table["authority"])
         authority = found.model_dump(mode="json") if found else None
-    params = params.model_copy(update={"language": language})
+    params = params.model_copy(update={"language": language, "home_country": (authority or {}).get("country") or params.home_country})
     answers = catalogue(params, filings)
     words = Words(language)
     if authority:

@@ -11,30 +11,44 @@ Art. 33(4): an incomplete pack is marked as an initial notification with more to
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
-from pathlib import Path
+from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
-from xml.sax.saxutils import escape
 
 from babel import Locale
-from reportlab.lib.colors import HexColor
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
-from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from breach.exceptions import DeadlineMissed
-from notices.letters.pdf import register_fonts
-from notices.output import atomic_output
-from notices.params import LOCALES, AuthorityNoticeParams, format_number, load_table
-from notices.report.timeline import timeline_drawing
+from notices.letters.pdf import org_number_text
+from notices.params import LOCALES, AuthorityNoticeParams, aggravating_sentences, format_number, load_table
+from notices.report.rationale import rationale
 
 PACK_VERSION = 1
 SPECIAL_CATEGORIES = frozenset({
     "health", "genetic", "biometric", "racial_ethnic_origin", "political_opinions", "religious_beliefs",
     "trade_union", "sex_life_orientation", "criminal_offences", "special_category_unspecified",
 })
-_COMPLETE_NEEDS = ("occurred_at", "aware_at", "subjects_affected", "records_affected")
+# Art. 33(3)-(4): the notification is complete only when these are answered (and the breach is contained);
+# otherwise it is an initial notification and the unanswered ones are named as to follow.
+REQUIRED_FOR_COMPLETE = (
+    "timeline.occurred_at", "timeline.aware_at", "timeline.awareness_explanation", "timeline.reasons_for_delay",
+    "breach.description", "subjects.subject_categories", "subjects.subjects_affected", "subjects.records_affected",
+    "subjects.data_categories", "consequences.likely_consequences", "measures.measures_taken",
+)
+GAP_TO_EXPLAIN = timedelta(hours=4)  # a longer detection-to-awareness gap is shown with its reasons
+
+
+@lru_cache(maxsize=1)
+def form_table() -> dict[str, Any]:
+    """The Danish form (filing_form.json) with the extra questions of filing_form_more.json added to its sections."""
+    form, more = load_table("filing_form"), load_table("filing_form_more")
+    merged = {**form, "sections": {k: {**v, "fields": {**v["fields"], **more["sections"].get(k, {})}} for k, v in form["sections"].items()}}
+    merged["values"] = {**form["values"], **more["values"]}
+    return merged
+
+
+def not_applicable_words(language: str) -> set[str]:
+    """Answers that say 'not applicable' in a language (an element answered so is not answered)."""
+    return {load_table("filing_form")["values"]["not_applicable"][language]}
 
 
 class _Words:
@@ -42,7 +56,7 @@ class _Words:
 
     def __init__(self, language: str) -> None:
         self.language = language
-        self.table = load_table("filing_form")
+        self.table = form_table()
 
     def __call__(self, group: str, code: str) -> str:
         """The label of ``code`` in ``group`` (e.g. cause/human_error); an unknown code is shown as is."""
@@ -65,15 +79,16 @@ Words = _Words  # public name for the other form builders (notices.report.forms)
 
 
 def _notification(p: AuthorityNoticeParams, w: _Words) -> dict[str, Any]:
-    """Which case this is, whether it is complete (Art. 33(4)), to whom and by when."""
-    complete = all(p.facts.get(key) is not None for key in _COMPLETE_NEEDS) and p.facts.get("contained") is True
+    """Which case this is, to whom and by when; complete or initial (Art. 33(4)) is settled once all answers are in."""
     authority = p.assessment.get("authority") or {}
     return {
         "incident_id": p.incident_id,
         "reference": p.facts.get("reference"),
-        "notification_type": w("values", "complete" if complete else "initial"),
+        "notification_type": None,
         "authority": authority.get("name"),
         "deadline": p.when(p.deadline()),
+        "authority_reference": p.authority_reference or w("values", "not_applicable"),
+        "to_follow": None,
     }
 
 
@@ -82,7 +97,7 @@ def _controller(p: AuthorityNoticeParams, w: _Words) -> dict[str, Any]:
     declared = p.facts.get("controller") or {}
     return {
         "name": declared.get("name") or p.controller.name,
-        "org_number": p.controller.org_number,
+        "org_number": org_number_text(p.controller),
         "address": list(p.controller.address_lines) or None,
         "country": w.country(declared.get("country") or p.controller.country),
         "role": w("values", p.facts.get("role", "controller")),
@@ -105,25 +120,41 @@ def _contact(p: AuthorityNoticeParams, w: _Words) -> dict[str, Any]:
 
 def _timeline(p: AuthorityNoticeParams, w: _Words) -> dict[str, Any]:
     """When it happened, was found, became known, and whether this notification is late (Art. 33(1))."""
-    late, deadline = p.is_late(), p.deadline()
-    if late and deadline is not None and not (p.reasons_for_delay or "").strip():
+    late, reasons, deadline = p.is_late(), (p.reasons_for_delay or "").strip() or None, p.deadline()
+    if late and p.notified_at and deadline is not None and not reasons:
         raise DeadlineMissed(p.incident_id, deadline)
+    late_text = w("values", "late_yes").format(deadline=p.when(deadline)) if late else w.yes_no(False)
+    detected, aware = p.instant("detected_at"), p.instant("aware_at")
+    gap = aware - detected if detected and aware and aware > detected else None
+    explain = gap is not None and gap > GAP_TO_EXPLAIN
+    text = p.free_text()
     return {
         "occurred_at": p.when(p.instant("occurred_at")),
-        "detected_at": p.when(p.instant("detected_at")),
-        "aware_at": p.when(p.instant("aware_at")),
+        "detected_at": p.when(detected),
+        "aware_at": p.when(aware),
         "contained": w.yes_no(p.facts.get("contained")),
         "notified_at": p.when(p.notified_at),
-        "late": w.yes_no(late) if p.notified_at and p.deadline() else None,
-        "reasons_for_delay": p.reasons_for_delay if late else w("values", "not_applicable"),
+        "late": late_text if deadline and (p.notified_at or p.as_of) else None,
+        "reasons_for_delay": reasons if late else w("values", "not_applicable"),
+        "contained_at": p.when(p.instant("contained_at")) or (None if p.facts.get("contained") else w("values", "not_applicable")),
+        "detection_gap": _gap_text(gap, w) if gap is not None else w("values", "not_applicable"),
+        "awareness_explanation": (text.awareness_explanation if explain else (text.awareness_explanation or w("values", "not_applicable"))),
     }
+
+
+def _gap_text(gap: timedelta, w: _Words) -> list[str]:
+    """'17 timer og 25 minutter' and the rule the 72 hours follow (EDPB Guidelines 9/2022, paras 31-33)."""
+    minutes = int(gap.total_seconds() // 60)
+    return [w("values", "gap").format(hours=minutes // 60, minutes=minutes % 60), w("values", "gap_note")]
 
 
 def _breach(p: AuthorityNoticeParams, w: _Words) -> dict[str, Any]:
     """Art. 33(3)(a): the nature of the breach."""
-    f = p.facts
+    f, text = p.facts, p.free_text()
+    items = list(f.get("aggravating_facts") or [])
+    police = f.get("police_informed")
     return {
-        "description": f.get("summary"),
+        "description": text.summary,
         "breach_types": w.labels("breach_types", list(f.get("breach_types", []))),
         "cause": w("cause", f.get("cause", "unknown")),
         "malicious": w.yes_no(f.get("malicious")),
@@ -132,6 +163,10 @@ def _breach(p: AuthorityNoticeParams, w: _Words) -> dict[str, Any]:
         "exfiltration": w("exfiltration", f.get("exfiltration", "unknown")),
         "accessed": w("accessed", f.get("accessed", "unknown")),
         "recipient": w("recipient", f.get("recipient", "unknown")),
+        "aggravating": aggravating_sentences(items, text.aggravating_details, audience="report", tz=p.controller.timezone,
+                                             language=p.language) or w("values", "no"),
+        "police_informed": (w("values", "police_yes_at").format(when=p.when(p.instant("police_informed_at")))
+                            if police and f.get("police_informed_at") else w.yes_no(police)),
     }
 
 
@@ -156,20 +191,25 @@ def _consequences(p: AuthorityNoticeParams, w: _Words) -> dict[str, Any]:
     severity = a.get("severity") or {}
     risk = w("risk", a["risk"]) if a.get("risk") else None
     if risk and severity.get("score") is not None:
-        risk = f"{risk} ({severity.get('method', 'ENISA')}: {severity['score']:g}, {severity.get('band', '')})"
+        band = w.table["values"]["bands"].get(severity.get("band", ""), {}).get(w.language, severity.get("band", ""))
+        risk = f"{risk} ({severity.get('method', 'ENISA')}: {severity['score']:g}, {band})"
+    exemption = a.get("subject_notice_exemption") or ("not_high_risk" if a.get("risk") != "high" else None)
     return {
-        "likely_consequences": p.consequences(),
+        "likely_consequences": p.consequences() + p.free_text().likely_consequences,
         "harm_observed": w.yes_no(p.facts.get("harm_observed")),
         "risk": risk,
-        "rationale": [f"{r['rule']}: {r['finding']}" for r in a.get("rationale", [])] or None,
+        "rationale": rationale(p, w("exemption", exemption) if exemption else None),
     }
 
 
 def _measures(p: AuthorityNoticeParams, w: _Words) -> dict[str, Any]:
     """Art. 33(3)(d): measures taken or proposed to address the breach and mitigate its effects."""
+    text, f = p.free_text(), p.facts
+    reset = f.get("credentials_reset")
     return {
-        "measures_taken": list(p.facts.get("measures_taken", [])) or None,
-        "measures_proposed": list(p.facts.get("measures_proposed", [])) or None,
+        "measures_taken": text.measures_taken or None,
+        "measures_proposed": text.measures_proposed or (w("values", "none_further") if text.measures_taken else None),
+        "credentials_reset": w.yes_no(reset) if "credentials" in f.get("data_categories", []) else w("values", "not_applicable"),
     }
 
 
@@ -178,27 +218,50 @@ def _communication(p: AuthorityNoticeParams, w: _Words) -> dict[str, Any]:
     a, na = p.assessment, w("values", "not_applicable")
     told = bool(a.get("notify_subjects")) or (p.audience or {}).get("who") == "subset"
     exemption = a.get("subject_notice_exemption") or ("not_high_risk" if a.get("risk") != "high" else None)
-    counts = {channel: n for channel, n in p.people_counts.items() if n}
+    counts = {channel: n for channel, n in p.people_counts.items() if n and channel != "none"}
     channels = [f"{w('channels', ch)}: {format_number(n, language=w.language)}" for ch, n in counts.items()]
+    unreachable = p.people_counts.get("none", 0)
     return {
         "notify_subjects": w.yes_no(told),
         "exemption": na if told else (w("exemption", exemption) if exemption else None),
-        "public_communication": w.yes_no(bool(a.get("public_communication"))),
+        "public_communication": w.yes_no(bool(a.get("public_communication")) or (told and unreachable > 0)),
         "channels": channels or (None if told else na),
         "people_told": sum(counts.values()) if counts else (None if told else na),
+        "told_when": _told_when(p, w) if told else na,
+        "unreachable": _unreachable(unreachable, told=told and bool(p.people_counts), w=w) or na,
     }
+
+
+def _unreachable(count: int, *, told: bool, w: _Words) -> str | None:
+    """People with no usable channel, and what is done for them (Art. 34(3)(c)); None when nobody is told."""
+    if count:
+        return str(load_table("notice_words")["unreachable"]["report"][w.language].format(n=format_number(count, language=w.language)))
+    return w("values", "unreachable_none") if told else None
+
+
+def _told_when(p: AuthorityNoticeParams, w: _Words) -> list[str] | str:
+    """Per channel: how many were told, from when to when (accepted deliveries), or 'not yet'."""
+    lines = []
+    for channel, told in sorted(p.people_told.items()):
+        first, last = p.when(told.get("first_at")), p.when(told.get("last_at"))
+        until = w("values", "until").format(last=last) if last and last != first else ""
+        lines.append(w("values", "told").format(channel=w("channels", channel), count=format_number(told["count"], language=w.language),
+                                                first=first, until=until))
+    return lines or w("values", "not_yet_told")
 
 
 def _cross_border(p: AuthorityNoticeParams, w: _Words) -> dict[str, Any]:
     """Whether people in other countries are affected (one-stop shop, Art. 56)."""
     declared = p.facts.get("controller") or {}
-    home = declared.get("country") or p.controller.country
+    home = p.home_country or declared.get("country") or p.controller.country
     listed = p.facts.get("subjects_countries")
     others = sorted(set(listed or []) - {home})
+    outside = [w("values", "ico")] if "GB" in (listed or []) and home != "GB" else []
     return {
         "other_countries": w.yes_no(bool(others)) if listed else None,
         "countries": [w.country(code) for code in others] or w("values", "not_applicable"),
         "established_in_eea": w.yes_no(declared.get("established_in_eea", True)),
+        "other_authorities": outside or w("values", "not_applicable"),
     }
 
 
@@ -217,7 +280,27 @@ def _iso(moment: datetime | None) -> str | None:
 def answer_catalogue(params: AuthorityNoticeParams, words: _Words | None = None) -> dict[str, Any]:
     """Every answer of the Danish pack by 'section.field', worded in the params' language (other forms map onto it)."""
     w = words or _Words(params.language)
-    return {f"{key}.{field}": value for key, build in _SECTIONS.items() for field, value in build(params, w).items()}
+    answers = {f"{key}.{field}": value for key, build in _SECTIONS.items() for field, value in build(params, w).items()}
+    return _settle_phase(params, answers, w)
+
+
+def _settle_phase(p: AuthorityNoticeParams, answers: dict[str, Any], w: _Words) -> dict[str, Any]:
+    """Art. 33(4): complete when every required answer is in and the breach is contained, else initial,
+    naming what is to follow."""
+    open_keys = [key for key in REQUIRED_FOR_COMPLETE if answers.get(key) is None]
+    complete = not open_keys and p.facts.get("contained") is True
+    questions = form_table()["sections"]
+    names = [questions[k.split(".")[0]]["fields"][k.split(".")[1]][w.language] for k in open_keys]
+    if p.facts.get("contained") is not True:
+        names.append(questions["timeline"]["fields"]["contained"][w.language])
+    answers["notification.notification_type"] = w("values", "complete" if complete else "initial")
+    answers["notification.to_follow"] = names or w("values", "not_applicable")
+    return answers
+
+
+def is_phased(answers: dict[str, Any], language: str) -> bool:
+    """Whether the answers mark an initial notification (more to follow, Art. 33(4))."""
+    return answers.get("notification.notification_type") == load_table("filing_form")["values"]["initial"][language]
 
 
 def pack_header(params: AuthorityNoticeParams, *, title: str, authority: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -248,11 +331,13 @@ def pack_header(params: AuthorityNoticeParams, *, title: str, authority: dict[st
 
 def build_filing_pack(params: AuthorityNoticeParams, *, authority: dict[str, Any] | None = None) -> dict[str, Any]:
     """The Danish form's answers as JSON-ready dict: sections in form order, each field with its Danish question."""
-    w, form = _Words(params.language), load_table("filing_form")
+    w, form = _Words(params.language), form_table()
+    catalogue = answer_catalogue(params, w)
     sections: dict[str, Any] = {}
-    for key, build in _SECTIONS.items():
-        answers, labels = build(params, w), form["sections"][key]
-        assert answers.keys() == labels["fields"].keys(), f"filing_form.json and report.py disagree on {key}"
+    for key in _SECTIONS:
+        labels = form["sections"][key]
+        answers = {name.split(".", 1)[1]: v for name, v in catalogue.items() if name.split(".", 1)[0] == key}
+        assert answers.keys() == labels["fields"].keys(), f"the filing form tables and pack.py disagree on {key}"
         sections[key] = {
             "title_da": labels["title"]["da"],
             "title": labels["title"][params.language],
@@ -266,7 +351,7 @@ def build_filing_pack(params: AuthorityNoticeParams, *, authority: dict[str, Any
         sections["notification"]["fields"]["authority"]["answer"] = authority.get("name")
     pack.update({
         "form": "dk", "form_source": form.get("source"), "form_last_verified": form.get("last_verified"),
-        "sections": sections,
+        "sections": sections, "phased": is_phased(catalogue, params.language),
         "missing": [f"{s}.{f}" for s, sec in sections.items() for f, v in sec["fields"].items() if v["answer"] is None],
     })
     return pack
@@ -281,107 +366,3 @@ def format_answer(answer: Any, language: str) -> str:
     if isinstance(answer, int) and not isinstance(answer, bool):
         return format_number(answer, language=language)
     return str(answer)
-
-
-def _header_rows(pack: dict[str, Any]) -> list[tuple[str, str]]:
-    """The key facts shown above the answers: authority, where to file, controller, case, deadline."""
-    lang = pack["language"]
-    values = load_table("filing_form")["values"]
-
-    def label(key: str) -> str:
-        return values[key][lang]
-
-    authority = pack.get("authority") or {}
-    where = authority.get("form_url") or authority.get("email") or authority.get("website")
-    rows = [(label("authority_label"), format_answer(authority.get("name"), lang))]
-    rows += [(label("file_via"), where)] if where else []
-    rows += [(label("authority_address_label"), ", ".join(authority["address_lines"]))] if authority.get("address_lines") else []
-    rows += [(label("controller_label"), format_answer(pack.get("controller_name"), lang)),
-             (label("case_label"), pack["incident_id"]), (label("deadline_label"), format_answer(pack.get("deadline_text"), lang))]
-    rows += [(label("notified_label"), pack["notified_text"])] if pack.get("notified_text") else []
-    rows += [(label("missing_count"), str(len(pack["missing"])))] if pack["missing"] else []
-    told = pack.get("audience") or {}
-    if told.get("who") == "subset":
-        total = told["told"] + told["not_told"]
-        columns = " / ".join(_rule_columns(told["rule"]))
-        rows += [(label("people_told_label"), label("people_told_subset").format(
-            told=format_answer(told["told"], lang), total=format_answer(total, lang), rest=format_answer(told["not_told"], lang),
-            columns=columns))]
-    return rows
-
-
-def _rule_columns(rule: dict[str, Any]) -> list[str]:
-    """The people-file columns a subset rule names, in order."""
-    parts = rule.get("any") or rule.get("all")
-    return [c for part in parts for c in _rule_columns(part)] if parts else [rule["column"]]
-
-
-def _questions(field: dict[str, Any], language: str) -> tuple[str, str | None]:
-    """The question in the pack's language and, on the Danish form in another language, the Danish wording."""
-    return field["question"], (None if language == "da" else field.get("question_da"))
-
-
-def filing_pack_markdown(pack: dict[str, Any]) -> str:
-    """A copy-paste view of the pack in form order, with the Danish form's wording under each question."""
-    lang = pack["language"]
-    out = [f"# {pack['title']}", ""] + [f"- **{label}:** {value}" for label, value in _header_rows(pack)] + [""]
-    for number, section in enumerate(pack["sections"].values(), start=1):
-        out += [f"## {number}. {section['title']}", ""]
-        for field in section["fields"].values():
-            question, danish = _questions(field, lang)
-            out += [f"**{question}**" + (f"  \n_{danish}_" if danish else ""), "", format_answer(field["answer"], lang), ""]
-    return "\n".join(out).rstrip() + "\n"
-
-
-def write_filing_pack_pdf(pack: dict[str, Any], path: Path) -> None:
-    """A readable PDF of the pack naming the authority, the incident id, the deadline and the answers."""
-    font, bold = register_fonts()
-    styles = {
-        "title": ParagraphStyle("t", fontName=bold, fontSize=16, leading=20, spaceAfter=8),
-        "h": ParagraphStyle("h", fontName=bold, fontSize=12, leading=15, spaceBefore=10, spaceAfter=4, keepWithNext=1),
-        "q": ParagraphStyle("q", fontName=bold, fontSize=9, leading=12, spaceBefore=4, textColor=HexColor("#333333")),
-        "a": ParagraphStyle("a", fontName=font, fontSize=9.5, leading=12.5, leftIndent=4 * mm),
-        "li": ParagraphStyle("l", fontName=font, fontSize=9.5, leading=12.5, leftIndent=8 * mm, bulletIndent=4 * mm),
-        "cell": ParagraphStyle("c", fontName=font, fontSize=9.5, leading=12.5),
-        "da": ParagraphStyle("d", fontName=font, fontSize=8, leading=10, textColor=HexColor("#666666")),
-    }
-    story: list[Any] = [Paragraph(escape(pack["title"]), styles["title"])]
-    rows = [[Paragraph(escape(k), styles["q"]), Paragraph(escape(v), styles["cell"])]
-            for k, v in _header_rows(pack)]
-    table = Table(rows, colWidths=[60 * mm, 110 * mm])
-    table.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, -1), HexColor("#f1f3f5")), ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                               ("BOX", (0, 0), (-1, -1), 0.5, HexColor("#999999"))]))
-    story += [table, Spacer(1, 4 * mm), timeline_drawing(pack), Spacer(1, 4 * mm)]
-    story += _pdf_sections(pack, styles)
-    footer = f"{pack['incident_id']} \u00b7 {pack['title']}"
-
-    def on_page(canvas: Any, doc: Any) -> None:
-        canvas.setFont(font, 7.5)
-        canvas.drawString(20 * mm, 10 * mm, footer)
-        canvas.drawRightString(A4[0] - 20 * mm, 10 * mm, str(doc.page))
-
-    with atomic_output(Path(path)) as tmp:
-        # invariant: no creation time or random id in the file, so the same pack gives the same bytes
-        doc = SimpleDocTemplate(str(tmp), pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm,
-                                topMargin=18 * mm, bottomMargin=18 * mm, title=footer, invariant=1)
-        doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
-
-
-def _pdf_sections(pack: dict[str, Any], styles: dict[str, Any]) -> list[Any]:
-    """Flowables for every section: numbered title, then each question and its answer."""
-    lang, story = pack["language"], []
-    for number, section in enumerate(pack["sections"].values(), start=1):
-        story.append(Paragraph(f"{number}. {escape(section['title'])}", styles["h"]))
-        for field in section["fields"].values():
-            question, danish = _questions(field, lang)
-            block = [Paragraph(escape(question), styles["q"])]
-            block += [Paragraph(escape(danish), styles["da"])] if danish else []
-            story.append(KeepTogether(block + _pdf_answer(field["answer"], lang, styles)))
-    return story
-
-
-def _pdf_answer(answer: Any, language: str, styles: dict[str, Any]) -> list[Any]:
-    """An answer as flowables: a list as bullets with a hanging indent, anything else as one paragraph."""
-    if isinstance(answer, list) and answer:
-        return [Paragraph(escape(str(item)), styles["li"], bulletText="\u2022") for item in answer]
-    return [Paragraph(escape(format_answer(answer, language)).replace("\n", "<br/>"), styles["a"])]

@@ -30,10 +30,12 @@ from breach.keys.cipher import MultiKeyCipher
 from breach.people.store import contacts
 from breach.store.locks import changed_rows, write_lock
 from breach.store.tables import DeliveryRow, DraftRow, PersonRow, SendBatchRow
+from notices.content.checks import check_address
+from notices.content.personal import absent_contact_data, own_data_only, own_data_tags, own_data_values
 from notices.content.render import FALLBACK_NAMES, RenderedNotice, personalize
 from notices.email.errors import EmailDeliveryError, RateLimited, TransientSendError, is_transient
 from notices.email.message import EmailBatch, EmailSender, Recipient, ascii_address
-from notices.letters.pdf import Letter, letter_file_name, write_letters_pdf, write_manifest_csv
+from notices.letters.pdf import Letter, address_block, letter_file_name, write_letters_pdf, write_manifest_csv
 from notices.sending import claims
 
 UNKNOWN_OUTCOME = frozenset({"in_flight", "unknown"})
@@ -154,6 +156,7 @@ class _Person(NamedTuple):
     delivery_id: str
     email: str
     name: str
+    own_data: dict[str, str] = {}
 
 
 def _load_email(*, sessions: sessionmaker[Session], incident_id: str, batch_no: int, cipher: MultiKeyCipher):
@@ -170,23 +173,25 @@ def _load_email(*, sessions: sessionmaker[Session], incident_id: str, batch_no: 
     prefix, decrypt, people = b"person:" + incident_id.encode() + b":", cipher.decrypt, []
     for delivery_id, draft_id, key, token in rows:
         data = orjson.loads(decrypt(token, aad=prefix + key))  # the aad of breach.people.store
-        people.append((delivery_id, draft_id, data.get("name") or "", data.get("email")))
+        people.append((delivery_id, draft_id, data.get("name") or "", data.get("email"), bool(data.get("address_lines"))))
     return people, drafts
 
 
-def _recipients(people: Iterable[tuple[int, int, str, str | None]]) -> tuple[dict[int, list[_Person]], dict[str, list[int]]]:
+def _recipients(people: Iterable[tuple[int, int, str, str | None, bool]],
+                drafts: dict[int, DraftRow]) -> tuple[dict[int, list[_Person]], dict[str, list[int]]]:
     """Recipients per draft; deliveries without a usable, batch-unique address are set aside by error code."""
     groups: dict[int, list[_Person]] = {}
     rejected: dict[str, list[int]] = {}
     seen: set[str] = set()
-    for delivery_id, draft_id, name, email in people:
+    for delivery_id, draft_id, name, email, has_address in people:
         address = ascii_address(email) if email else None
         if address is None or address.lower() in seen:
             code = NO_ADDRESS if not email else UNSENDABLE_ADDRESS if address is None else DUPLICATE_ADDRESS
             rejected.setdefault(code, []).append(delivery_id)
             continue
         seen.add(address.lower())
-        groups.setdefault(draft_id, []).append(_Person(str(delivery_id), address, name))
+        own = own_data_values(drafts[draft_id].language, has_address=has_address)  # cached: one dict per language and case
+        groups.setdefault(draft_id, []).append(_Person(str(delivery_id), address, name, own))
     return groups, rejected
 
 
@@ -194,9 +199,14 @@ def _email_batch(*, incident_id: str, batch_no: int, draft: DraftRow, controller
                  recipients: list[_Person], sandbox: bool) -> EmailBatch:
     """Validate the batch's shared fields once (with its first recipient), then attach everyone."""
     first = recipients[0]
+    no_reply = controller.sender_email.strip().lower() != controller.contact_email.strip().lower()
+    text, html = own_data_tags(draft.text, draft.html, draft.language)
     checked = EmailBatch(incident_id=incident_id, batch_key=batch_key(incident_id, batch_no, draft.id), subject=draft.subject,
-                         text=draft.text, html=draft.html, from_email=controller.sender_email, from_name=controller.name,
-                         recipients=[Recipient(delivery_id=first.delivery_id, email=first.email, name=first.name)], sandbox=sandbox)
+                         text=text, html=html, from_email=controller.sender_email, from_name=controller.name,
+                         reply_to=controller.contact_email if no_reply else None,
+                         reply_to_name=controller.contact_name if no_reply else None,
+                         recipients=[Recipient(delivery_id=first.delivery_id, email=first.email, name=first.name,
+                                               own_data=first.own_data)], sandbox=sandbox)
     # every address passed ascii_address and is unique in the batch (_recipients): no second pass per person
     return checked.model_copy(update={"recipients": recipients})
 
@@ -233,7 +243,7 @@ def send_email_batch(*, sessions: sessionmaker[Session], incident_id: str, batch
     if found is None:
         return BatchOutcome(Channel.EMAIL.value, batch_no, 0, skipped=True)
     people, drafts = _load_email(sessions=sessions, incident_id=incident_id, batch_no=batch_no, cipher=cipher)
-    groups, rejected = _recipients(people)
+    groups, rejected = _recipients(people, drafts)
     for code, ids in rejected.items():
         _mark(sessions=sessions, incident_id=incident_id, ids=ids, state=DeliveryState.FAILED, error=code)
     reconciled = 0
@@ -267,15 +277,19 @@ def send_letter_batch(*, sessions: sessionmaker[Session], incident_id: str, batc
     if _claim(sessions=sessions, incident_id=incident_id, channel=Channel.LETTER, batch_no=batch_no) is None:
         return BatchOutcome(Channel.LETTER.value, batch_no, 0, skipped=True)
     rows, drafts, people = _load(sessions=sessions, incident_id=incident_id, channel=Channel.LETTER, batch_no=batch_no, cipher=cipher)
-    when = today or instants.utcnow().date()
+    when = today or instants.local_date(instants.utcnow(), tz=controller.timezone)  # the date on the controller's wall clock
     letters = []
     for delivery_id, person_id, draft_id in rows:
         person, draft = people[person_id], drafts[draft_id]
         body = personalize(RenderedNotice(subject=draft.subject, text=draft.text, html=None, template_version=draft.template_version,
                                           content_hash=draft.content_hash), person.name, fallback=FALLBACK_NAMES.get(person.language))
-        letters.append(Letter(delivery_id=str(delivery_id), language=person.language, recipient_name=person.name,
-                              address_lines=person.address_lines, subject=body.subject, body_text=body.text, sender=controller,
-                              date=when, reference=incident_id))
+        text = own_data_only(body.text, draft.language, absent=absent_contact_data(email=person.email, address=person.address_lines))
+        letter = Letter(delivery_id=str(delivery_id), language=person.language, recipient_name=person.name,
+                        address_lines=person.address_lines, subject=body.subject, body_text=text, sender=controller,
+                        date=when, reference=incident_id, country=person.country)
+        if problems := check_address(address_block(letter), country=letter.country, sender_country=controller.country):
+            raise ValueError(f"letter batch {batch_no}: {problems[0].message}")  # never post a letter that cannot arrive
+        letters.append(letter)
     folder = out_dir / incident_id / "letters"
     folder.mkdir(parents=True, exist_ok=True)
     pdf = folder / letter_file_name(incident_id, NoticeKind.SUBJECT_NOTICE, batch_no)

@@ -34,14 +34,16 @@ def test_time_left_and_overdue():
     assert not instants.is_overdue(due, now=now)
     assert instants.is_overdue(due, now=due + timedelta(seconds=1))
     assert instants.relative_text(due, now=now, language="da") == "om 31 timer"
-    assert instants.relative_text(due, now=due + timedelta(hours=2)) == "2 hours overdue"
+    assert instants.relative_text(due, now=due + timedelta(hours=2)) == "overdue by 2 hours"
+    assert instants.relative_text(due, now=due + timedelta(hours=337), language="nb") == "fristen er overskredet med 337 timer"
 
 
 def test_local_text_in_danish_and_norwegian():
     due = datetime(2026, 11, 24, 13, 5, tzinfo=UTC)
-    assert instants.local_text(due, tz="Europe/Copenhagen", language="da").startswith("tirsdag d. 24. november 2026 kl. 14:05")
-    assert instants.local_text(due, tz="Europe/Oslo", language="nb").startswith("tirsdag 24. november 2026 kl. 14:05")
-    assert "Tuesday 24 November 2026, 14:05" in instants.local_text(due, tz="Europe/Copenhagen", language="en")
+    assert instants.local_text(due, tz="Europe/Copenhagen", language="da") == "tirsdag d. 24. november 2026 kl. 14.05 (dansk tid)"
+    assert instants.local_text(due, tz="Europe/Oslo", language="nb") == "tirsdag 24. november 2026 kl. 14.05 (norsk tid)"
+    assert instants.local_text(due, tz="Europe/Copenhagen", language="en") == "Tuesday 24 November 2026, 14:05 (Danish time)"
+    assert instants.local_text(due, tz="Asia/Tokyo", language="en").endswith("(UTC+09:00)")  # a zone without words: its offset
 
 
 def test_unknown_timezone_refused():
@@ -52,11 +54,14 @@ def test_unknown_timezone_refused():
 def test_deadline_text_in_three_languages():
     due = datetime(2026, 11, 24, 13, 5, tzinfo=UTC)
     now = due - timedelta(hours=31)
-    assert instants.deadline_text(due, now=now, tz="Europe/Copenhagen",
-                                  language="da") == "tirsdag d. 24. november 2026 kl. 14:05 (om 31 timer)"
-    assert instants.deadline_text(due, now=now, tz="Europe/Oslo", language="nb") == "tirsdag 24. november 2026 kl. 14:05 (om 31 timer)"
-    assert instants.deadline_text(due, now=now, tz="Europe/London", language="en") == "Tuesday 24 November 2026, 13:05 (in 31 hours)"
-    assert instants.deadline_text(due, now=due + timedelta(hours=3), tz="UTC", language="nb").endswith("(3 timer på overtid)")
+    da = instants.deadline_text(due, now=now, tz="Europe/Copenhagen", language="da")
+    assert da == "tirsdag d. 24. november 2026 kl. 14.05 (dansk tid, om 31 timer)"
+    nb = instants.deadline_text(due, now=now, tz="Europe/Oslo", language="nb")
+    assert nb == "tirsdag 24. november 2026 kl. 14.05 (norsk tid, om 31 timer)"
+    en = instants.deadline_text(due, now=now, tz="Europe/London", language="en")
+    assert en == "Tuesday 24 November 2026, 13:05 (UK time, in 31 hours)"
+    late = instants.deadline_text(due, now=due + timedelta(hours=3), tz="UTC", language="nb")
+    assert late.endswith("(UTC, fristen er overskredet med 3 timer)")
 
 
 @pytest.mark.parametrize("hours_left, colour", [(30, "green"), (24.01, "green"), (24, "yellow"), (7, "yellow"), (6, "red"),

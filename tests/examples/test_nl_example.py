@@ -59,7 +59,9 @@ def test_dutch_example_drafts_dutch_notices_and_the_ap_pack(session, now, tmp_pa
     rows = draft_notices(session=session, incident_id=incident_id, controller=profile, actor=ACTOR, now=now)
     drafted = {(r.kind, r.language, r.channel): r for r in rows}
     assert set(drafted) == {("authority_report", "nl", "form"), ("subject_notice", "nl", "email"), ("subject_notice", "nl", "letter"),
-                            ("subject_notice", "en", "email"), ("subject_notice", "en", "letter")}
+                            ("subject_notice", "en", "email"), ("subject_notice", "en", "letter"),
+                            # the 2 without a usable channel are told by a public notice (Art. 34(3)(c), issue #13)
+                            ("public_notice", "nl", "web"), ("public_notice", "en", "web")}
 
     email = personalize(_notice(drafted["subject_notice", "nl", "email"]), "Iris Ruijters")
     check("nl/email.nl.txt", normalised(f"Onderwerp: {email.subject}\n\n{email.text}", incident_id))

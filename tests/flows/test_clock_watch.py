@@ -83,4 +83,4 @@ def test_restart_without_loss_across_runs_with_time_moved(rt, tmp_path):
     assert "in 0 hours" in _artifact(incident_id)
     clock_watch(now_iso=at(73))
     assert _reminders(rt, incident_id) == sorted(first + [0, 0, 60, 60, 360, 360, 1440, 1440])
-    assert "1 hours overdue" in _artifact(incident_id)
+    assert "overdue by 1 hour |" in _artifact(incident_id)

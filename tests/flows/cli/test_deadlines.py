@@ -76,7 +76,7 @@ def test_status_lines_are_coloured_by_urgency():
                                                          ("eprivacy.authority", "competent_authority", -1)]]
     rows.append(DeadlineRow(obligation="gdpr.x", party="p", legal_basis="b", anchor_at=now, due_at=now, state="met", stopped_at=now))
     lines = obligation_lines(rows, tz="Europe/Copenhagen", now=now)
-    assert lines[0].startswith("  [green]authority (DK) due Sunday 22 November 2026, 17:00 (in 30 hours)")
+    assert lines[0].startswith("  [green]authority (DK) due Sunday 22 November 2026, 17:00 (Danish time, in 30 hours)")
     assert lines[1].startswith("  [yellow]") and lines[2].startswith("  [red]") and ": running" in lines[2]
     assert lines[3].startswith("  [red]") and "overdue" in lines[3]
     assert "gdpr.x (p): [bold]met[/]" in lines[4]
@@ -113,8 +113,9 @@ def test_status_lines_speak_danish_and_norwegian():
                         state="running"),
             DeadlineRow(obligation="gdpr.x", party="p", legal_basis="b", anchor_at=now, due_at=now, state="met", stopped_at=now)]
     da = obligation_lines(rows, tz="Europe/Copenhagen", now=now, language="da")
-    assert da[0].startswith("  [green]authority (DK) frist søndag") and "kl. 17:00" in da[0] and da[0].count(": løber") == 1
-    assert "overskredet" in da[1] and "fristen var" in da[2]
+    assert da[0].startswith("  [green]authority (DK) frist søndag") and da[0].count(": løber") == 1
+    assert "kl. 17.00 (dansk tid, om 30 timer)" in da[0]
+    assert "fristen er overskredet med 1 time)" in da[1] and "fristen var" in da[2] and "overholdt" in da[2]
     nb = obligation_lines(rows, tz="Europe/Oslo", now=now, language="nb")
     assert nb[0].startswith("  [green]authority (DK) frist søndag") and "løper" in nb[0]
     with pytest.raises(ValueError, match="one of en, da, nb"):

@@ -235,7 +235,9 @@ def test_status_shows_the_deadline_and_filed_stops_the_clock_in_time(rt, tmp_pat
     assert "authority (DK): met at" in after
     assert "filed with DK #1" in after and "(late)" not in after
     norwegian = _flat(_invoke("status", incident_id, "--lang", "nb").stdout)
-    assert "authority (DK): met den" in norwegian and "meldt til DK nr. 1" in norwegian
+    assert "authority (DK): overholdt den" in norwegian and "meldt til DK nr. 1" in norwegian
+    for english in ("people by channel", "deliveries", "approval", "notify", "risk:", " met "):
+        assert english not in norwegian and english not in _flat(danish.stdout), english
 
 
 def test_late_filing_needs_reasons_for_the_delay(rt, tmp_path, monkeypatch, capsys):
@@ -260,7 +262,7 @@ def test_late_filing_needs_reasons_for_the_delay(rt, tmp_path, monkeypatch, caps
     with rt.sessions() as session:
         (row,) = filing_rules.filings_of(session=session, incident_id=incident_id)
         assert row.late is True and row.authority_code == "DK"
-    assert "stopped_late" in _flat(_invoke("status", incident_id).stdout)
+    assert "stopped after the deadline" in _flat(_invoke("status", incident_id).stdout)
 
 
 # 5. audit verify

@@ -7,7 +7,7 @@ import pytest
 from breach.approval import decisions as approval
 from breach.controller import load_profile
 from breach.enums import ApprovalDecision, Channel, NoticeKind
-from breach.exceptions import NotApproved
+from breach.exceptions import ApprovalRefused, NotApproved
 from breach.keys.cipher import MultiKeyCipher
 from breach.people.store import import_people
 from flows.runtime import EXAMPLES
@@ -87,3 +87,42 @@ def test_reachable_people_get_no_public_notice(session, now, tmp_path) -> None:
     rows = draft_notices(session=session, incident_id=incident_id, controller=load_profile(EXAMPLES / "controller.json"),
                          actor=RESPONDER, now=now)
     assert rows and not [r for r in rows if r.kind == "public_notice"]
+
+
+@pytest.mark.integration
+def test_drafts_of_every_kind_pass_the_check_and_can_be_approved_and_gaps_block_it(session, now, tmp_path) -> None:
+    """Authority pack, notices by e-mail and letter, and a public notice for the one person we cannot reach."""
+    incident_id = make_incident(session=session, now=now, reference=f"ALL-{tmp_path.name}")
+    rows = [["Nora Nord", "nb", "nora@example.com", "", "", "", "", "NO"],
+            ["Søren Lund", "da", "", "letter", "Nordlysvej 4", "8000", "Aarhus C", "DK"],
+            ["Anne Ukendt", "da", "", "", "", "", "", "DK"]]
+    import_people(session=session, incident_id=incident_id, path=write_people_csv(tmp_path / "people.csv", rows),
+                  cipher=MultiKeyCipher.from_master_keys([b"p" * 32]), batch_size=1000, actor=RESPONDER, now=now)
+    profile = load_profile(EXAMPLES / "controller.json")
+    drafts = draft_notices(session=session, incident_id=incident_id, controller=profile, actor=RESPONDER, now=now)
+    kinds = {(d.kind, d.language, d.channel) for d in drafts}
+    assert {("authority_report", "da", "form"), ("subject_notice", "nb", "email"), ("subject_notice", "da", "letter"),
+            ("public_notice", "da", "web")} <= kinds
+    approval.decide(session=session, incident_id=incident_id, actor=MANAGER, decision=ApprovalDecision.APPROVED, comment="",
+                    roster=[MANAGER], now=now)  # the check was recorded for exactly these drafts, whatever their order
+    approval.require_approved(session=session, incident_id=incident_id, roster=[MANAGER])
+
+
+@pytest.mark.integration
+def test_a_language_without_free_text_is_not_drafted_and_approval_is_refused(session, now, tmp_path) -> None:
+    incident_id = make_incident(session=session, now=now, reference=f"GAP-{tmp_path.name}", translations={})  # English text only
+    rows = [["Nora Nord", "nb", "nora@example.com", "", "", "", "", "NO"],
+            ["Amelia Ashworth", "en", "amelia@example.com", "", "", "", "", "GB"]]
+    import_people(session=session, incident_id=incident_id, path=write_people_csv(tmp_path / "people.csv", rows),
+                  cipher=MultiKeyCipher.from_master_keys([b"p" * 32]), batch_size=1000, actor=RESPONDER, now=now)
+    profile = load_profile(EXAMPLES / "controller.json")
+    drafts = draft_notices(session=session, incident_id=incident_id, controller=profile, actor=RESPONDER, now=now)
+    assert {(d.kind, d.language) for d in drafts} == {("subject_notice", "en")}  # no Danish pack, no Norwegian notice
+    from notices.content.drafting import check_outcome, translation_gaps
+
+    gaps = translation_gaps(session=session, incident_id=incident_id, controller=profile)
+    assert gaps == {"da": ["summary", "measures_taken"], "nb": ["summary", "measures_taken"]}
+    assert check_outcome(session=session, incident_id=incident_id)["missing_translations"] == gaps
+    with pytest.raises(ApprovalRefused, match="da lacks summary, measures_taken; nb lacks summary, measures_taken"):
+        approval.decide(session=session, incident_id=incident_id, actor=MANAGER, decision=ApprovalDecision.APPROVED, comment="",
+                        roster=[MANAGER], now=now)

@@ -57,7 +57,7 @@ def subject_params(language: str = "da", **overrides: Any) -> SubjectNoticeParam
 
 def authority_params(language: str = "da") -> AuthorityNoticeParams:
     """Params for the authority report of the same breach."""
-    facts = {"summary": "Someone copied our member database.", "breach_types": ["confidentiality"],
+    facts = {"summary": "Someone copied our member database.", "text_language": language, "breach_types": ["confidentiality"],
              "data_categories": ["name", "email"], "aware_at": "2026-03-20T09:30:00+01:00", "subjects_affected": 40}
     assessment = {"risk": "high", "notify_authority": True, "notify_subjects": True, "rationale": [],
                   "authority": {"code": "DK", "name": "Datatilsynet", "form_url": "https://form.example.org"},
@@ -104,7 +104,7 @@ def test_every_kind_language_and_channel_renders(kind: NoticeKind, language: str
     assert (rendered.html is not None) == (channel in (Channel.EMAIL, Channel.WEB))
     if rendered.html:
         assert rendered.html.lstrip().startswith("<!DOCTYPE html>")
-    assert rendered.template_version.startswith(f"{kind.value}/{language}@1+")
+    assert re.match(rf"{kind.value}/{language}@\d+\+[0-9a-f]{{8}}$", rendered.template_version)
     payload = "\x00".join((rendered.subject, rendered.text, rendered.html or "")).encode()
     assert rendered.content_hash == hashlib.sha256(payload).hexdigest()
 

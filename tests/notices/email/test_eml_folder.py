@@ -67,3 +67,18 @@ def test_outbox_crash_keeps_the_old_file_whole(tmp_path: Path, monkeypatch: pyte
         outbox.send_batch(sample_batch(sample_people(1), text="new"))
     assert path.read_bytes() == before
     assert [p.name for p in path.parent.iterdir()] == ["dlv-00000.eml"]
+
+
+def test_replies_from_a_no_reply_sender_reach_the_contact_point(tmp_path: Path) -> None:
+    batch = sample_batch(from_email="noreply@example.org", reply_to="sikkerhed@example.org", reply_to_name="Karoline Vesterdal")
+    OutboxSender(tmp_path).send_batch(batch)
+    msg = read_eml(tmp_path / "inc-2024-001" / "email" / "dlv-00000.eml")
+    assert msg["Reply-To"].addresses[0].addr_spec == "sikkerhed@example.org"
+    assert msg["Reply-To"].addresses[0].display_name == "Karoline Vesterdal"
+    assert read_eml_without_reply(tmp_path) is None
+
+
+def read_eml_without_reply(tmp_path: Path) -> str | None:
+    """A batch without a reply address writes no Reply-To header."""
+    OutboxSender(tmp_path / "plain").send_batch(sample_batch())
+    return read_eml(tmp_path / "plain" / "inc-2024-001" / "email" / "dlv-00000.eml")["Reply-To"]

@@ -137,3 +137,10 @@ def test_the_address_fast_path_equals_the_careful_one(email: str) -> None:
     candidate = f"{local}@{domain}"
     careful = candidate if len(candidate) <= 254 and module._ADDRESS.fullmatch(candidate) else None
     assert fast == careful
+
+
+def test_reply_to_the_contact_point_is_in_the_request_and_valid_for_sendgrid() -> None:
+    body = sendgrid_body(sample_batch(from_email="noreply@example.org", reply_to="sikkerhed@example.org", reply_to_name="Søren Ærø"))
+    assert body["reply_to"] == {"email": "sikkerhed@example.org", "name": "Soren AEro"}
+    assert sendgrid_limits.schema_problems(VALIDATOR, body) == []
+    assert "reply_to" not in sendgrid_body(sample_batch())

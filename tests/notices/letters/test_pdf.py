@@ -13,6 +13,7 @@ from pypdf import PdfReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
+from breach import instants
 from breach.controller import ControllerProfile
 from breach.enums import Channel, NoticeKind
 from notices.content.render import personalize, render
@@ -24,8 +25,11 @@ from notices.letters.pdf import (
     MANIFEST_COLUMNS,
     RIGHT,
     Letter,
+    address_block,
+    country_line,
     layout_body,
     letter_file_name,
+    org_number_text,
     register_fonts,
     wrap,
     write_letters_pdf,
@@ -208,3 +212,57 @@ def test_a_long_name_and_address_shrink_to_fit_the_window_instead_of_being_cut(t
     write_letters_pdf([letter(name=name, address_lines=lines)], path)
     text = " ".join(page_texts(path)[0].split())
     assert name in text and all(line in text for line in lines)
+
+
+def test_a_letter_abroad_ends_its_address_with_the_country_in_capitals_and_names_the_senders_country(tmp_path: Path) -> None:
+    path = tmp_path / "abroad.pdf"
+    info = write_letters_pdf([letter("n", country="NO", address_lines=["Fjordglimtveien 12", "0150 Oslo"]),
+                              letter("g", country="GB", address_lines=["14 Kestrel Road", "BRISTOL", "BS1 4DJ"]),
+                              letter("d")], path)
+    norway, britain, home = (" ".join(t.split()) for t in page_texts(path))
+    assert "0150 Oslo NORGE" in norway and "8000 Aarhus C · DANMARK" in norway  # return line: the sender's country
+    assert "BS1 4DJ STORBRITANNIEN" in britain
+    assert "DANMARK" not in home and "NORGE" not in home  # a letter at home has no country line
+    assert [d.country for d in info.deliveries] == ["NO", "GB", "DK"]
+    assert address_block(letter("n", country="NO", address_lines=["Fjordglimtveien 12", "0150 Oslo"]))[-1] == "NORGE"
+    assert country_line("DK", sender_country="NO") == "DANMARK" and country_line("GB", sender_country="IE") == "UNITED KINGDOM"
+
+
+def test_the_company_number_is_labelled_and_the_date_is_the_controllers() -> None:
+    assert org_number_text(SENDER) == "CVR-nr. DK12345678"
+    norwegian = SENDER.model_copy(update={"country": "NO", "org_number": "912 345 678"})
+    assert org_number_text(norwegian) == "Org.nr. 912 345 678"
+    just_after_midnight = dt.datetime(2026, 11, 20, 23, 30, tzinfo=dt.UTC)  # 00:30 on 21 November in Copenhagen
+    assert instants.local_date(just_after_midnight, tz="Europe/Copenhagen") == dt.date(2026, 11, 21)
+
+
+def _blocks(page: list[Any]) -> list[str]:
+    """The page's blocks in order: heading, bullet (its wrapped lines belong to it) or text."""
+    out: list[str] = []
+    for font, indent, starts_bullet, text in page:
+        if not text:
+            continue
+        if starts_bullet:
+            out.append("bullet")
+        elif indent and out and out[-1] == "bullet":
+            continue  # the wrapped rest of a bullet
+        else:
+            out.append("heading" if font == FONT_BOLD else "text")
+    return out
+
+
+def test_no_page_break_leaves_a_heading_alone_or_a_lone_last_bullet_on_the_next_page() -> None:
+    splits = 0
+    for filler in range(0, 90):
+        body = ("Indledning med lidt tekst. " * filler + "\n\n## Hvad kan du selv gøre?\n- Første råd om adgangskoder og andre "
+                "tjenester, hvor du bruger den samme.\n- Andet råd.\n- Tredje råd.\n- Fjerde råd.\n- Femte råd.\n\n"
+                "## Har du spørgsmål?\nSkriv til os.\n\n"
+                + "Afslutning. " * 30)
+        pages = [_blocks(page) for page in layout_body(body)]
+        for before, page in zip(pages, pages[1:], strict=False):
+            assert before[-1] != "heading", filler
+            if page[0] == "bullet" and before[-1] == "bullet":
+                splits += 1
+                leading = len(page) if all(b == "bullet" for b in page) else next(i for i, b in enumerate(page) if b != "bullet")
+                assert leading >= 2, f"a lone last bullet starts page 2 (filler {filler})"
+    assert splits > 0  # the sweep really breaks inside the list somewhere

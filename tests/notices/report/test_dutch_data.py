@@ -34,7 +34,7 @@ def _example_params() -> AuthorityNoticeParams:
     facts = json.loads((EXAMPLE / "facts.json").read_text(encoding="utf-8"))
     return AuthorityNoticeParams(incident_id="BR-2026-0042", controller=load_profile(EXAMPLE / "controller.json"), facts=facts,
                                  assessment=assess(load_facts(facts)).model_dump(mode="json"),
-                                 people_counts={"email": 186, "letter": 12, "unreachable": 2})
+                                 people_counts={"email": 186, "letter": 12, "unreachable": 2}, language="en")
 
 
 def _texts(table: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], dict[str, Any]]]:

@@ -66,11 +66,12 @@ def test_dk_no_and_edpb_exports_match_the_stored_incident(session, now, tmp_path
     assert (dk["form"], no["form"], edpb["form"]) == ("dk", "no", "edpb")
     assert dk["authority"]["code"] == "DK" and no["authority"]["code"] == "NO"
     expected = {
-        "dk": {"notification.incident_id": incident_id, "breach.description": stored["summary"],
-               "subjects.subjects_affected": 1234, "subjects.records_affected": 5678, "measures.measures_taken": ["Closed the endpoint"]},
-        "no": {"what_and_how.description": stored["summary"], "number_affected.subjects_affected": 1234,
+        "dk": {"notification.incident_id": incident_id, "breach.description": stored["translations"]["da"]["summary"],
+               "subjects.subjects_affected": 1234, "subjects.records_affected": 5678,
+               "measures.measures_taken": stored["translations"]["da"]["measures_taken"]},
+        "no": {"what_and_how.description": stored["translations"]["nb"]["summary"], "number_affected.subjects_affected": 1234,
                "number_affected.records_affected": 5678, "notification.internal_reference": [incident_id, "EXP-1"],
-               "measures.measures_taken": ["Closed the endpoint"], "relationship.subject_categories": ["Kunder"]},
+               "measures.measures_taken": stored["translations"]["nb"]["measures_taken"], "relationship.subject_categories": ["Kunder"]},
         "edpb": {"nature.description": stored["summary"], "data.subjects_affected": 1234, "data.records_affected": 5678,
                  "type.internal_reference": incident_id, "data.subject_categories": ["Customers"],
                  "controller.controller_name": "Testfirma ApS"},
@@ -105,7 +106,7 @@ def test_pdf_text_holds_key_facts_authority_and_deadline(session, now, tmp_path)
     pdf = _export(session, now, tmp_path, incident_id)["filing_pack_pdf"]
     text = "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
     for expected in ("Datatilsynet", "Carl Jacobsens Vej 35", incident_id, "23. november 2026 kl. 09.30", "Testfirma ApS",
-                     "An attacker copied the customer database", "4.321", "Tidslinje", "Endnu ikke anmeldt"):
+                     "En angriber kopierede kundedatabasen", "4.321", "Tidslinje", "Endnu ikke anmeldt"):
         assert expected in text, expected
 
 
@@ -200,3 +201,17 @@ def test_register_date_range_and_stats_with_chart(session, now, tmp_path):
     assert stats["median_hours_to_filing"] == 25.5 and stats["late_filings"] == 0
     plot_stats(stats, tmp_path / "chart.png")
     assert (tmp_path / "chart.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_english_version_is_written_beside_the_pack_in_the_authoritys_language(session, now, tmp_path):
+    incident_id = _clocked(session, now, reference="EXP-EN")
+    files = {f.kind: f.path for f in export_filing_pack(session=session, incident_id=incident_id, controller=CONTROLLER,
+                                                         out_dir=tmp_path, actor="t", now=now, english=True)}
+    danish = json.loads(files["filing_pack_json"].read_text(encoding="utf-8"))
+    english = json.loads(files["filing_pack_en_json"].read_text(encoding="utf-8"))
+    assert (danish["language"], english["language"]) == ("da", "en") and files["filing_pack_en_pdf"].name.endswith("-en.pdf")
+    stored = incidents.latest_facts(session=session, incident_id=incident_id).document
+    assert english["sections"]["breach"]["fields"]["description"]["answer"] == stored["summary"]  # the facts' English text
+    norway = {f.kind: f.path for f in export_filing_pack(session=session, incident_id=incident_id, controller=CONTROLLER,
+                                                         out_dir=tmp_path, actor="t", now=now, authority="NO", english=True)}
+    assert json.loads(norway["filing_pack_en_json"].read_text(encoding="utf-8"))["language"] == "en"

@@ -13,7 +13,8 @@ from pypdf import PdfReader
 from notices.params import load_table
 from notices.report.followup import build_followup, followup_markdown
 from notices.report.forms import FORMS, build_form_pack, catalogue, form_sources
-from notices.report.pack import answer_catalogue, build_filing_pack, filing_pack_markdown, write_filing_pack_pdf
+from notices.report.pack import answer_catalogue, build_filing_pack
+from notices.report.views import filing_pack_markdown, write_filing_pack_pdf
 from tests.conftest import REPO
 from tests.notices.report.test_pack import params
 
@@ -66,7 +67,7 @@ def test_edpb_template_has_seven_sections_about_120_questions_and_lists_the_unan
     assert answer(pack, "data.special_categories") == "Yes" and answer(pack, "data.vulnerable_subjects") == "Yes"
     assert answer(pack, "type.is_followup") == "Yes"
     assert answer(pack, "type.authority_case_number") == "DT-2026-77"
-    assert answer(pack, "type.previous_notifications")[0].startswith("DK #1, 21 November 2026 at 13:00 (CET), DT-2026-77")
+    assert answer(pack, "type.previous_notifications")[0].startswith("DK #1, 21 November 2026 at 13:00 (Danish time), DT-2026-77")
     assert answer(pack, "communication.people_told") == 12000
     unanswerable = {f"{s}.{k}" for s, sec in pack["sections"].items() for k, f in sec["fields"].items() if f["from"] is None}
     assert unanswerable <= set(pack["missing"]) and "controller.reporter_name" in unanswerable
@@ -91,8 +92,8 @@ def test_pdf_for_norway_holds_key_facts_authority_deadline_and_timeline(tmp_path
     path = tmp_path / "no.pdf"
     write_filing_pack_pdf(pack, path)
     text = "\n".join(page.extract_text() for page in PdfReader(path).pages)
-    for expected in ("Datatilsynet", "Postboks 458 Sentrum", "BR-2026-0007", "23. november 2026 kl. 09:30", "Fjordlys Fitness ApS",
-                     "An attacker copied the member database", "Kunder", "Forensics took four days",
+    for expected in ("Datatilsynet", "Postboks 458 Sentrum", "BR-2026-0007", "23. november 2026 kl. 09.30", "Fjordlys Fitness ApS",
+                     "En angriper kopierte medlemsdatabasen", "Kunder", "Forensics took four days",
                      "Tidslinje: 72-timersfristen", "Fristen er overskredet med 27.5 timer", "Frist (72 t)"):
         assert expected in text, expected
 
@@ -133,3 +134,12 @@ def test_docs_map_every_key_of_every_form(form: str) -> None:
     docs = (REPO / "docs" / "filing-forms.md").read_text(encoding="utf-8")
     for key in form_sources(form):
         assert f"| `{key}` |" in docs, f"docs/filing-forms.md lacks {form} key {key}"
+
+
+def test_norwegian_pack_is_about_norway_and_fits_the_breach() -> None:
+    pack = build_form_pack(params(facts={"subjects_countries": ["DK", "NO", "SE"], "breach_types": ["confidentiality"]}), form="no")
+    countries = answer(pack, "number_affected.countries")
+    assert "Norge" not in countries and {"Danmark", "Sverige"} <= set(countries)  # Norway is home for the Norwegian authority
+    assert answer(pack, "where_now.recovered") == "Ikke relevant"  # no backup question for a pure confidentiality breach
+    assert answer(pack, "contact.organisation") == ["Fjordlys Fitness ApS", "CVR-nr. DK12345678"]
+    assert "EU/EEA" in load_table("edpb_template")["sections"]["type"]["fields"]["member_states"]["en"]

@@ -20,7 +20,8 @@ from flows.cli.words import words
 from flows.runtime import EXAMPLES
 from notices.content.drafting import draft_notices
 from notices.report.notification import authority_params
-from notices.report.pack import build_filing_pack, filing_pack_markdown
+from notices.report.pack import build_filing_pack
+from notices.report.views import filing_pack_markdown
 from notices.sending.outbox import fill_outbox
 from tests.factories import write_people_csv
 
@@ -32,7 +33,12 @@ FACTS = {"summary": "A customer list sent to the wrong recipients.", "breach_typ
          "malicious": False, "data_categories": ["name", "postal_address"], "subject_categories": ["customers"],
          "subjects_affected": 4, "exfiltration": "none", "recipient": "untrusted", "recipients_count": 3,
          "aware_at": "2026-11-20T09:30:00+01:00", "controller": {"name": "Testfirma ApS", "country": "DK"},
-         "protected_address_subjects_present": True}
+         "protected_address_subjects_present": True,
+         "measures_taken": ["The recipients confirmed deleting the list."], "text_language": "en",
+         "translations": {"da": {"summary": "En kundeliste blev sendt til de forkerte modtagere.",
+                                 "measures_taken": ["Modtagerne har bekræftet, at de har slettet listen."]},
+                          "nb": {"summary": "En kundeliste ble sendt til feil mottakere.",
+                                 "measures_taken": ["Mottakerne har bekreftet at de har slettet listen."]}}}
 
 
 def _incident(session, now, tmp_path, rows: list[list[str]]) -> str:
