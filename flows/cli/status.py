@@ -108,7 +108,7 @@ def us_lines(*, session: Any, incident_id: str, profile: UsProfile | None) -> li
     return lines
 
 
-def substitute_lines(*, session: Session, incident_id: str, profile: UsProfile) -> list[str]:
+def substitute_lines(*, session: Any, incident_id: str, profile: UsProfile) -> list[str]:
     """The substitute-notice actions of every told state whose conditions are met (website, e-mail, statewide media)."""
     found = us.assess_us(session=session, incident_id=incident_id, profile=profile)
     if found is None:
