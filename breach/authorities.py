@@ -55,6 +55,12 @@ def _table() -> dict[str, Authority]:
     return {entry["code"]: Authority.model_validate(entry) for entry in json.loads(text)["authorities"]}
 
 
+def canonical_country(code: str) -> str:
+    """An ISO 3166-1 alpha-2 code as ISO spells it ('UK' -> 'GB', 'EL' -> 'GR'), in capitals."""
+    upper = code.strip().upper()
+    return _ALIASES.get(upper, upper)
+
+
 def all_authorities() -> list[Authority]:
     """Every authority in the table, by code."""
     return sorted(_table().values(), key=lambda a: a.code)

@@ -65,6 +65,7 @@ class DeadlineState(StrEnum):
     MET = "met"
     MISSED = "missed"
     STOPPED_LATE = "stopped_late"
+    DONE = "done"  # a duty with no outer limit (US "without unreasonable delay"), recorded when it was done
 
 
 class ApprovalDecision(StrEnum):

@@ -62,6 +62,13 @@ class Controller(_Frozen):
     dpa_hours: float | None = Field(default=None, ge=0)
 
 
+class GdprScope(_Frozen):
+    """GDPR Art. 3(2) for a controller with no establishment in the EEA or UK: does its processing target people there?"""
+
+    offers_goods_or_services: bool | None = None
+    monitors_behaviour: bool | None = None
+
+
 class Regimes(_Frozen):
     nis2_entity: Nis2Entity | None = None
     dora_financial_entity: bool = False
@@ -109,6 +116,7 @@ class Facts(_Frozen):
     summary: str = Field(min_length=1)
     role: Role = "controller"
     controller: Controller | None = None
+    gdpr_scope: GdprScope | None = None
     occurred_at: AwareDatetime | None = None
     detected_at: AwareDatetime | None = None
     aware_at: AwareDatetime | None = None

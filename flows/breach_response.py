@@ -18,16 +18,20 @@ from flows.send import send_notices
 
 @flow(name="breach-response")
 def breach_response(facts_path: str, people_path: str | None = None) -> dict[str, Any]:
-    """Open, assess, start the clock, import people, draft, wait for approval, send, export.
+    """Open, assess, import people, start the clocks, draft, wait for approval, send, export.
 
+    The people file comes before the clocks because it can change what is owed: its countries enter the
+    GDPR Art. 3 verdict, and US duties count residents per state. The clocks start even when the import fails.
     Every step is idempotent, so running this again (or resuming a suspended run, which
     starts from the top) continues where the last run stopped.
     """
     incident_id = open_incident(facts_path)
     verdict = assess_incident(incident_id)
-    deadlines = start_clock(incident_id)
-    if people_path:
-        import_people(incident_id, people_path)
+    try:
+        if people_path:
+            verdict = import_people(incident_id, people_path).get("reassessed") or verdict
+    finally:
+        deadlines = start_clock(incident_id)
     drafts = draft_notices(incident_id)
     decision = approve_notices(incident_id) if drafts else "nothing"
     sent = send_notices(incident_id) if decision == "approved" else None

@@ -1,7 +1,8 @@
 """Start the clocks an incident's facts and assessment call for under every regime in force.
 
 GDPR Art. 33(1): 72 hours from awareness; Art. 33(2) for a processor; NIS2 Art. 23(4), DORA Art. 19(4)
-and Reg. (EU) 611/2013 Art. 2 where the facts flag them (rules in ``breach/data/regimes.json``).
+and Reg. (EU) 611/2013 Art. 2 where the facts flag them (rules in ``breach/data/regimes.json``); US state
+and federal duties with a date once the people file says where people live (``breach.clock.us``).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from prefect import flow, task
 
 from breach import instants
 from breach.clock import deadlines
+from breach.clock import us as us_clocks
 from breach.facts import load_facts
 from breach.incidents import service as incidents
 from flows.progress import emit
@@ -29,6 +31,10 @@ def start_deadlines(incident_id: str) -> list[str]:
         dpa_hours = facts.controller.dpa_hours if facts.controller else None
         rows = deadlines.start_clocks(session=session, incident=incident, assessment=assessment, dpa_hours=dpa_hours,
                                       actor=rt.actor, now=instants.utcnow())
+        if rt.controller.us is not None:  # US state and federal duties, per state with residents in the people file
+            rows += us_clocks.start_us_clocks(session=session, incident_id=incident_id, profile=rt.controller.us, actor=rt.actor,
+                                              now=instants.utcnow())
+        rows.sort(key=lambda r: r.due_at)
         started = [(r.obligation, r.party, r.due_at) for r in rows]
         zone = incident.timezone
     emit("clock", incident_id=incident_id, timezone=zone, deadlines=started)

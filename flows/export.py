@@ -2,31 +2,33 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from pathlib import Path
+
 from prefect import flow, task
+from sqlalchemy.orm import Session
 
 from breach import instants
 from breach.exceptions import NotApproved
+from breach.incidents import service as incidents
 from flows.progress import emit
 from flows.runtime import runtime
 from notices.content.public_notice import export_public_notices
+from notices.output import ExportedFile
 from notices.register.export import export_register
 from notices.report.export import export_filing_pack, export_followup
+from notices.report.us_filings import export_us_filings
 
 
 @task
 def write_exports(incident_id: str, authority: str | None = None, template: str | None = None,
                   followup: bool = False, english: bool = False) -> dict[str, str]:
-    """Write the filing pack (JSON, Markdown, PDF) or the next supplementary report, and the register (CSV)."""
+    """Write the filing pack (JSON, Markdown, PDF) or the next supplementary report, the US filings, and the register (CSV)."""
     rt = runtime()
     out = rt.settings.data_dir / "exports"
     with rt.sessions.begin() as session:
         now = instants.utcnow()
-        if followup:
-            files = export_followup(session=session, incident_id=incident_id, controller=rt.controller, out_dir=out, actor=rt.actor,
-                                    now=now, authority=authority, template=template)
-        else:
-            files = export_filing_pack(session=session, incident_id=incident_id, controller=rt.controller, out_dir=out,
-                                       actor=rt.actor, now=now, authority=authority, template=template, english=english)
+        files = _filings(session, incident_id, authority, template, followup, english, out=out, now=now)
         files.append(export_register(session=session, out_dir=out, actor=rt.actor, now=now))
         try:
             files += export_public_notices(session=session, incident_id=incident_id, roster=rt.settings.managers,
@@ -36,6 +38,29 @@ def write_exports(incident_id: str, authority: str | None = None, template: str 
     paths = {f.kind: str(f.path) for f in files}
     emit("exported", incident_id=incident_id, paths=paths)
     return paths
+
+
+def _filings(session: Session, incident_id: str, authority: str | None, template: str | None, followup: bool, english: bool, *,
+             out: Path, now: datetime) -> list[ExportedFile]:
+    """The GDPR filing pack (unless the GDPR does not apply, Art. 3) and, for a US profile, the US regulator filings."""
+    rt = runtime()
+    us_asked = bool(authority and authority.strip().upper().startswith("US"))
+    if us_asked:
+        return export_us_filings(session=session, incident_id=incident_id, controller=rt.controller, out_dir=out, actor=rt.actor,
+                                 now=now, which=authority or "US")
+    assessment = incidents.latest_assessment(session=session, incident_id=incident_id)
+    gdpr = (assessment.result if assessment else {}).get("gdpr_applies") is not False
+    files: list[ExportedFile] = []
+    if followup:
+        files += export_followup(session=session, incident_id=incident_id, controller=rt.controller, out_dir=out, actor=rt.actor,
+                                 now=now, authority=authority, template=template)
+    elif gdpr or authority or template:  # asked for explicitly where the GDPR does not apply: refused with the reason
+        files += export_filing_pack(session=session, incident_id=incident_id, controller=rt.controller, out_dir=out, actor=rt.actor,
+                                    now=now, authority=authority, template=template, english=english)
+    if rt.controller.us is not None and not (authority or template or followup):
+        files += export_us_filings(session=session, incident_id=incident_id, controller=rt.controller, out_dir=out, actor=rt.actor,
+                                   now=now)
+    return files
 
 
 @flow(name="export-reports")

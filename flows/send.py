@@ -13,6 +13,7 @@ from prefect.cache_policies import NO_CACHE
 
 from breach import instants
 from breach.approval import decisions as approval
+from breach.clock import us_done
 from breach.enums import Channel, IncidentStatus
 from breach.incidents import service as incidents
 from flows.prefect_api import thread_pool
@@ -52,7 +53,7 @@ def prepare_outbox(incident_id: str) -> dict[str, list[int]]:
     with rt.sessions.begin() as session:
         approval.require_approved(session=session, incident_id=incident_id, roster=rt.settings.managers)
         summary = outbox.fill_outbox(session=session, incident_id=incident_id, batch_size=rt.settings.batch_size, actor=rt.actor,
-                                     now=instants.utcnow())
+                                     now=instants.utcnow(), us=rt.controller.us)
         incident = incidents.get(session=session, incident_id=incident_id)
         if incident.status != IncidentStatus.NOTIFIED:  # a re-run after everything was sent only finds nothing to do
             incidents.set_status(session=session, incident=incident, to=IncidentStatus.SENDING, actor=rt.actor, now=instants.utcnow())
@@ -130,6 +131,9 @@ def finish(incident_id: str) -> dict[str, dict[str, int]]:
         if not pending:
             incident = incidents.get(session=session, incident_id=incident_id)
             incidents.set_status(session=session, incident=incident, to=IncidentStatus.NOTIFIED, actor=rt.actor, now=instants.utcnow())
+        if rt.controller.us is not None:  # a state whose residents all have their notice: its individual-notice clock stops
+            us_done.record_individual_notices(session=session, incident_id=incident_id, profile=rt.controller.us, actor=rt.actor,
+                                              now=instants.utcnow())
         return outbox.delivery_counts(session=session, incident_id=incident_id)
 
 

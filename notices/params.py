@@ -27,6 +27,10 @@ from breach.texts import FreeText, text_in
 
 DATA_DIR = Path(__file__).parent / "data"
 LanguageCode = Literal["da", "nb", "en", "nl", "en-US"]
+# The recipient's name is never rendered: notices hold these tags and the name is put in afterwards
+# (notices.content.render.personalize, SendGrid substitutions); shared here by rendering, e-mail and exports.
+NAME_TAG_TEXT = "-recipient_name_text-"
+NAME_TAG_HTML = "-recipient_name_html-"
 LOCALES: dict[str, str] = {"da": "da_DK", "nb": "nb_NO", "en": "en_GB", "nl": "nl_NL", "en-US": "en_US"}
 # The data tables (categories, filing form words) are per language; American English reads the English rows.
 TABLE_LANGUAGE = {"en-US": "en"}
@@ -45,6 +49,12 @@ def load_table(name: str) -> dict[str, Any]:
 def table_language(language: str) -> str:
     """The language whose rows of the data tables a notice in ``language`` reads (en-US reads en)."""
     return TABLE_LANGUAGE.get(language, language)
+
+
+def localized(row: dict[str, Any], language: str) -> Any:
+    """A table row's words in ``language``: its own variant where the table has one (en-US spelling), else the
+    variant it reads (``table_language``)."""
+    return row[language] if language in row else row[table_language(language)]
 
 
 def format_instant(moment: datetime | str, *, tz: str, language: str) -> str:
@@ -83,7 +93,7 @@ def format_number(value: int, *, language: str) -> str:
 def category_labels(categories: Iterable[str], language: str) -> list[str]:
     """The plain-language names of data categories, in the order given."""
     table = load_table("categories")["categories"]
-    return [table[key]["labels"][table_language(language)] for key in categories]
+    return [localized(table[key]["labels"], language) for key in categories]
 
 
 def _ranked(categories: Iterable[str], column: str, language: str, fallback: str, texts: str = "") -> list[str]:
@@ -94,7 +104,7 @@ def _ranked(categories: Iterable[str], column: str, language: str, fallback: str
     data = load_table("categories")
     wanted = {key for category in categories for key in data["categories"][category][column]}
     ranked = [key for key in data[column] if key in wanted and key != fallback] or [fallback]
-    return [data[texts or column][key][table_language(language)] for key in ranked]
+    return [localized(data[texts or column][key], language) for key in ranked]
 
 
 def consequences_for(categories: Iterable[str], language: str) -> list[str]:
@@ -200,7 +210,7 @@ class SubjectNoticeParams(BaseModel):
 
     def risk_text(self) -> str:
         """One sentence saying how serious we think the breach is for the person."""
-        return load_table("categories")["risk"][self.risk][table_language(self.language)]
+        return localized(load_table("categories")["risk"][self.risk], self.language)
 
     def when(self, moment: datetime) -> str:
         """An instant in the controller's time zone and the notice's language."""

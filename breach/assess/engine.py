@@ -8,6 +8,8 @@ the people (Art. 34), or some of them, by when, and which authority.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from breach.assess.models import Assessment, RationaleEntry, Severity
 from breach.assess.obligations import (
     Duties,
@@ -23,9 +25,10 @@ from breach.assess.obligations import (
 )
 from breach.assess.overlays import NationalLaw, national_law
 from breach.assess.risk import RouteRisk, overall_risk, route_risks
+from breach.assess.scope import Scope, territorial_scope_rule
 from breach.assess.severity import severity
 from breach.assess.signals import confidentiality_at_stake, unintelligible
-from breach.assess.sources import GDPR_33_1
+from breach.assess.sources import GDPR_28_3_F, GDPR_33_1
 from breach.assess.subsets import subset_rule
 from breach.assess.tables import enisa
 from breach.enums import RiskLevel
@@ -39,25 +42,54 @@ def rules_version() -> str:
     return f"rules-{RULES_VERSION}+enisa-{enisa().version}"
 
 
-def assess(facts: Facts) -> Assessment:
-    """Decide what the breach calls for and why (Art. 33, 34), from the facts alone."""
+def assess(facts: Facts, *, people_countries: Iterable[str] = ()) -> Assessment:
+    """Decide what the breach calls for and why (Art. 3, 33, 34), from the facts and the people file's countries."""
+    scope = territorial_scope_rule(facts, people_countries)
+    if scope.entry is not None and set(scope.countries) - set(facts.subjects_countries):
+        # No one-stop shop: the people file's countries name authorities (and national rules) too.
+        extra = [c for c in scope.countries if c not in facts.subjects_countries]
+        facts = facts.model_copy(update={"subjects_countries": [*facts.subjects_countries, *extra]})
     breach, breach_entry = personal_data_breach_rule(facts)
     sev, severity_entries = severity(facts)
     identifiable, identifiable_entry = identifiable_rule(breach=breach, ei=sev.ei)
-    national = national_law(facts) if breach else NationalLaw()
+    national = national_law(facts) if breach and scope.applies else NationalLaw()
     risk, routes, risk_entries = _risk(facts, sev, breach=breach, national=national)
+    if not scope.applies:
+        return _outside(facts, scope, breach=breach, identifiable=identifiable, sev=sev, risk=risk,
+                        entries=[breach_entry, *severity_entries, identifiable_entry, *risk_entries])
     duties = _duties(facts, breach=breach, risk=risk, routes=routes, national=national)
     authority, authorities, authority_entry = lead_authority_rule(facts)
     deadline, deadline_entry = deadline_rule(facts, notify_authority=duties.notify_authority)
     tail = [deadline_entry, register_rule(breach=breach), other_regimes_rule(facts)]
     entries = [breach_entry, *severity_entries, identifiable_entry, *risk_entries, *duties.entries, authority_entry]
-    entries += [e for e in tail if e is not None]
+    entries = ([scope.entry] if scope.entry else []) + entries + [e for e in tail if e is not None]
     return Assessment(
         personal_data_breach=breach, identifiable=identifiable, severity=sev, risk=risk,
         notify_authority=duties.notify_authority, notify_subjects=duties.notify_subjects,
         subject_notice_exemption=duties.exemption, public_communication=duties.public_communication,
         notify_subjects_subset=duties.subset, authority=authority, authorities=authorities, authority_deadline=deadline,
         rationale=entries, rules_version=rules_version(), role=facts.role, notify_controller=duties.notify_controller,
+        territorial_scope=scope.as_contract(),
+    )
+
+
+def _outside(facts: Facts, scope: Scope, *, breach: bool, identifiable: bool, sev: Severity, risk: RiskLevel,
+             entries: list[RationaleEntry]) -> Assessment:
+    """Art. 3: the GDPR does not reach the processing: no authority, no Art. 34 notice, no Art. 33(5) register duty.
+
+    A processor still tells its controller: the processing contract asks for it (and, for US residents, the
+    state laws' vendor notice to the data owner), although Art. 33(2) does not.
+    """
+    assert scope.entry is not None
+    tell_controller = facts.role == "processor" and breach
+    if tell_controller:
+        entries.append(RationaleEntry(rule="processor_contract", basis=(GDPR_28_3_F,), finding=(
+            "We act as a processor: tell the controller without undue delay. The GDPR does not bind this processing, but the "
+            "processing contract asks for it, and US state breach laws require a vendor to tell the owner of the data.")))
+    return Assessment(
+        personal_data_breach=breach, identifiable=identifiable, severity=sev, risk=risk, notify_authority=False,
+        notify_subjects=False, rationale=[scope.entry, *entries], rules_version=rules_version(), role=facts.role,
+        notify_controller=tell_controller, gdpr_applies=False, territorial_scope=scope.as_contract(),
     )
 
 

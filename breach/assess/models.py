@@ -16,7 +16,7 @@ Exemption = Literal["art34_3_a", "art34_3_b", "art34_3_c"]
 CONTRACT_KEYS = (
     "personal_data_breach", "identifiable", "severity", "risk", "notify_authority", "notify_subjects",
     "subject_notice_exemption", "public_communication", "notify_subjects_subset", "authority", "authority_deadline", "rationale",
-    "role", "notify_controller", "authorities", "rules_version",
+    "role", "notify_controller", "authorities", "rules_version", "gdpr_applies", "territorial_scope",
 )
 
 
@@ -75,9 +75,12 @@ class Assessment(BaseModel):
     rules_version: str
     role: Literal["controller", "processor"] = "controller"
     notify_controller: bool = False
+    gdpr_applies: bool = Field(default=True, description="Art. 3: false when the GDPR (and the UK GDPR) does not reach the processing")
+    territorial_scope: dict[str, Any] | None = Field(
+        default=None, description="Art. 3 for a controller not established in the EEA/UK: gdpr_applies, basis, countries considered")
 
     def to_contract(self) -> dict[str, Any]:
-        """The JSON object of ASSESSMENT.md (plus role, notify_controller, authorities, rules_version)."""
+        """The JSON object of ASSESSMENT.md (plus role, notify_controller, authorities, rules_version, gdpr_applies, territorial_scope)."""
         dumped = self.model_dump(mode="json")
         if self.authority_deadline is not None:
             dumped["authority_deadline"] = self.authority_deadline.isoformat()

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+GDPR_3_1 = "GDPR Art. 3(1) (establishment in the Union)"
+GDPR_3_2 = "GDPR Art. 3(2) (offering goods or services to, or monitoring, people in the Union)"
+UK_GDPR_3 = "UK GDPR Art. 3 (the same criteria for the United Kingdom)"
+EDPB_3_2018 = "EDPB Guidelines 3/2018 on the territorial scope of the GDPR (Article 3), version 2.1, section 2 (targeting criterion)"
+GDPR_28_3_F = "GDPR Art. 28(3)(f) (the processing contract: the processor assists the controller with Art. 33-34)"
 GDPR_4_1 = "GDPR Art. 4(1)"
 GDPR_4_12 = "GDPR Art. 4(12)"
 GDPR_33_1 = "GDPR Art. 33(1)"

@@ -17,17 +17,27 @@ from sqlalchemy.orm import Session
 
 from breach import audit
 from breach.clock import deadlines
+from breach.clock.us_done import record_us_filing
 from breach.enums import DeadlineState, Obligation
 from breach.exceptions import BreachError, DeadlineMissed
 from breach.incidents import service as incidents
+from breach.jurisdictions.us.profile import UsProfile
 from breach.store.tables import DeadlineRow, FilingRow
 
 MAX_RECEIPT_BYTES = 20 * 1024 * 1024
 
 
 def record_filing(*, session: Session, incident_id: str, authority_code: str | None, receipt: Path, actor: str, now: datetime,
-                  authority_reference: str | None = None, reasons_for_delay: str | None = None) -> FilingRow:
-    """Store the authority's receipt; a filing after the deadline needs the reasons for the delay (Art. 33(1))."""
+                  authority_reference: str | None = None, reasons_for_delay: str | None = None,
+                  us: UsProfile | None = None) -> FilingRow:
+    """Store the authority's receipt; a filing after the deadline needs the reasons for the delay (Art. 33(1)).
+
+    A code starting ``US-`` (US-CA-AG, US-HHS) is a US regulator, agency or HHS filing (``breach.clock.us_done``;
+    ``us``: the controller's US profile).
+    """
+    if authority_code and authority_code.strip().upper().startswith("US-"):
+        return record_us_filing(session=session, incident_id=incident_id, code=authority_code, receipt=receipt, profile=us,
+                                actor=actor, now=now, reference=authority_reference)
     incident = incidents.get(session=session, incident_id=incident_id)
     authority_code = _which_authority(session=session, incident_id=incident_id, authority_code=authority_code)
     if not receipt.is_file():
@@ -70,7 +80,11 @@ def _which_authority(*, session: Session, incident_id: str, authority_code: str 
     if authority_code:
         return authority_code.strip().upper()
     assessment = incidents.latest_assessment(session=session, incident_id=incident_id)
-    owed = owed_authorities(assessment.result if assessment else {})
+    result = assessment.result if assessment else {}
+    if result.get("gdpr_applies") is False:
+        raise BreachError(f"the GDPR does not apply to {incident_id} (Art. 3): no EEA or UK authority is owed a notification; "
+                          "name the US regulator you filed with (--authority US-CA-AG; `breach status` lists the codes)")
+    owed = owed_authorities(result)
     if len(owed) > 1:
         raise BreachError(f"{incident_id} is owed notifications to several authorities ({', '.join(owed)}): "
                           "name the one you filed with (--authority)")

@@ -11,11 +11,12 @@ from sqlalchemy.orm import Session
 
 from breach import audit
 from breach.assess import assess
+from breach.authorities import canonical_country
 from breach.enums import IncidentStatus
 from breach.exceptions import IncidentNotFound
 from breach.facts import Facts, load_facts
 from breach.incidents.transitions import transition
-from breach.store.tables import AssessmentRow, FactsRow, IdCounter, IncidentRow
+from breach.store.tables import AssessmentRow, FactsRow, IdCounter, IncidentRow, PersonRow
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,19 @@ def _add_facts_if_changed(*, session: Session, incident: IncidentRow, document: 
     return version
 
 
+def people_countries(*, session: Session, incident_id: str) -> list[str]:
+    """The countries of the incident's people file (plain column), sorted; [] before the file is imported."""
+    stmt = select(PersonRow.country).where(PersonRow.incident_id == incident_id, PersonRow.country.is_not(None)).distinct()
+    return sorted(str(c) for c in session.execute(stmt).scalars())
+
+
+def _scope_moved(previous: AssessmentRow, facts: Facts, countries: list[str]) -> bool:
+    """Whether the people file added a country the last Art. 3 assessment did not consider (not established in the EEA/UK)."""
+    scope = (previous.result or {}).get("territorial_scope")
+    if scope is None or scope.get("basis") == "art3_1":
+        return False
+    considered = set(scope.get("countries") or [])
+    return bool({canonical_country(c) for c in [*facts.subjects_countries, *countries]} - considered)
 def add_facts_version(*, session: Session, incident_id: str, document: dict[str, Any], actor: str, now: datetime) -> int:
     """Record a changed facts document as the incident's next facts version (validated first); returns the version."""
     load_facts(document)
@@ -109,13 +123,15 @@ def add_facts_version(*, session: Session, incident_id: str, document: dict[str,
 
 
 def assess_incident(*, session: Session, incident_id: str, actor: str, now: datetime) -> AssessmentRow:
-    """Assess the newest facts; a new assessment version only when the facts changed."""
+    """Assess the newest facts with the people file's countries (Art. 3); a new version when either changed."""
     incident = get(session=session, incident_id=incident_id)
     facts_row = latest_facts(session=session, incident_id=incident_id)
     previous = latest_assessment(session=session, incident_id=incident_id)
-    if previous is not None and previous.facts_version == facts_row.version:
+    facts = load_facts(facts_row.document)
+    countries = people_countries(session=session, incident_id=incident_id)
+    if previous is not None and previous.facts_version == facts_row.version and not _scope_moved(previous, facts, countries):
         return previous
-    result = assess(load_facts(facts_row.document))
+    result = assess(facts, people_countries=countries)
     contract = result.to_contract()
     row = AssessmentRow(
         incident_id=incident_id, version=(previous.version + 1) if previous else 1, facts_version=facts_row.version,

@@ -296,7 +296,7 @@ class FilingRow(Base):
     __tablename__ = "filings"
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"), index=True)
-    authority_code: Mapped[str] = mapped_column(String(10))
+    authority_code: Mapped[str] = mapped_column(String(40))
     sequence: Mapped[int] = mapped_column(Integer)
     filed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     filed_by: Mapped[str] = mapped_column(String(320))

@@ -22,6 +22,8 @@ def show_verdict(verdict: dict[str, Any]) -> None:
     console.print(f"  risk: [bold {colour}]{verdict.get('risk')}[/]   ENISA severity {sev.get('score')} ({sev.get('band')})   "
                   f"notify authority: [bold]{_yn(verdict.get('notify_authority'))}[/]   "
                   f"notify people: [bold]{_yn(verdict.get('notify_subjects'))}[/]")
+    if verdict.get("gdpr_applies") is False:
+        console.print("  [bold]GDPR: does not apply[/] (Art. 3, first reason below): no EEA or UK authority, no GDPR notice")
     if verdict.get("authority"):
         console.print(f"  lead authority: {verdict['authority'].get('name')} ({verdict['authority'].get('code')})")
     for i, entry in enumerate(verdict.get("rationale", []), 1):
@@ -91,8 +93,13 @@ def _assessed(f: dict[str, Any]) -> None:
     show_verdict(f["verdict"])
 
 
+def _reassessed(f: dict[str, Any]) -> None:
+    console.print(f"  [bold]assessed again[/] (version {f['verdict'].get('version')}): the people file names countries the facts did not")
+    show_verdict(f["verdict"])
+
+
 def _clock(f: dict[str, Any]) -> None:
-    console.print("[bold]3. Clock[/]")
+    console.print("[bold]4. Clock[/]")
     if not f["deadlines"]:
         console.print("  no deadline started (no notification due, or aware_at unknown)")
     for obligation, party, due_at in f["deadlines"]:
@@ -102,7 +109,7 @@ def _clock(f: dict[str, Any]) -> None:
 def _imported(f: dict[str, Any]) -> None:
     _bar.stop()
     c = f["counts"]
-    console.print("[bold]4. People[/]" + (" (this file was already imported)" if f["skipped"] else ""))
+    console.print("[bold]3. People[/]" + (" (this file was already imported)" if f["skipped"] else ""))
     console.print(f"  {c}")
     for line, column, code, message in f["problems"]:
         console.print(f"  [yellow]line {line}[/] {column}: {code}: {message}")
@@ -147,16 +154,26 @@ def _public_pending(f: dict[str, Any]) -> None:
     console.print(f"  [yellow]public notice not exported yet:[/] {f['reason']}")
 
 
+def export_lines(paths: dict[str, str]) -> list[str]:
+    """One line per export; the US regulator filings as one line for their folder (its index.md lists them)."""
+    us = [path for kind, path in paths.items() if kind.startswith("us/")]
+    lines = [f"  {kind}: {path}" for kind, path in paths.items() if not kind.startswith("us/")]
+    if us:
+        folder = us[0].rsplit("/", 1)[0]
+        lines.insert(0, f"  US filings ({len(us)} files; index.md lists every US duty, its clock and filing code): {folder}/")
+    return lines
+
+
 def _exported(f: dict[str, Any]) -> None:
     _bar.stop()
     console.print("[bold]8. Exports[/]")
-    for kind, path in f["paths"].items():
-        console.print(f"  {kind}: {path}")
+    for line in export_lines(f["paths"]):
+        console.print(line)
 
 
 _HANDLERS = {
     "import_progress": _import_progress, "public_notice_pending": _public_pending, "opened": _opened, "assessed": _assessed,
-    "clock": _clock, "imported": _imported, "drafted": _drafted,
+    "clock": _clock, "imported": _imported, "reassessed": _reassessed, "drafted": _drafted,
     "awaiting_approval": _awaiting, "approval": _approval, "approval_refused": _refused, "outbox": _outbox,
     "batch_sent": _batch, "exported": _exported,
 }

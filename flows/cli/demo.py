@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from flows.cli.console import console, listener, stop_progress, table
+from flows.cli.console import console, export_lines, listener, stop_progress, table
 from flows.progress import subscribe
 from flows.runtime import EXAMPLES, runtime
 
@@ -126,8 +126,13 @@ def _summary(result: dict[str, Any], data_dir: Path) -> None:
     console.print(f"  e-mails:  {rt.settings.outbox_dir / incident_id / 'email'}/")
     for pdf in pdfs:
         console.print(f"  letters:  {pdf}")
-    for kind, path in (result.get("exports") or {}).items():
-        console.print(f"  {kind}: {path}")
+    for line in export_lines(result.get("exports") or {}):
+        console.print(line)
+    if rt.controller.us is not None:
+        console.print(f"\nNext, for each US filing made (codes in the index): [bold]breach filed {incident_id} --authority US-CA-AG "
+                      f"--receipt RECEIPT.pdf[/]; [bold]breach status {incident_id}[/] shows what is left (with BREACH_DATA_DIR={data_dir} "
+                      f"BREACH_CONTROLLER_FILE={os.environ.get('BREACH_CONTROLLER_FILE')})")
+        return
     where = _filing_place()
     console.print(f"\nNext, once the form is submitted{where}: [bold]breach filed {incident_id} --receipt RECEIPT.pdf[/] "
                   f"(with BREACH_DATA_DIR={data_dir})")

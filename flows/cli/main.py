@@ -60,7 +60,7 @@ def assess(facts: Path = typer.Argument(..., help="Facts document (incident-fact
 @app.command("open")
 def open_(facts: Path = typer.Argument(..., help="Facts document"),
           people: Path | None = typer.Option(None, "--people", help="CSV or JSONL file of affected people")) -> None:
-    """Run the whole response: open, assess, clock, import, draft, wait for approval, send, export."""
+    """Run the whole response: open, assess, import people, start the clocks, draft, wait for approval, send, export."""
     from flows.breach_response import breach_response
     from flows.cli.console import console, listener, stop_progress
     from flows.progress import subscribe
@@ -142,13 +142,15 @@ def send(incident_id: str) -> None:
 
 @app.command()
 def export(incident_id: str,
-           authority: str | None = typer.Option(None, "--authority", help="Authority whose form to fill, e.g. DK, NO (default: the lead)"),
+           authority: str | None = typer.Option(None, "--authority",
+                                                help="Authority whose form to fill, e.g. DK, NO (default: the lead); US regulators: "
+                                                     "US (all), US-CA (a state's) or a filing code such as US-CA-AG"),
            template: str | None = typer.Option(None, "--template", help="A common template instead, e.g. edpb"),
            followup: bool = typer.Option(False, "--followup",
                                          help="The next supplementary report (Art. 33(4)): what changed since the last filing"),
            english: bool = typer.Option(False, "--english",
                                         help="Also write the pack in English beside the one in the authority's language")) -> None:
-    """Export the authority filing pack (JSON, Markdown, PDF) and the breach register (CSV)."""
+    """Export the authority filing pack (JSON, Markdown, PDF), the US regulator filings, and the breach register (CSV)."""
     from flows.cli.console import console
     from flows.export import export_reports
 
@@ -158,7 +160,8 @@ def export(incident_id: str,
 
 @app.command()
 def filed(incident_id: str, receipt: Path = typer.Option(..., "--receipt", help="The authority's receipt (e.g. the form's PDF)"),
-          authority: str | None = typer.Option(None, "--authority", help="Authority code, e.g. DK"),
+          authority: str | None = typer.Option(None, "--authority",
+                                               help="Authority code, e.g. DK; a US regulator's filing code, e.g. US-CA-AG or US-HHS"),
           reference: str | None = typer.Option(None, "--reference", help="The authority's case reference"),
           reasons: str | None = typer.Option(None, "--reasons-for-delay", help="Required when filing after the deadline")) -> None:
     """Record that the notification was filed with the authority; stops that authority's clock."""
@@ -170,7 +173,7 @@ def filed(incident_id: str, receipt: Path = typer.Option(..., "--receipt", help=
     rt = runtime()
     with rt.sessions.begin() as session:
         row = record_filing(session=session, incident_id=incident_id, authority_code=authority, receipt=receipt, actor=rt.actor,
-                            now=instants.utcnow(), authority_reference=reference, reasons_for_delay=reasons)
+                            now=instants.utcnow(), authority_reference=reference, reasons_for_delay=reasons, us=rt.controller.us)
         late, code, digest = row.late, row.authority_code, row.receipt_sha256
     console.print(f"filed with {code or 'the authority'}{' (late, reasons recorded)' if late else ''}; "
                   f"receipt sha256 {digest[:16]}…; clock stopped")

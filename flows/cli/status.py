@@ -12,10 +12,12 @@ from typing import Any
 
 from breach import instants
 from breach.approval import decisions as approval
-from breach.clock import deadlines, filing, us
+from breach.clock import deadlines, filing, us, us_done
 from breach.enums import ApprovalDecision, DeadlineState, IncidentStatus
+from breach.exceptions import BreachError
 from breach.incidents import service as incidents
 from breach.jurisdictions.us.profile import UsProfile
+from breach.people import regions
 from breach.people.audience import Audience, audience
 from breach.people.store import channel_counts
 from breach.store.tables import DeadlineRow, IncidentRow
@@ -65,7 +67,7 @@ def show_status(rt: Runtime, incident_id: str, *, language: str = "en") -> None:
             console.print(line)
         counts = channel_counts(session=session, incident_id=incident_id)
         console.print(f"  {w['people']}: " + ", ".join(f"{w['ch_' + ch]} {n}" for ch, n in counts.items()))
-        told = audience(session=session, incident_id=incident_id, result=assessment.result if assessment else {})
+        told = audience(session=session, incident_id=incident_id, result=assessment.result if assessment else {}, us=rt.controller.us)
         console.print("  " + told_line(told, w))
         _drafting(session=session, rt=rt, incident_id=incident_id, language=language)
         approved = approval_text(session=session, incident_id=incident_id, roster=rt.settings.managers, language=language,
@@ -84,10 +86,22 @@ def us_lines(*, session: Any, incident_id: str, profile: UsProfile | None) -> li
     """US duties without a clock (no outer limit), people with no state, and every rule not verified."""
     if profile is None:
         return []
+    try:
+        us.assess_us(session=session, incident_id=incident_id, profile=profile)
+    except BreachError as exc:
+        return [f"  [yellow]{exc}[/]"]
     lines = []
     for name, o in us.pending(session=session, incident_id=incident_id, profile=profile):
         flag = "" if o.verified else f" [red]{us.UNVERIFIED}[/]"
         lines.append(f"  {name} ({o.jurisdiction}): [dim]no clock: {o.deadline_text[:90]}[/]{flag}  [dim]{o.citation}[/]")
+    codes = us_done.filing_codes(session=session, incident_id=incident_id, profile=profile)
+    stopped = {(r.obligation, r.party) for r in deadlines.deadlines_of(session=session, incident_id=incident_id)
+               if r.state != DeadlineState.RUNNING}
+    open_codes = [code for code, (name, o) in sorted(codes.items()) if (name, o.jurisdiction) not in stopped]
+    if open_codes:
+        lines.append(f"  US filings still to make: {', '.join(open_codes)}  [dim](record each: breach filed {incident_id} "
+                     "--authority CODE --receipt FILE; export: breach export ID --authority US)[/]")
+    lines += substitute_lines(session=session, incident_id=incident_id, profile=profile)
     _, unknown = us.residents(session=session, incident_id=incident_id)
     if unknown:
         lines.append(f"  [yellow]{unknown} US people without a state in the people file: no state law could be applied to them[/]")
@@ -97,8 +111,22 @@ def us_lines(*, session: Any, incident_id: str, profile: UsProfile | None) -> li
     return lines
 
 
+def substitute_lines(*, session: Any, incident_id: str, profile: UsProfile) -> list[str]:
+    """The substitute-notice actions of every told state whose conditions are met (website, e-mail, statewide media)."""
+    found = us.assess_us(session=session, incident_id=incident_id, profile=profile)
+    if found is None:
+        return []
+    states = sorted({o.jurisdiction for o in found.obligations if o.kind == "individuals" and o.jurisdiction != us.FEDERAL})
+    needs = regions.substitute_needs(session=session, incident_id=incident_id, profile=profile, states=states)
+    return [f"  [yellow]{line}[/]" for need in needs for line in need.actions(website_url=profile.website_notice_url)]
+
+
 def told_line(told: Audience, w: dict[str, str]) -> str:
     """Who is (or was) told: everyone, nobody, or the assessment's subset and why the rest are not."""
+    if told.who == "us" and told.rule:
+        states = ", ".join(told.rule["us_states"]) or "-"
+        why = f"  [dim]{told.not_told_why}[/]" if told.not_told else ""
+        return w["told_us"].format(n=told.told, states=states, rest=told.not_told) + why
     if told.who == "subset" and told.rule:
         columns = " / ".join(c["column"] for c in told.rule.get("any", [told.rule]))
         return w["told_subset"].format(n=told.told, columns=columns, rest=told.not_told) + f"  [dim]{told.why}[/]"
@@ -193,6 +221,9 @@ def obligation_lines(rows: list[DeadlineRow], *, tz: str, now: datetime, languag
             colour = instants.urgency(d.due_at, now=now)
             lines.append(f"  [{colour}]{d.obligation} ({d.party}) {w['due']} {due} = {d.due_at.isoformat()}: {state}[/]  "
                          f"[dim]{d.legal_basis.split(':')[0]}[/]")
+        elif d.state == DeadlineState.DONE:  # a duty with no outer limit (US "without unreasonable delay"), done
+            stopped = instants.local_text(d.stopped_at, tz=tz, language=language) if d.stopped_at else "?"
+            lines.append(f"  {d.obligation} ({d.party}): [bold]{w['done']}[/] {w['at']} {stopped} ({w['no_limit']})")
         else:
             stopped = instants.local_text(d.stopped_at, tz=tz, language=language) if d.stopped_at else "?"
             lines.append(f"  {d.obligation} ({d.party}): [bold]{w.get('cs_' + str(d.state), d.state)}[/] {w['at']} {stopped} "

@@ -37,6 +37,12 @@ _TABLE: dict[str, tuple[str, str, str, str]] = {
                     "varsles: {n} merket {columns}; ikke varslet: {rest} (ikke høy risiko for dem, artikkel 34 nr. 1)",
                     "geïnformeerd: {n} gemarkeerd als {columns}; niet geïnformeerd: {rest} (geen hoog risico voor hen, art. 34, lid 1)"),
     "no_clocks": ("clocks: none running", "frister: ingen løber", "frister: ingen løper", "termijnen: geen lopend"),
+    "done": ("done", "udført", "utført", "gedaan"),
+    "no_limit": ("no outer time limit", "ingen yderste frist", "ingen ytre frist", "geen uiterste termijn"),
+    "told_us": ("told: {n} US residents of {states}; not told: {rest}",
+                "underrettes: {n} bosat i USA ({states}); ikke underrettet: {rest}",
+                "varsles: {n} bosatt i USA ({states}); ikke varslet: {rest}",
+                "geïnformeerd: {n} inwoners van de VS ({states}); niet geïnformeerd: {rest}"),
     # incident status, as a reader should understand it (never "notified" before a filing is recorded)
     "st_open": ("opened", "oprettet", "opprettet", "geopend"),
     "st_assessed": ("assessed", "vurderet", "vurdert", "beoordeeld"),

@@ -27,7 +27,7 @@ from breach.store.tables import DraftRow, PersonRow
 from breach.texts import gaps
 from notices.content.checks import Finding, check_pack, check_subject_notice, check_text
 from notices.content.render import RenderedNotice, render
-from notices.content.us_notice import US_LANGUAGE, us_subject_notices
+from notices.content.us_notice import US_LANGUAGE, us_subject_notices, us_website_notices
 from notices.params import PublicNoticeParams, SubjectNoticeParams
 from notices.report.notification import authority_params
 from notices.report.pack import build_filing_pack, not_applicable_words
@@ -67,7 +67,7 @@ def needed_languages(*, session: Session, incident_id: str, controller: Controll
     if assessment.notify_authority:
         out["authority_report"] = {authority_params(session=session, incident_id=incident_id, controller=controller).language}
     people = set(session.execute(select(PersonRow.language).where(PersonRow.incident_id == incident_id).distinct()).scalars())
-    told = people_condition(session=session, incident_id=incident_id, result=assessment.result or {})
+    told = people_condition(session=session, incident_id=incident_id, result=assessment.result or {}, us=controller.us)
     if assessment.notify_subjects or told is not None:
         stmt = select(PersonRow.language).where(PersonRow.incident_id == incident_id).distinct()
         out["subject_notice"] = set(session.execute(stmt if told is None else stmt.where(told)).scalars())
@@ -121,9 +121,12 @@ def _subject(out: Drafted, kind: NoticeKind, language: str, channel: Channel, *,
 
 
 def _us(out: Drafted, *, session: Session, incident_id: str, controller: ControllerProfile, told: Any) -> None:
-    """US notices (en-US, one per group of states): their language and placeholders are checked; what they must
-    say is US state law's (breach.jurisdictions.us), checked when they are built, not GDPR Art. 34(2)."""
-    for kind, language, channel, rendered in us_subject_notices(session=session, incident_id=incident_id, controller=controller, told=told):
+    """US notices (en-US, one per group of states, and the website substitute notice where a state's conditions are
+    met): their language and placeholders are checked; what they must say is US state law's (breach.jurisdictions.us),
+    checked when they are built, not GDPR Art. 34(2)."""
+    us_notices = [*us_subject_notices(session=session, incident_id=incident_id, controller=controller, told=told),
+                  *us_website_notices(session=session, incident_id=incident_id, controller=controller, told=told)]
+    for kind, language, channel, rendered in us_notices:
         where = f"{kind.value}/{language}/{channel.value}" + (f"/{rendered.variant}" if rendered.variant else "")
         out.findings += check_text(rendered.text, language, where=where, html=rendered.html, subject=rendered.subject)
         out.wanted.append((kind, language, channel, rendered))
@@ -137,7 +140,7 @@ def prepare(*, session: Session, incident_id: str, controller: ControllerProfile
         return out
     if assessment.notify_authority:
         _authority(out, session=session, incident_id=incident_id, controller=controller, now=now)
-    told = people_condition(session=session, incident_id=incident_id, result=assessment.result or {})
+    told = people_condition(session=session, incident_id=incident_id, result=assessment.result or {}, us=controller.us)
     if assessment.notify_subjects or told is not None:
         stmt = select(PersonRow.language, PersonRow.channel).where(PersonRow.incident_id == incident_id).distinct()
         for language, channel in sorted(set(session.execute(stmt if told is None else stmt.where(told)).tuples())):

@@ -19,9 +19,10 @@ from notices.output import ExportedFile, remember_export
 KIND = "public_notice"  # export kinds are "public_notice/<lang>", one per page
 
 
-def public_notice_path(out_dir: Path, incident_id: str, language: str) -> Path:
-    """Where an incident's public notice in one language is written: <out_dir>/<id>/public/<lang>.html."""
-    return Path(out_dir) / incident_id / "public" / f"{language}.html"
+def public_notice_path(out_dir: Path, incident_id: str, language: str, variant: str = "") -> Path:
+    """Where an incident's public notice in one language is written: <out_dir>/<id>/public/<lang>.html
+    (<lang>-<variant>.html for one group of a split notice, e.g. the US website notice of Massachusetts)."""
+    return Path(out_dir) / incident_id / "public" / f"{language}{'-' + variant if variant else ''}.html"
 
 
 def export_public_notices(*, session: Session, incident_id: str, roster: list[str], out_dir: Path, actor: str,
@@ -34,7 +35,7 @@ def export_public_notices(*, session: Session, incident_id: str, roster: list[st
     require_approved(session=session, incident_id=incident_id, roster=roster)
     files = []
     for draft in drafts:
-        path = public_notice_path(out_dir, incident_id, draft.language)
+        path = public_notice_path(out_dir, incident_id, draft.language, draft.variant)
         content = draft.html or ""
         if path.is_file() and path.read_text(encoding="utf-8") == content:
             continue
@@ -42,6 +43,6 @@ def export_public_notices(*, session: Session, incident_id: str, roster: list[st
         tmp = path.with_suffix(".html.tmp")
         tmp.write_text(content, encoding="utf-8")
         os.replace(tmp, path)
-        files.append(remember_export(session=session, incident_id=incident_id, kind=f"{KIND}/{draft.language}", path=path, actor=actor,
-                                     now=now))
+        kind = f"{KIND}/{draft.language}" + (f"/{draft.variant}" if draft.variant else "")
+        files.append(remember_export(session=session, incident_id=incident_id, kind=kind, path=path, actor=actor, now=now))
     return files

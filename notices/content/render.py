@@ -27,11 +27,9 @@ from markupsafe import Markup
 from pydantic import BaseModel, ConfigDict, Field
 
 from breach.enums import Channel, NoticeKind
-from notices.params import PARAMS_BY_KIND, AuthorityNoticeParams, NoticeParams, SubjectNoticeParams
+from notices.params import NAME_TAG_HTML, NAME_TAG_TEXT, PARAMS_BY_KIND, AuthorityNoticeParams, NoticeParams, SubjectNoticeParams
 from notices.report.pack import build_filing_pack, format_answer
 
-NAME_TAG_TEXT = "-recipient_name_text-"
-NAME_TAG_HTML = "-recipient_name_html-"
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 CHANNELS: dict[NoticeKind, tuple[Channel, ...]] = {
     NoticeKind.SUBJECT_NOTICE: (Channel.EMAIL, Channel.LETTER),
@@ -39,6 +37,7 @@ CHANNELS: dict[NoticeKind, tuple[Channel, ...]] = {
     NoticeKind.PUBLIC_NOTICE: (Channel.WEB,),
 }
 REQUIRED_PARTS = ("subject", "txt")
+__all__ = ["NAME_TAG_HTML", "NAME_TAG_TEXT", "RenderedNotice", "content_hash", "personalize", "render", "template_version"]
 # Used when a person's name is unknown, so the greeting still reads as a sentence.
 FALLBACK_NAMES = {"da": "modtager", "nb": "mottaker", "en": "recipient", "nl": "heer/mevrouw", "en-US": "Sir or Madam"}
 _VERSION_HEADER = re.compile(r"\{#\s*version:\s*(\d+)\s*#\}")

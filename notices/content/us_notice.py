@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import Field
 from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -25,9 +26,10 @@ from breach.jurisdictions.us.content import NoticeContent, required_content
 from breach.jurisdictions.us.obligations import elements_for
 from breach.jurisdictions.us.profile import CreditMonitoring, api_inputs
 from breach.jurisdictions.us.rules import load_rules
+from breach.people.regions import substitute_needs
 from breach.store.tables import PersonRow
 from notices.content.render import RenderedNotice, render
-from notices.params import SubjectNoticeParams, load_table
+from notices.params import PublicNoticeParams, SubjectNoticeParams, load_table
 
 US_LANGUAGE = "en-US"
 GENERAL = ""  # the variant of the group whose states forbid nothing
@@ -72,6 +74,30 @@ class UsNoticeParams(SubjectNoticeParams):
     def agencies(self) -> list[dict[str, Any]]:
         """State agencies whose contacts a state requires in the notice (New York: Department of State)."""
         return [entry for code in self.states for entry in self.contacts["state_agencies"].get(code, [])]
+
+
+class UsWebsiteNoticeParams(UsNoticeParams, PublicNoticeParams):
+    """The website (substitute) notice for one group of states whose substitute-notice conditions are met."""
+
+    substitute: dict[str, list[str]] = Field(description="Per state of the group that calls for it: the statute's reasons")
+    website_days: int | None = None
+    substitute_citations: list[str] = []
+
+    def posting_reason(self) -> str:
+        """One sentence saying why the notice is posted rather than (only) sent, from the statutes' reasons."""
+        reasons = {reason for found in self.substitute.values() for reason in found}
+        where = " and ".join(self.state_names[code] for code in sorted(self.substitute))
+        if any("insufficient contact" in reason for reason in reasons):
+            return (f"We do not have enough contact information to reach every affected resident of {where} individually, "
+                    "so we are also posting this notice on our website, as state law provides.")
+        return (f"Because of the number of people affected in {where}, state law provides for notice by e-mail, on our "
+                "website and through the media, so we are posting this notice on our website.")
+
+    def posting_text(self) -> str:
+        """How long the notice stays posted and under which laws."""
+        days = f"for at least {self.website_days} days" if self.website_days else "for as long as the law requires"
+        laws = "; ".join(self.substitute_citations)
+        return f"This notice is posted conspicuously on our website {days} as substitute notice under {laws}."
 
 
 def letter_groups(codes: list[str]) -> dict[str, list[str]]:
@@ -125,6 +151,31 @@ def us_subject_notices(*, session: Session, incident_id: str, controller: Contro
         for channel in (Channel.EMAIL, Channel.LETTER):
             rendered = render(NoticeKind.SUBJECT_NOTICE, params, channel=channel).model_copy(update={"variant": variant})
             out.append((NoticeKind.SUBJECT_NOTICE, US_LANGUAGE, channel, rendered))
+    return out
+
+
+def us_website_notices(*, session: Session, incident_id: str, controller: ControllerProfile,
+                       told: ColumnElement[bool] | None) -> list[tuple[NoticeKind, str, Channel, RenderedNotice]]:
+    """The website (substitute) notice of every letter group with a state whose substitute-notice conditions are met."""
+    stmt = select(PersonRow.region).where(PersonRow.incident_id == incident_id, PersonRow.language == US_LANGUAGE).distinct()
+    regions = sorted(r for r in session.execute(stmt if told is None else stmt.where(told)).scalars() if r)
+    if not regions or controller.us is None:
+        return []
+    needs = {n.jurisdiction: n for n in substitute_needs(session=session, incident_id=incident_id, profile=controller.us, states=regions)}
+    facts = load_facts(incidents.latest_facts(session=session, incident_id=incident_id).document)
+    elements, _ = elements_for(api_inputs(facts, controller.us)[0])
+    out = []
+    for variant, codes in sorted(letter_groups(regions).items()):
+        posted = [code for code in codes if code in needs]
+        if not posted:
+            continue
+        base = _params(session=session, incident_id=incident_id, controller=controller, variant=variant, codes=codes, elements=elements)
+        days = [d for c in posted if (d := needs[c].decision.website_days)]
+        params = UsWebsiteNoticeParams(**base.model_dump(), substitute={c: list(needs[c].decision.reasons) for c in posted},
+                                       website_days=max(days) if days else None,
+                                       substitute_citations=[needs[c].decision.citation for c in posted])
+        rendered = render(NoticeKind.PUBLIC_NOTICE, params, channel=Channel.WEB).model_copy(update={"variant": variant})
+        out.append((NoticeKind.PUBLIC_NOTICE, US_LANGUAGE, Channel.WEB, rendered))
     return out
 
 

@@ -21,10 +21,10 @@ from typing import Annotated, Any, Protocol
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
+from notices.params import NAME_TAG_HTML, NAME_TAG_TEXT
+
 log = logging.getLogger(__name__)
 
-NAME_TAG_TEXT = "-recipient_name_text-"
-NAME_TAG_HTML = "-recipient_name_html-"
 # A person's own list of breached data (notices.content.personal): the postal-address bullet, or nothing.
 OWN_POSTAL_TEXT = "-own_postal_text-"
 OWN_POSTAL_HTML = "-own_postal_html-"

@@ -43,6 +43,13 @@ def pack_json(pack: dict[str, Any]) -> str:
     return json.dumps(pack, ensure_ascii=False, indent=2, default=str) + "\n"
 
 
+def _require_gdpr(result: dict[str, Any], incident_id: str) -> None:
+    """Refuse a GDPR filing pack where the assessment found the GDPR does not apply (Art. 3)."""
+    if result.get("gdpr_applies") is False:
+        raise BreachError(f"the GDPR does not apply to {incident_id} (Art. 3, first reason of the assessment): there is no filing "
+                          "with an EEA or UK authority; for US regulators use --authority US (or US-CA, US-CA-AG)")
+
+
 def _authority_code(result: dict[str, Any], authority: str | None) -> str | None:
     """The authority asked for, or the lead authority the assessment picked."""
     if authority:
@@ -77,6 +84,7 @@ def export_filing_pack(*, session: Session, incident_id: str, controller: Contro
     """Write one authority's filing pack, in its language, as JSON (form fields), Markdown (copy-paste view) and PDF;
     with ``english``, the same pack in English alongside (``-en`` files). Hashes audited."""
     base = authority_params(session=session, incident_id=incident_id, controller=controller, as_of=now)
+    _require_gdpr(base.assessment, incident_id)
     code = _authority_code(base.assessment, authority)
     rows = filing.filings_of(session=session, incident_id=incident_id, authority_code=code)
     params = base.model_copy(update={"notified_at": rows[0].filed_at if rows else None, "authority_reference": _reference(rows)})
@@ -123,6 +131,7 @@ def export_followup(*, session: Session, incident_id: str, controller: Controlle
                     now: datetime, authority: str | None = None, template: str | None = None) -> list[ExportedFile]:
     """Art. 33(4): the next numbered supplementary report, with what changed since the last filing."""
     base = authority_params(session=session, incident_id=incident_id, controller=controller, as_of=now)
+    _require_gdpr(base.assessment, incident_id)
     code = _authority_code(base.assessment, authority)
     rows = filing.filings_of(session=session, incident_id=incident_id, authority_code=code)
     if not rows:

@@ -29,7 +29,7 @@ def authority_params(*, session: Session, incident_id: str, controller: Controll
     assessment = incidents.latest_assessment(session=session, incident_id=incident_id)
     result: dict[str, Any] = assessment.result if assessment else {}
     language = (result.get("authority") or {}).get("language") or controller.default_language
-    told = audience(session=session, incident_id=incident_id, result=result)
+    told = audience(session=session, incident_id=incident_id, result=result, us=controller.us)
     where = condition(told.rule) if told.who == "subset" and told.rule else None
     return AuthorityNoticeParams(incident_id=incident_id, controller=controller, facts=facts, assessment=result,
                                  people_counts=channel_counts(session=session, incident_id=incident_id, where=where),

@@ -13,6 +13,7 @@ from breach import audit
 from breach.approval.decisions import current_round
 from breach.enums import Channel, DeliveryState, IncidentStatus, NoticeKind
 from breach.incidents import service as incidents
+from breach.jurisdictions.us.profile import UsProfile
 from breach.people.audience import audience, sql_condition
 from breach.store.tables import DeliveryRow, IncidentRow, SendBatchRow, UTCDateTime
 
@@ -48,15 +49,19 @@ class OutboxSummary:
     created: bool
 
 
-def fill_outbox(*, session: Session, incident_id: str, batch_size: int, actor: str, now: datetime) -> OutboxSummary:
-    """Write the deliveries and batch claims for the approved round; a second call changes nothing."""
+def fill_outbox(*, session: Session, incident_id: str, batch_size: int, actor: str, now: datetime,
+                us: UsProfile | None = None) -> OutboxSummary:
+    """Write the deliveries and batch claims for the approved round; a second call changes nothing.
+
+    ``us``: the controller's US profile, which decides who is told when the GDPR does not apply (Art. 3).
+    """
     round_no = current_round(session=session, incident_id=incident_id)
     existing = session.execute(select(func.count()).select_from(SendBatchRow).where(SendBatchRow.incident_id == incident_id)).scalar_one()
     created = False
     if not existing:
         assessment = incidents.latest_assessment(session=session, incident_id=incident_id)
-        told = audience(session=session, incident_id=incident_id, result=assessment.result if assessment else {})
-        subset = sql_condition(told.rule, alias="p") if told.who == "subset" and told.rule else None
+        told = audience(session=session, incident_id=incident_id, result=assessment.result if assessment else {}, us=us)
+        subset = sql_condition(told.rule, alias="p") if told.who in ("subset", "us") and told.rule else None
         session.execute(_fill_statement(subset), {"batch_size": batch_size, "state": DeliveryState.PENDING.value, "now": now,
                                                   "round": round_no, "kind": NoticeKind.SUBJECT_NOTICE.value, "incident_id": incident_id})
         batches = session.execute(

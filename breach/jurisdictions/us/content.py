@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 from breach.jurisdictions.us.rules import NOT_STATED, Content, NoticeFormat, RulePack, load_rules
 
+UNCONDITIONAL = "the statute lists this method without cost or count conditions"
+
 
 @dataclass(frozen=True)
 class CreditMonitoringDuty:
@@ -126,7 +128,7 @@ def substitute_notice(
         reasons.append("insufficient contact information")
     no_threshold = rule.cost_exceeds_usd == NOT_STATED and rule.count_exceeds == NOT_STATED and rule.insufficient_contact_info == NOT_STATED
     if no_threshold:
-        reasons.append("the statute lists this method without cost or count conditions")
+        reasons.append(UNCONDITIONAL)
     return SubstituteNoticeDecision(
         jurisdiction=code, allowed=bool(reasons), reasons=tuple(reasons), methods=tuple(rule.methods),
         website_days=rule.website_days, citation=rule.citation, verified=entry.verified,

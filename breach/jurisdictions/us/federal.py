@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, time
 
-from breach.jurisdictions.us.model import Obligation, ObligationKind, UsBreachFacts, UsController, rationale
+from breach.jurisdictions.us.model import FEDERAL_CODES, Obligation, ObligationKind, UsBreachFacts, UsController, rationale
 from breach.jurisdictions.us.rules import Deadline, HipaaObligation, RulePack
 from breach.jurisdictions.us.timing import Anchors, Due, due
 
@@ -84,11 +84,12 @@ def _hipaa(
 
 def _media(rule: HipaaObligation, residents: Mapping[str, int], anchors: Anchors, make: _FederalMaker) -> list[Obligation]:
     """164.406: one media notice per State or jurisdiction with more than 500 affected residents."""
-    notices = []
+    notices: list[Obligation] = []
     for code in sorted(residents):
         if residents[code] >= rule.threshold.min_residents:
-            notices.append(make("media", f"{rule.recipient} ({code})", rule.deadline, rule.citation, anchors, residents[code],
-                                f"more than 500 residents of {code}"))
+            made = make("media", f"{rule.recipient} ({code})", rule.deadline, rule.citation, anchors, residents[code],
+                        f"more than 500 residents of {code}")
+            notices.append(replace(made, filing_code=f"US-{code}-MEDIA", ordinal=len(notices)))
     return notices
 
 
@@ -126,5 +127,5 @@ class _FederalMaker:
             without_unreasonable_delay=clock.without_unreasonable_delay, immediately=clock.immediately, relation=clock.relation,
             deadline_text=deadline.text, citation=citation, confidence=self.confidence, verified=self.verified,
             rationale=rationale(self.label, count, why, recipient, clock, citation, self.confidence, self.verified),
-            assumptions=self.notes,
+            assumptions=self.notes, filing_code=FEDERAL_CODES.get(kind),
         )

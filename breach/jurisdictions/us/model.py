@@ -62,6 +62,13 @@ class Obligation:
     verified: bool
     rationale: str
     assumptions: tuple[str, ...] = ()
+    filing_code: str | None = None  # what `breach filed --authority` takes for this duty, e.g. US-CA-AG, US-HHS
+    ordinal: int = 0  # position among the jurisdiction's duties of this kind in the rule pack (stable clock names)
+
+
+# Filing codes of the duties that are not regulator notices (those carry the pack's own code: US-<state>-<code>).
+KIND_CODES = {"consumer_reporting_agencies": "CRA", "no_harm_regulator": "NOHARM", "data_owner": "OWNER"}
+FEDERAL_CODES = {"hhs": "US-HHS", "covered_entity": "US-CE", "sec": "US-SEC", "sec_materiality": "US-SEC-MAT"}
 
 
 @dataclass(frozen=True)

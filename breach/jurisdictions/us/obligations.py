@@ -19,6 +19,7 @@ from typing import get_args
 from breach.facts import DataCategory
 from breach.jurisdictions.us.federal import federal_obligations
 from breach.jurisdictions.us.model import (
+    KIND_CODES,
     NAME_CATEGORIES,
     Obligation,
     ObligationKind,
@@ -134,12 +135,13 @@ def _state_obligations(
         individual = replace(individual, rationale=individual.rationale + extra)
     relative = replace(anchors, individual_notice=anchors.individual_notice or individual.due_at)
     result = [individual]
-    for notice in entry.regulator_notices:
+    for ordinal, notice in enumerate(entry.regulator_notices):
         if notice.applies_if and not getattr(controller, notice.applies_if):
             continue
         if _meets(count, notice.threshold):
             why = _threshold_words(count, notice.threshold)
-            result.append(make("regulator", notice.recipient, notice.deadline, notice.citation, relative, why))
+            made = make("regulator", notice.recipient, notice.deadline, notice.citation, relative, why)
+            result.append(replace(made, filing_code=f"US-{entry.code}-{notice.code}", ordinal=ordinal))
     cra = entry.cra_notice
     if cra.required and cra.threshold and cra.deadline and _meets(count, cra.threshold):
         result.append(make("consumer_reporting_agencies", "nationwide consumer reporting agencies", cra.deadline, cra.citation,
@@ -170,12 +172,13 @@ class _Maker:
 
     def __call__(self, kind: ObligationKind, recipient: str, deadline: Deadline, citation: str, anchors: Anchors, why: str) -> Obligation:
         clock = due(deadline, anchors, zone=self.entry.timezone)
+        code = KIND_CODES.get(kind)
         return Obligation(
             jurisdiction=self.entry.code, kind=kind, recipient=recipient, residents=self.count, due_at=clock.at,
             without_unreasonable_delay=clock.without_unreasonable_delay, immediately=clock.immediately, relation=clock.relation,
             deadline_text=deadline.text, citation=citation, confidence=self.entry.confidence, verified=self.entry.verified,
             rationale=rationale(self.entry.name, self.count, why, recipient, clock, citation, self.entry.confidence, self.entry.verified),
-            assumptions=self.notes,
+            assumptions=self.notes, filing_code=f"US-{self.entry.code}-{code}" if code else None,
         )
 
 

@@ -146,6 +146,8 @@ class IndividualNotice(_Strict):
 
 
 class RegulatorNotice(_Strict):
+    code: str = Field(pattern=r"^[A-Z][A-Z0-9]{1,5}(-[A-Z0-9]{1,6})?$",
+                      description="Short name of the recipient, unique in the jurisdiction: the filing code is US-<state>-<code>")
     recipient: str = Field(min_length=1)
     threshold: Threshold
     deadline: Deadline
@@ -253,6 +255,9 @@ class Jurisdiction(_Strict):
     def _triggerable(self) -> Jurisdiction:
         if not (self.personal_information.with_name or self.personal_information.without_name):
             raise ValueError("personal information lists no data element")
+        codes = [notice.code for notice in self.regulator_notices]
+        if len(set(codes)) != len(codes):
+            raise ValueError(f"regulator notice codes repeat: {codes}")
         return self
 
 

@@ -83,11 +83,11 @@ def test_the_project_schema_extends_the_contract_with_optional_fields_only():
         theirs.pop("description", None)
         assert ours == theirs, f"{name} differs from the contract"
     added = set(project["properties"]) - set(contract["properties"])
-    assert added == {"encryption_by_category", "vulnerable_subjects_present", "protected_address_subjects_present", "us",
+    assert added == {"encryption_by_category", "vulnerable_subjects_present", "protected_address_subjects_present", "us", "gdpr_scope",
                      # issue #13: free text per language and the facts people and authorities are told
                      "text_language", "translations", "measures_proposed", "likely_consequences", "aggravating_facts",
                      "contained_at", "awareness_explanation", "police_informed", "police_informed_at", "credentials_reset"}
-    assert "us" not in project.get("required", [])
+    assert not {"us", "gdpr_scope"} & set(project.get("required", []))
 
 
 def test_every_copied_case_is_valid_against_the_contract_itself():

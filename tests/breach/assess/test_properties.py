@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from breach.assess import assess
 from breach.assess.models import CONTRACT_KEYS
 from breach.assess.risk import ORDER
-from breach.facts import Facts, load_facts, schema
+from breach.facts import Controller, Facts, GdprScope, load_facts, schema
 
 pytestmark = pytest.mark.unit
 # Local settings, not a profile: loading a profile would change every other hypothesis test too.
@@ -59,7 +59,8 @@ documents = st.fixed_dictionaries(
         "unavailable_hours": _maybe(st.floats(0, 1000, allow_nan=False)),
         "data_altered": tristate,
         "contained": tristate,
-        "subjects_countries": st.lists(st.sampled_from(["DK", "NO", "SE", "FR"]), unique=True, max_size=3),
+        "subjects_countries": st.lists(st.sampled_from(["DK", "NO", "SE", "FR", "US"]), unique=True, max_size=3),
+        "gdpr_scope": st.fixed_dictionaries({}, optional={"offers_goods_or_services": tristate, "monitors_behaviour": tristate}),
         "subjects_reachable": tristate,
         "accessed": _enum("accessed"),
         "recipient_deleted": tristate,
@@ -186,7 +187,7 @@ def test_obligations_follow_the_risk(facts):
         assert result.risk == "high" and result.notify_authority
     if result.risk == "unlikely":
         assert not result.notify_authority and not result.notify_subjects
-    if facts.role == "controller" and result.personal_data_breach:
+    if facts.role == "controller" and result.personal_data_breach and result.gdpr_applies:
         assert result.notify_authority is (result.risk != "unlikely")
     assert result.public_communication is (result.subject_notice_exemption == "art34_3_c")
     if result.subject_notice_exemption is not None:
@@ -222,9 +223,13 @@ def test_severity_is_the_enisa_formula(facts):
 def test_every_verdict_is_explained(facts):
     result = assess(facts)
     rules = [entry.rule for entry in result.rationale]
+    if result.territorial_scope is not None:  # Art. 3 comes first where an EEA/UK establishment does not settle it
+        assert rules.pop(0) == "art3_territorial_scope"
     assert rules[0] == "art4_12_personal_data_breach"
     assert all(entry.finding.strip() for entry in result.rationale)
-    if result.personal_data_breach:
+    if not result.gdpr_applies:
+        assert "art33_1_notify_authority" not in rules and "art34_1_notify_subjects" not in rules
+    elif result.personal_data_breach:
         assert "risk" in rules and "identifiable" in rules and "enisa_severity" in rules
         assert ("art33_2_processor" in rules) if facts.role == "processor" else ("art33_1_notify_authority" in rules)
     if result.subject_notice_exemption:
@@ -241,3 +246,30 @@ def test_contract_is_json_and_complete(facts):
     assert list(contract) == list(CONTRACT_KEYS)
     assert json.loads(json.dumps(contract)) == contract
     assert assess(facts) == result  # pure and deterministic
+
+
+OUTSIDE = Controller(country="US", established_in_eea=False)
+
+
+@PROPERTY
+@given(facts_st)
+def test_outside_the_gdpr_nothing_is_owed_under_it(facts):
+    result = assess(changed(facts, controller=OUTSIDE, subjects_countries=["US"]))
+    assert not result.gdpr_applies and result.territorial_scope == {"gdpr_applies": False, "basis": "outside", "countries": ["US"]}
+    assert not (result.notify_authority or result.notify_subjects or result.public_communication)
+    assert result.authority is None and result.authorities == [] and result.authority_deadline is None
+    assert result.notify_controller is (facts.role == "processor" and result.personal_data_breach)
+    assert result.rationale[0].rule == "art3_territorial_scope" and "does not apply" in result.rationale[0].finding
+
+
+@PROPERTY
+@given(facts_st)
+def test_people_in_the_eea_keep_the_gdpr_unless_the_processing_does_not_target_them(facts):
+    base = changed(facts, controller=OUTSIDE, subjects_countries=["US", "DE"])
+    assumed = assess(changed(base, gdpr_scope=GdprScope()))
+    assert assumed.gdpr_applies and assumed.territorial_scope["basis"] == "art3_2_assumed"
+    offered = assess(changed(base, gdpr_scope=GdprScope(offers_goods_or_services=True)))
+    assert offered.gdpr_applies and offered.territorial_scope["basis"] == "art3_2_a"
+    assert offered.notify_authority == assumed.notify_authority and offered.risk == assumed.risk
+    neither = assess(changed(base, gdpr_scope=GdprScope(offers_goods_or_services=False, monitors_behaviour=False)))
+    assert not neither.gdpr_applies and not neither.notify_authority and not neither.notify_subjects

@@ -120,3 +120,21 @@ def test_status_lines_speak_danish_and_norwegian():
     assert nb[0].startswith("  [green]authority (DK) frist søndag") and "løper" in nb[0]
     with pytest.raises(ValueError, match="one of en, da, nb"):
         obligation_lines(rows, tz="UTC", now=now, language="sv")
+
+
+def test_a_people_file_adds_the_us_duties_of_its_residents(tmp_path, monkeypatch):
+    from flows.runtime import EXAMPLES
+
+    monkeypatch.setenv("BREACH_CONTROLLER_FILE", str(EXAMPLES / "us" / "controller.json"))
+    monkeypatch.setenv("BREACH_DATA_DIR", str(tmp_path / "data"))
+    result = _run(str(EXAMPLES / "us" / "facts.json"), "--json", "--tz", "America/Chicago", "--people", str(EXAMPLES / "us" / "people.csv"))
+    assert result.exit_code == 0, result.output
+    found = {(o["id"], o["party"]): o for o in json.loads(result.stdout)["obligations"]}
+    assert "gdpr.authority" not in {key for key, _ in found}  # outside the GDPR (Art. 3): no Art. 33 clock
+    ca = found[("us.individuals", "CA")]
+    assert ca["due_at"] == "2026-12-30T22:00:00+00:00" and ca["legal_basis"].startswith("Cal. Civ. Code § 1798.82(a)(2)")
+    assert found[("us.regulator", "TX")]["filing_code"] == "US-TX-AG" and found[("us.regulator", "TX")]["due_local"]
+    assert found[("us.regulator", "MA")]["due_at"] is None and "without unreasonable delay" in found[("us.regulator", "MA")]["reason"]
+    assert not (tmp_path / "data").exists()  # nothing stored
+    missing = _run(str(EXAMPLES / "us" / "facts.json"), "--people", str(tmp_path / "nope.csv"))
+    assert missing.exit_code == 2 and "people file not found" in missing.stderr

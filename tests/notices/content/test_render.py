@@ -24,7 +24,7 @@ from notices.content.render import (
     render,
     template_name,
 )
-from notices.params import PARAMS_BY_KIND, AuthorityNoticeParams, PublicNoticeParams, SubjectNoticeParams, load_table
+from notices.params import PARAMS_BY_KIND, AuthorityNoticeParams, PublicNoticeParams, SubjectNoticeParams, load_table, localized
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.unit
@@ -180,11 +180,25 @@ def test_every_schema_data_category_has_words_in_every_language() -> None:
     table = load_table("categories")
     assert set(categories) == set(table["categories"])
     for entry in table["categories"].values():
-        assert set(entry["labels"]) == {"da", "nb", "en", "nl"}
+        assert set(entry["labels"]) - {"en-US"} == {"da", "nb", "en", "nl"}  # en-US only where American English differs
         assert set(entry["consequences"]) <= set(table["consequences"])
         assert set(entry["advice"]) <= set(table["advice"])
     for group in ("consequences", "consequences_report", "advice", "risk"):
-        assert all(set(texts) == {"da", "nb", "en", "nl"} for texts in table[group].values())
+        assert all(set(texts) - {"en-US"} == {"da", "nb", "en", "nl"} for texts in table[group].values())
+
+
+BRITISH = re.compile(r"recognis|organis|authoris|licence|colour|behaviour|centre|programme|e-mail|straight away|cheque|favour|"
+                     r"analys|apologis|defence|postcode|number plate|whilst|\bpost\b", re.IGNORECASE)
+
+
+def test_american_english_reads_american_spelling_in_every_table_row() -> None:
+    table = load_table("categories")
+    rows = [entry["labels"] for entry in table["categories"].values()]
+    rows += [texts for group in ("consequences", "consequences_report", "advice", "risk") for texts in table[group].values()]
+    british = [row["en"] for row in rows if BRITISH.search(localized(row, "en-US"))]
+    assert british == []
+    assert localized(table["advice"]["watch_statements"], "en-US").endswith("do not recognize.")
+    assert localized(table["advice"]["watch_statements"], "en").endswith("do not recognise.")  # British English keeps its spelling
 
 
 def test_unknown_data_category_is_refused() -> None:
