@@ -1,13 +1,13 @@
 """filings: authority_code widened to 40 characters for US regulator codes (US-VT-AG-PRE, US-NY-AG-HIPAA)
 
-Revision ID: 0007_us_filing_codes
-Revises: 0006_people_jurisdictions
+Revision ID: 0008_us_filing_codes
+Revises: 0007_email_events
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_us_filing_codes"
-down_revision = "0006_people_jurisdictions"
+revision = "0008_us_filing_codes"
+down_revision = "0007_email_events"
 branch_labels = None
 depends_on = None
 
