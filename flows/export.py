@@ -5,7 +5,8 @@ from __future__ import annotations
 from prefect import flow, task
 
 from breach import instants
-from breach.exceptions import NotApproved
+from breach.approval import integrity
+from breach.exceptions import DraftsTampered, NotApproved
 from flows.progress import emit
 from flows.runtime import runtime
 from notices.content.public_notice import export_public_notices
@@ -19,6 +20,7 @@ def write_exports(incident_id: str, authority: str | None = None, template: str 
     """Write the filing pack (JSON, Markdown, PDF) or the next supplementary report, and the register (CSV)."""
     rt = runtime()
     out = rt.settings.data_dir / "exports"
+    tampered: DraftsTampered | None = None
     with rt.sessions.begin() as session:
         now = instants.utcnow()
         if followup:
@@ -33,6 +35,10 @@ def write_exports(incident_id: str, authority: str | None = None, template: str 
                                            out_dir=out, actor=rt.actor, now=now)
         except NotApproved as exc:  # Art. 34(3)(c) pages leave only once approved; say so rather than skip silently
             emit("public_notice_pending", incident_id=incident_id, reason=str(exc))
+            tampered = exc if isinstance(exc, DraftsTampered) else None
+    if tampered is not None:
+        integrity.record_refusal(sessions=rt.sessions, incident_id=incident_id, error=tampered, actor=rt.actor, now=instants.utcnow(),
+                                 where="public notice")
     paths = {f.kind: str(f.path) for f in files}
     emit("exported", incident_id=incident_id, paths=paths)
     return paths

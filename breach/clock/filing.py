@@ -16,10 +16,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from breach import audit
+from breach.authorities import known_code
 from breach.clock import deadlines
 from breach.enums import DeadlineState, Obligation
 from breach.exceptions import BreachError, DeadlineMissed
 from breach.incidents import service as incidents
+from breach.plausible import typed_text
 from breach.store.tables import DeadlineRow, FilingRow
 
 MAX_RECEIPT_BYTES = 20 * 1024 * 1024
@@ -29,6 +31,8 @@ def record_filing(*, session: Session, incident_id: str, authority_code: str | N
                   authority_reference: str | None = None, reasons_for_delay: str | None = None) -> FilingRow:
     """Store the authority's receipt; a filing after the deadline needs the reasons for the delay (Art. 33(1))."""
     incident = incidents.get(session=session, incident_id=incident_id)
+    reasons_for_delay = typed_text("--reasons-for-delay", reasons_for_delay, max_chars=10_000)
+    authority_reference = typed_text("--reference", authority_reference, max_chars=200)
     authority_code = _which_authority(session=session, incident_id=incident_id, authority_code=authority_code)
     if not receipt.is_file():
         raise BreachError(f"receipt file not found: {receipt}")
@@ -67,10 +71,14 @@ def owed_authorities(result: dict[str, Any]) -> list[str]:
 
 def _which_authority(*, session: Session, incident_id: str, authority_code: str | None) -> str | None:
     """The authority a filing is for: as given, or the only one owed; several owed and none named is refused."""
-    if authority_code:
-        return authority_code.strip().upper()
     assessment = incidents.latest_assessment(session=session, incident_id=incident_id)
     owed = owed_authorities(assessment.result if assessment else {})
+    if authority_code:
+        code = known_code(authority_code)
+        if owed and code not in owed:  # a filing stops the clock of an authority that is owed one; say so rather than pretend
+            raise BreachError(f"{incident_id} owes its notification to {', '.join(owed)}, not {code}: record the filing with "
+                              f"--authority {owed[0]}" + (" (or another of those)" if len(owed) > 1 else ""))
+        return code
     if len(owed) > 1:
         raise BreachError(f"{incident_id} is owed notifications to several authorities ({', '.join(owed)}): "
                           "name the one you filed with (--authority)")

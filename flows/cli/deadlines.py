@@ -12,7 +12,7 @@ import typer
 
 from breach import instants
 from breach.clock import regimes
-from breach.exceptions import InvalidFacts
+from breach.exceptions import BreachError, InvalidFacts
 
 
 def deadlines_document(facts_path: Path, *, tz: str, as_of: datetime | None = None, rules_path: Path | None = None,
@@ -73,7 +73,7 @@ def register(app: typer.Typer) -> None:
             when = instants.parse_instant(as_of) if as_of else None
             document = deadlines_document(facts, tz=tz, as_of=when, rules_path=rules, reports=_parse_reports(report))
         except InvalidFacts as exc:
-            print(f"invalid facts: {exc}", file=sys.stderr)
+            print(f"error: invalid facts: {exc}", file=sys.stderr)
             raise typer.Exit(2) from exc
         except ValueError as exc:  # a bad zone, instant or rules file
             print(f"error: {exc}".splitlines()[0], file=sys.stderr)
@@ -91,11 +91,15 @@ def register(app: typer.Typer) -> None:
         from flows.cli.console import console
         from flows.runtime import runtime
 
-        rt = runtime()
         now = instants.utcnow()
+        try:
+            when = instants.parse_instant(at) if at else now
+        except ValueError as exc:
+            raise BreachError(f"--at is {exc}") from exc
+        rt = runtime()
         with rt.sessions.begin() as session:
             started = stored.record_report(session=session, incident_id=incident_id, obligation_id=obligation,
-                                           at=instants.parse_instant(at) if at else now, actor=rt.actor, now=now)
+                                           at=when, actor=rt.actor, now=now)
             lines = [f"  started {r.obligation} ({r.party}) due {r.due_at.isoformat()}" for r in started]
         console.print(f"{obligation} recorded for {incident_id}; clock stopped")
         for line in lines:

@@ -106,6 +106,10 @@ _TABLE: dict[str, tuple[str, str, str, str]] = {
     "cs_met": ("met", "overholdt", "overholdt", "gehaald"),
     "cs_stopped_late": ("stopped after the deadline", "stoppet efter fristen", "stoppet etter fristen", "gestopt na de termijn"),
     "cs_missed": ("deadline missed", "fristen er overskredet", "fristen er overskredet", "termijn verstreken"),
+    "untold": ("{count} people not told yet (no notice sent to them): draft, approve and send a new round",
+               "{count} berørte har endnu ikke fået besked: udarbejd, godkend og send en ny runde",
+               "{count} berørte har ennå ikke fått beskjed: lag utkast, godkjenn og send en ny runde",
+               "{count} betrokkenen zijn nog niet geïnformeerd: stel een nieuwe ronde op, keur die goed en verstuur hem"),
 }
 WORDS: dict[str, dict[str, str]] = {lang: {key: row[i] for key, row in _TABLE.items()} for i, lang in enumerate(LANGUAGES)}
 
