@@ -15,7 +15,6 @@ from rich.markup import escape
 from breach import instants
 from breach.approval import decisions as approval
 from breach.approval import rounds
-from breach.approval import rounds
 from breach.clock import deadlines, filing, us
 from breach.enums import ApprovalDecision, DeadlineState, IncidentStatus
 from breach.incidents import service as incidents

@@ -43,7 +43,8 @@ class OutboxSender:
         for recipient in batch.recipients:
             raw = self._message(batch, recipient, subject, text, body_html).as_bytes()
             # parsed back before it is written: exactly our headers, one To (this person), one From (ours)
-            verify_eml_headers(raw, to_address=recipient.email, from_address=batch.from_email, batch_key=batch.batch_key)
+            verify_eml_headers(raw, to_address=recipient.email, from_address=batch.from_email, reply_to=batch.reply_to,
+                               batch_key=batch.batch_key)
             _write_atomic(self.path_for(batch.incident_id, recipient.delivery_id), raw)
         log.info("e-mail batch %s: %d messages written to the outbox", batch.batch_key, len(batch.recipients))
         return BatchResult(accepted=[r.delivery_id for r in batch.recipients], message_id=None, status_code=202)

@@ -72,36 +72,42 @@ def _header_lines(raw: bytes) -> list[bytes]:
     return head.split(b"\r\n")
 
 
-def verify_eml_headers(raw: bytes, *, to_address: str, from_address: str, batch_key: str | None = None) -> None:
+def verify_eml_headers(raw: bytes, *, to_address: str, from_address: str, reply_to: str | None = None,
+                       batch_key: str | None = None) -> None:
     """Parse a written message back; UnsafeHeader unless its headers are exactly the ones we wrote."""
     names = []
+    allowed = EML_HEADERS | ({"reply-to"} if reply_to else set())
     for line in _header_lines(raw):
         if line[:1] in (b" ", b"\t"):
             continue  # a folded continuation of the header above
         match = _HEADER_LINE.match(line)
-        if match is None or match.group(1).decode("ascii").lower() not in EML_HEADERS:
+        if match is None or match.group(1).decode("ascii").lower() not in allowed:
             raise UnsafeHeader("a header line that was not written by us", batch_key=batch_key)
         names.append(match.group(1).decode("ascii").lower())
     if len(names) != len(set(names)):
         raise UnsafeHeader("a header appears twice", batch_key=batch_key)
     message = message_from_bytes(raw, policy=policy.default)
-    for field, wanted in (("To", to_address), ("From", from_address)):
+    for field, wanted in (("To", to_address), ("From", from_address), *((("Reply-To", reply_to),) if reply_to else ())):
         header = message[field]
         addresses: tuple[Any, ...] = tuple(getattr(header, "addresses", ()))
         if header is None or len(addresses) != 1 or addresses[0].addr_spec.lower() != wanted.lower():
             raise UnsafeHeader(f"the {field} header does not hold exactly the one intended address", batch_key=batch_key)
-    if any(message[name] is not None for name in ("Cc", "Bcc", "Reply-To", "Sender")):
-        raise UnsafeHeader("a Cc, Bcc, Reply-To or Sender header", batch_key=batch_key)
+    if any(message[name] is not None for name in ("Cc", "Bcc", "Sender", *(() if reply_to else ("Reply-To",)))):
+        raise UnsafeHeader("a Cc, Bcc, Sender or unexpected Reply-To header", batch_key=batch_key)
 
 
 def _names(entries: Iterable[dict[str, Any]]) -> Iterable[str]:
     return (str(entry["name"]) for entry in entries if "name" in entry)
 
 
-def verify_sendgrid_body(body: dict[str, Any], *, to_addresses: list[str], from_address: str, batch_key: str | None = None) -> None:
+def verify_sendgrid_body(body: dict[str, Any], *, to_addresses: list[str], from_address: str, reply_to: str | None = None,
+                         batch_key: str | None = None) -> None:
     """Check a /v3/mail/send body before it leaves; UnsafeHeader unless each personalization has exactly its one To."""
-    if set(body) - {"personalizations", "from", "subject", "content", "custom_args", "mail_settings"}:
-        raise UnsafeHeader("a field of the request that we do not write (reply_to, headers, ...)", batch_key=batch_key)
+    known = {"personalizations", "from", "subject", "content", "custom_args", "mail_settings"} | ({"reply_to"} if reply_to else set())
+    if set(body) - known:
+        raise UnsafeHeader("a field of the request that we do not write (headers, reply_to_list, ...)", batch_key=batch_key)
+    if reply_to and body.get("reply_to", {}).get("email") != reply_to:
+        raise UnsafeHeader("the Reply-To address is not the contact point", batch_key=batch_key)
     personalizations = body.get("personalizations", [])
     if len(personalizations) != len(to_addresses):
         raise UnsafeHeader("the request does not hold one personalization per person", batch_key=batch_key)
@@ -110,7 +116,7 @@ def verify_sendgrid_body(body: dict[str, Any], *, to_addresses: list[str], from_
             raise UnsafeHeader("a personalization with other recipients than its one person (cc, bcc, headers)", batch_key=batch_key)
     if body.get("from", {}).get("email") != from_address:
         raise UnsafeHeader("the From address is not ours", batch_key=batch_key)
-    for name in [*_names(p["to"][0] for p in personalizations), *_names([body.get("from", {})])]:
+    for name in [*_names(p["to"][0] for p in personalizations), *_names([body.get("from", {}), body.get("reply_to", {})])]:
         if header_name(name) != name:
             raise UnsafeHeader("a display name that was not made safe", batch_key=batch_key)
     if header_text(str(body.get("subject", ""))) != body.get("subject"):

@@ -199,7 +199,7 @@ def sendgrid_body(batch: EmailBatch) -> dict[str, Any]:
     if batch.sandbox:
         body["mail_settings"] = {"sandbox_mode": {"enable": True}}
     verify_sendgrid_body(body, to_addresses=[r.email for r in batch.recipients], from_address=batch.from_email,
-                         batch_key=batch.batch_key)
+                         reply_to=batch.reply_to, batch_key=batch.batch_key)
     return body
 
 
