@@ -60,7 +60,9 @@ def test_filing_with_an_authority_that_is_not_owed_stops_no_clock_and_says_so(ho
 @pytest.mark.attack(finding="smaller", group=GROUP, fails_as="integrity")
 def test_the_filing_pack_markdown_carries_no_markup_from_the_facts_or_the_profile(home, rt, tmp_path, breach):
     hostile = '<script>alert(1)</script> <img src=x onerror="alert(2)"> ![t](http://evil.example/p.png) [click](http://evil.example)'
-    incident_id = drafted(rt, tmp_path, people=[], summary=hostile, measures_taken=[hostile], notes=hostile)
+    danish = {"summary": hostile, "measures_taken": [hostile]}  # the pack is Danish: the facts' Danish text is what it quotes
+    incident_id = drafted(rt, tmp_path, people=[], summary=hostile, measures_taken=[hostile], notes=hostile,
+                          translations={"da": danish, "nb": danish})
     assert breach("export", incident_id).code == 0
     for path in (home / "exports" / incident_id / "report").glob("*.md"):
         markdown = path.read_text(encoding="utf-8")
