@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from breach.exceptions import BreachError
+
 if TYPE_CHECKING:
     from breach.facts import Facts
 
@@ -72,6 +74,15 @@ def get_authority(country: str | None) -> Authority | None:
         return None
     code = country.strip().upper()
     return _table().get(_ALIASES.get(code, code))
+
+
+def known_code(code: str) -> str:
+    """The table's code for ``code`` ('el' -> 'GR'); BreachError naming the known codes when there is no such authority."""
+    found = get_authority(code) if code.strip() else None
+    if found is None:
+        shown = code.strip()[:20] + ("…" if len(code.strip()) > 20 else "")
+        raise BreachError(f"unknown authority code {shown!r}; known: {', '.join(a.code for a in all_authorities())}")
+    return found.code
 
 
 def lead_authority(facts: Facts) -> Authority | None:

@@ -8,6 +8,7 @@
      ├── InvalidTransition     an incident cannot move to the requested status
      ├── ApprovalRefused       not on the managers roster, the drafter, or drafts changed
      ├── NotApproved           a send was asked for before the drafts were approved
+     │    └── DraftsTampered   the words about to leave are not the words approved (edited in the database)
      ├── DeadlineMissed        a late notification without reasons for the delay (Art. 33(1))
      ├── AuditChainBroken      the hash-chained audit log was edited, reordered or truncated
      ├── DecryptionFailed      a token cannot be decrypted: unknown key, wrong row, truncated or tampered
@@ -71,7 +72,15 @@ class ApprovalRefused(BreachError):
 class NotApproved(BreachError):
     def __init__(self, incident_id: str, reason: str = "the drafts have not been approved") -> None:
         self.incident_id = incident_id
+        self.reason = reason
         super().__init__(f"{incident_id}: nothing sent: {reason}")
+
+
+class DraftsTampered(NotApproved):
+    def __init__(self, incident_id: str, drafts: list[str], *, reason: str = "the drafts changed after approval") -> None:
+        self.drafts = drafts
+        which = f" ({', '.join(drafts)})" if drafts else ""
+        super().__init__(incident_id, f"{reason}{which}; the approval is void")
 
 
 class DeadlineMissed(BreachError):

@@ -19,6 +19,7 @@ from jsonschema import ValidationError as SchemaError
 from jsonschema.exceptions import best_match
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
+from breach import plausible
 from breach.exceptions import InvalidFacts
 from breach.texts import check_lengths
 
@@ -188,6 +189,7 @@ def _validator() -> Draft202012Validator:
 def load_facts(source: Path | str | bytes | dict[str, Any]) -> Facts:
     """Parse, schema-check and build the facts; any defect raises InvalidFacts naming the field."""
     document = source if isinstance(source, dict) else _parse(source)
+    plausible.check_document(document)  # depth, NUL, non-finite numbers: before anything recurses into it
     error = best_match(_validator().iter_errors(document))
     if error is not None:
         raise InvalidFacts(_field_of(error), _message_of(error))
@@ -200,6 +202,7 @@ def load_facts(source: Path | str | bytes | dict[str, Any]) -> Facts:
     stray = [category for category in facts.encryption_by_category if category not in facts.data_categories]
     if stray:
         raise InvalidFacts(f"encryption_by_category.{stray[0]}", "names a category that is not listed in data_categories")
+    plausible.refuse_implausible(facts)
     return facts
 
 
@@ -216,9 +219,15 @@ def _parse(source: Path | str | bytes) -> Any:
         except UnicodeDecodeError as exc:
             raise InvalidFacts(DOCUMENT, f"not valid UTF-8 at byte {exc.start}") from exc
     try:
-        return json.loads(source)
+        return json.loads(source, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise InvalidFacts(DOCUMENT, f"not valid JSON: line {exc.lineno} column {exc.colno}: {exc.msg}") from exc
+    except RecursionError as exc:
+        raise InvalidFacts(DOCUMENT, f"nested more than {plausible.MAX_DEPTH} levels deep") from exc
+
+
+def _no_constant(name: str) -> Any:
+    raise InvalidFacts(DOCUMENT, f"{name} is not a number JSON allows")
 
 
 def _dotted(path: Any) -> str:

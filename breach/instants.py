@@ -173,9 +173,12 @@ def local_iso(moment: datetime, *, tz: str) -> str:
 
 
 def parse_instant(text: str) -> datetime:
-    """Parse an ISO 8601 instant with an offset into an aware UTC datetime."""
-    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return as_utc(parsed)
+    """Parse an ISO 8601 instant with an offset into an aware UTC datetime; ValueError saying what is expected."""
+    try:
+        parsed = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        return as_utc(parsed)
+    except (ValueError, OverflowError) as exc:
+        raise ValueError("not an ISO 8601 instant with a time-zone offset, e.g. 2026-11-23T15:00:00+01:00") from exc
 
 
 def validate_timezone(name: str) -> str:

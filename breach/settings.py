@@ -23,6 +23,10 @@ class BreachSettings(BaseSettings):
     outbox: Path | None = Field(default=None, description="Folder for e-mails (.eml) and letters (PDF) when not sent by SendGrid")
     master_key: SecretStr | None = Field(default=None, description="Base64 32-byte key protecting contact details at rest; "
                                                                    "default: a key file in data_dir")
+    audit_key: SecretStr | None = Field(default=None, description="Base64 32-byte key of the audit chain (HMAC); "
+                                                                  "default: audit.key in data_dir")
+    audit_head_file: Path | None = Field(default=None, description="Append-only record of the audit chain's head outside the database; "
+                                                                   "default: audit-head.log in data_dir")
     managers: Annotated[list[str], NoDecode] = Field(default_factory=list,
                                                      description="Comma-separated e-mails of managers who may approve notices")
     actor: str | None = Field(default=None, description="Who is running the command (responder e-mail); default: the OS user")
@@ -38,8 +42,9 @@ class BreachSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> BreachSettings:
-        if self.master_key is not None and self.master_key.get_secret_value().strip().lower() in _PLACEHOLDERS:
-            raise ConfigurationError("BREACH_MASTER_KEY", "is a placeholder; set a real base64 key or unset it")
+        for name, value in (("BREACH_MASTER_KEY", self.master_key), ("BREACH_AUDIT_KEY", self.audit_key)):
+            if value is not None and value.get_secret_value().strip().lower() in _PLACEHOLDERS:
+                raise ConfigurationError(name, "is a placeholder; set a real base64 key or unset it")
         return self
 
     @property
@@ -56,3 +61,13 @@ class BreachSettings(BaseSettings):
     def key_file(self) -> Path:
         """Where the embedded master key lives when none is given in the environment."""
         return self.data_dir / "master.key"
+
+    @property
+    def audit_key_file(self) -> Path:
+        """Where the audit key lives when none is given in the environment."""
+        return self.data_dir / "audit.key"
+
+    @property
+    def audit_head_path(self) -> Path:
+        """The append-only record of the audit chain's head, outside the database."""
+        return self.audit_head_file or self.data_dir / "audit-head.log"

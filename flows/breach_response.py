@@ -12,7 +12,7 @@ from flows.clock import start_clock
 from flows.draft import draft_notices
 from flows.export import export_reports
 from flows.open_incident import open_incident
-from flows.people import import_people
+from flows.people import check_people, import_people
 from flows.send import send_notices
 
 
@@ -25,6 +25,8 @@ def breach_response(facts_path: str, people_path: str | None = None) -> dict[str
     Every step is idempotent, so running this again (or resuming a suspended run, which
     starts from the top) continues where the last run stopped.
     """
+    if people_path:
+        check_people(people_path)  # a file that cannot be imported is refused before the incident and its clock exist
     incident_id = open_incident(facts_path)
     verdict = assess_incident(incident_id)
     try:

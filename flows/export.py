@@ -9,7 +9,8 @@ from prefect import flow, task
 from sqlalchemy.orm import Session
 
 from breach import instants
-from breach.exceptions import NotApproved
+from breach.approval import integrity
+from breach.exceptions import DraftsTampered, NotApproved
 from breach.incidents import service as incidents
 from flows.progress import emit
 from flows.runtime import runtime
@@ -26,6 +27,7 @@ def write_exports(incident_id: str, authority: str | None = None, template: str 
     """Write the filing pack (JSON, Markdown, PDF) or the next supplementary report, the US filings, and the register (CSV)."""
     rt = runtime()
     out = rt.settings.data_dir / "exports"
+    tampered: DraftsTampered | None = None
     with rt.sessions.begin() as session:
         now = instants.utcnow()
         files = _filings(session, incident_id, authority, template, followup, english, out=out, now=now)
@@ -35,6 +37,10 @@ def write_exports(incident_id: str, authority: str | None = None, template: str 
                                            out_dir=out, actor=rt.actor, now=now)
         except NotApproved as exc:  # Art. 34(3)(c) pages leave only once approved; say so rather than skip silently
             emit("public_notice_pending", incident_id=incident_id, reason=str(exc))
+            tampered = exc if isinstance(exc, DraftsTampered) else None
+    if tampered is not None:
+        integrity.record_refusal(sessions=rt.sessions, incident_id=incident_id, error=tampered, actor=rt.actor, now=instants.utcnow(),
+                                 where="public notice")
     paths = {f.kind: str(f.path) for f in files}
     emit("exported", incident_id=incident_id, paths=paths)
     return paths

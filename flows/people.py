@@ -11,6 +11,7 @@ from prefect.cache_policies import NO_CACHE
 from breach import instants
 from breach.clock import us as us_clocks
 from breach.incidents import service as incidents
+from breach.people.importer import check_people_file
 from breach.people.store import import_people as store_people
 from flows.progress import emit
 from flows.runtime import runtime
@@ -40,6 +41,15 @@ def import_file(incident_id: str, people_path: str) -> dict[str, Any]:
         emit("reassessed", incident_id=incident_id, verdict=verdict)
     compact = {k: verdict[k] for k in ("risk", "notify_authority", "notify_subjects", "version")} if reassessed else None
     return {**counts, "skipped_same_file": result.skipped_same_file, "reassessed": compact}
+
+
+@task(persist_result=False, cache_policy=NO_CACHE)
+def check_people(people_path: str) -> list[str]:
+    """Refuse a people file that cannot be imported at all; returns the unknown columns it will ignore (names only)."""
+    ignored = check_people_file(Path(people_path))
+    if ignored:
+        emit("people_columns_ignored", columns=ignored)
+    return ignored
 
 
 @flow(name="import-people")

@@ -13,8 +13,10 @@ from prefect.cache_policies import NO_CACHE
 
 from breach import instants
 from breach.approval import decisions as approval
+from breach.approval import integrity
 from breach.clock import us_done
 from breach.enums import Channel, IncidentStatus
+from breach.exceptions import DraftsTampered
 from breach.incidents import service as incidents
 from flows.prefect_api import thread_pool
 from flows.progress import emit
@@ -50,15 +52,20 @@ RETRY_BASE_S = float(os.environ.get("BREACH_SEND_RETRY_BASE", str(DEFAULT_RETRY_
 def prepare_outbox(incident_id: str) -> dict[str, list[int]]:
     """Refuse unless approved; write every delivery before anything is sent; return open batch numbers."""
     rt = runtime()
-    with rt.sessions.begin() as session:
-        approval.require_approved(session=session, incident_id=incident_id, roster=rt.settings.managers)
-        summary = outbox.fill_outbox(session=session, incident_id=incident_id, batch_size=rt.settings.batch_size, actor=rt.actor,
-                                     now=instants.utcnow(), us=rt.controller.us)
-        incident = incidents.get(session=session, incident_id=incident_id)
-        if incident.status != IncidentStatus.NOTIFIED:  # a re-run after everything was sent only finds nothing to do
-            incidents.set_status(session=session, incident=incident, to=IncidentStatus.SENDING, actor=rt.actor, now=instants.utcnow())
-        batches = {c.value: outbox.open_batches(session=session, incident_id=incident_id, channel=c)
-                   for c in (Channel.EMAIL, Channel.LETTER)}
+    try:
+        with rt.sessions.begin() as session:
+            approval.require_approved(session=session, incident_id=incident_id, roster=rt.settings.managers)
+            summary = outbox.fill_outbox(session=session, incident_id=incident_id, batch_size=rt.settings.batch_size, actor=rt.actor,
+                                         now=instants.utcnow(), us=rt.controller.us)
+            incident = incidents.get(session=session, incident_id=incident_id)
+            if incident.status != IncidentStatus.NOTIFIED:  # a re-run after everything was sent only finds nothing to do
+                incidents.set_status(session=session, incident=incident, to=IncidentStatus.SENDING, actor=rt.actor, now=instants.utcnow())
+            batches = {c.value: outbox.open_batches(session=session, incident_id=incident_id, channel=c)
+                       for c in (Channel.EMAIL, Channel.LETTER)}
+    except DraftsTampered as exc:  # the words are not the approved ones: nothing written, the refusal audited
+        integrity.record_refusal(sessions=rt.sessions, incident_id=incident_id, error=exc, actor=rt.actor, now=instants.utcnow(),
+                                 where="send")
+        raise
     emit("outbox", incident_id=incident_id, deliveries=summary.deliveries, batches=summary.batches)
     return batches
 

@@ -2,14 +2,18 @@
 
 Every room that writes a file (letters, the filing pack, the register, public notices) uses these, so
 they live below all of them: ``atomic_output`` (a temporary file moved into place), ``neutralise``
-(a CSV cell a spreadsheet would run as a formula gets a quote; OWASP CSV injection) and
+(a CSV cell a spreadsheet would run as a formula gets a quote; OWASP CSV injection), ``markdown_text``
+(text from the facts made inert in Markdown) and
 ``remember_export`` (the file's SHA-256 in ``exports`` and the audit log, Art. 5(2) and 33(5)).
 """
 
 from __future__ import annotations
 
 import hashlib
+import html
 import os
+import re
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,7 +25,11 @@ from sqlalchemy.orm import Session
 from breach import audit
 from breach.store.tables import ExportRow
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
+# What a spreadsheet skips before it looks for a formula sign: whitespace (also no-break and
+# ideographic spaces), zero-width characters and a byte-order mark.
+_SKIPPED = (" \t\r\n\v\f\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+            "\u200b\u200c\u200d\u2028\u2029\u202f\u205f\u2060\u3000\ufeff")
 
 
 @contextmanager
@@ -39,8 +47,28 @@ def atomic_output(path: Path) -> Iterator[Path]:
 
 
 def neutralise(cell: str) -> str:
-    """Prefix a single quote to a cell a spreadsheet would read as a formula."""
-    return f"'{cell}" if cell.startswith(FORMULA_PREFIXES) else cell
+    """Prefix a single quote to a cell a spreadsheet would read as a formula: one starting with = + - @ (or their
+    fullwidth and small forms, ＝ ﹦ ...), a tab or a line break, also after leading spaces or invisible characters."""
+    if cell.startswith(FORMULA_PREFIXES):
+        return f"'{cell}"
+    first = cell.lstrip(_SKIPPED)[:1]
+    if first and (first != cell[:1] or not first.isascii()) and unicodedata.normalize("NFKC", first) in ("=", "+", "-", "@"):
+        return f"'{cell}"
+    return cell
+
+
+_MD_INLINE = re.compile(r"[\\`*\[\]|~]|(?<!\w)_|_(?!\w)")  # an underscore inside a word (snake_case) is no emphasis
+_MD_LINE_START = re.compile(r"^(\s*)(>|[#+\-=](?=[\s#=\-]|$))", re.MULTILINE)  # quote, heading, list, rule
+_MD_NUMBERED = re.compile(r"^(\s*\d+)([.)])(?=\s|$)", re.MULTILINE)
+
+
+def markdown_text(text: str) -> str:
+    """Text from the facts or a profile made inert in Markdown: HTML escaped (as the HTML outputs do), and no
+    emphasis, link, image, table or heading of its own; it reads the same once rendered."""
+    text = html.escape(text, quote=False)
+    text = _MD_INLINE.sub(lambda m: "\\" + m.group(0), text)
+    text = _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
+    return _MD_NUMBERED.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from breach import audit
 from breach.approval.decisions import CHECK_ACTION, drafts_hash
+from breach.approval.integrity import DRAFTED, content_hash, drafted_details
 from breach.enums import IncidentStatus
 from breach.incidents import service as incidents
 from breach.store.tables import DraftRow
@@ -53,14 +54,16 @@ def make_incident(*, session: Session, now: datetime, actor: str = "responder@ex
 
 def make_drafts(*, session: Session, incident_id: str, now: datetime, actor: str = "responder@example.com",
                 round_no: int = 1) -> list[DraftRow]:
-    """Two stored drafts without rendering templates."""
+    """Two stored drafts without rendering templates, audited as drafting does."""
     rows = [DraftRow(incident_id=incident_id, round=round_no, kind="subject_notice", language=lang, channel="email",
-                     template_version="1", subject=f"subject {lang}", text=f"text {lang}", html=None,
-                     content_hash=f"{lang}{round_no}".ljust(64, "0"), drafted_by=actor, drafted_at=now) for lang in ("da", "en")]
+                     template_version="1", subject=f"subject {lang} {round_no}", text=f"text {lang}", html=None,
+                     content_hash=content_hash(f"subject {lang} {round_no}", f"text {lang}", None), drafted_by=actor, drafted_at=now)
+            for lang in ("da", "en")]
     session.add_all(rows)
     # what drafting records after the content checker passed (notices.content.drafting); these stand-in drafts skip rendering
     audit.record(session=session, action=CHECK_ACTION, actor=actor, at=now, incident_id=incident_id,
                  details={"round": round_no, "drafts_hash": drafts_hash(rows), "passed": True, "findings": [], "missing_translations": {}})
+    audit.record(session=session, action=DRAFTED, actor=actor, at=now, incident_id=incident_id, details=drafted_details(rows, round_no))
     incidents.set_status(session=session, incident=incidents.get(session=session, incident_id=incident_id),
                          to=IncidentStatus.DRAFTED, actor=actor, now=now)
     session.flush()

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from breach import audit
+from breach.approval import rounds
+from breach.approval.integrity import audited_hashes, drafts_hash, require_words
 from breach.enums import ApprovalDecision, IncidentStatus
 from breach.exceptions import ApprovalRefused, AuditChainBroken, NotApproved
 from breach.incidents.service import get, set_status
+from breach.plausible import typed_text
 from breach.store.tables import ApprovalRow, DraftRow
 
 # The content checker (notices.content.checks) audits its outcome per drafting round under this action;
@@ -36,10 +38,7 @@ def current_drafts(*, session: Session, incident_id: str) -> list[DraftRow]:
     return list(session.execute(stmt).scalars())
 
 
-def drafts_hash(drafts: list[DraftRow]) -> str:
-    """One hash over every draft's content hash: what an approval binds to."""
-    joined = "\n".join(f"{d.kind}|{d.language}|{d.channel}|{d.content_hash}" for d in drafts)
-    return hashlib.sha256(joined.encode("utf-8")).hexdigest()
+__all__ = ["drafts_hash"]  # re-exported: what an approval binds to, recomputed from the words (integrity)
 
 
 def check_approver(*, incident_id: str, actor: str, roster: list[str], drafts: list[DraftRow]) -> None:
@@ -48,7 +47,9 @@ def check_approver(*, incident_id: str, actor: str, roster: list[str], drafts: l
     if not drafts:
         raise ApprovalRefused(incident_id, "there are no drafts to approve")
     if who not in {m.lower() for m in roster}:
-        raise ApprovalRefused(incident_id, f"{actor} is not on the managers roster (BREACH_MANAGERS)")
+        # a look-alike (Cyrillic, fullwidth, invisible characters) is shown with its code points, not as the name it mimics
+        shown = actor.strip() if actor.strip().isascii() else ascii(actor.strip())
+        raise ApprovalRefused(incident_id, f"{shown} is not on the managers roster (BREACH_MANAGERS)")
     if who in {d.drafted_by.lower() for d in drafts}:
         raise ApprovalRefused(incident_id, f"{actor} drafted these notices; a second person must approve (four eyes)")
 
@@ -57,18 +58,28 @@ def decide(*, session: Session, incident_id: str, actor: str, decision: Approval
            seen_hash: str | None = None) -> ApprovalRow:
     """Record an approval or rejection of the current drafts after the four-eyes checks."""
     incident = get(session=session, incident_id=incident_id)
+    comment = typed_text("the comment", comment, max_chars=2000) or ""
     drafts = current_drafts(session=session, incident_id=incident_id)
     check_approver(incident_id=incident_id, actor=actor, roster=roster, drafts=drafts)
+    if rounds.round_sent(session=session, incident_id=incident_id, round_no=drafts[0].round):
+        raise ApprovalRefused(incident_id, f"the notices of round {drafts[0].round} were already sent ({incident.status}); a decision "
+                                           "cannot call them back (people found later get a new round: breach open/draft, then approve)")
     digest = drafts_hash(drafts)
     if seen_hash is not None and seen_hash != digest:
         raise ApprovalRefused(incident_id, "the drafts changed after they were shown to you; review them again")
+    again = latest_decision(session=session, incident_id=incident_id)
+    if again is not None and (again.round, again.actor, again.decision, again.drafts_hash) == (drafts[0].round, actor.strip().lower(),
+                                                                                              decision, digest):
+        return again  # the same decision on the same drafts again (a retry): already recorded
     if decision == ApprovalDecision.APPROVED and (problem := check_problem(session=session, incident_id=incident_id, digest=digest)):
         raise ApprovalRefused(incident_id, problem)
     row = ApprovalRow(incident_id=incident_id, round=drafts[0].round, decision=decision, actor=actor.strip().lower(),
                       comment=comment, drafts_hash=digest, decided_at=now)
     session.add(row)
-    if decision == ApprovalDecision.APPROVED:
+    if decision == ApprovalDecision.APPROVED and incident.status != IncidentStatus.APPROVED:
         set_status(session=session, incident=incident, to=IncidentStatus.APPROVED, actor=actor, now=now)
+    elif decision == ApprovalDecision.REJECTED and incident.status == IncidentStatus.APPROVED:  # a later rejection undoes it
+        set_status(session=session, incident=incident, to=IncidentStatus.DRAFTED, actor=actor, now=now)
     audit.record(session=session, action=f"notices.{decision.value}", actor=actor.strip().lower(), at=now, incident_id=incident_id,
                  details={"round": row.round, "drafts_hash": digest, "comment": comment[:500]})
     session.flush()
@@ -99,6 +110,7 @@ def latest_decision(*, session: Session, incident_id: str) -> ApprovalRow | None
 
 def require_approved(*, session: Session, incident_id: str, roster: list[str]) -> ApprovalRow:
     """The approval that lets notices leave; NotApproved unless it matches the drafts as they are now."""
+    get(session=session, incident_id=incident_id)  # IncidentNotFound first: "nothing drafted" would mislead
     drafts = current_drafts(session=session, incident_id=incident_id)
     if not drafts:
         raise NotApproved(incident_id, "nothing has been drafted")
@@ -110,26 +122,27 @@ def require_approved(*, session: Session, incident_id: str, roster: list[str]) -
     latest = session.execute(stmt).scalar_one_or_none()
     if latest is None or latest.decision != ApprovalDecision.APPROVED:
         raise NotApproved(incident_id, "the drafts have not been approved by a manager")
-    if latest.drafts_hash != drafts_hash(drafts):
-        raise NotApproved(incident_id, "the drafts changed after approval; the approval is void")
+    require_words(session=session, incident_id=incident_id, drafts=drafts, approved_hash=latest.drafts_hash)
     if problem := check_problem(session=session, incident_id=incident_id, digest=latest.drafts_hash):
         raise NotApproved(incident_id, problem)
     try:
         check_approver(incident_id=incident_id, actor=latest.actor, roster=roster, drafts=drafts)
     except ApprovalRefused as exc:
         raise NotApproved(incident_id, f"the recorded approval is not valid: {exc.reason}") from exc
-    _require_audited(session=session, approval=latest)
+    _require_audited(session=session, approval=latest, drafts=drafts)
     return latest
 
 
-def _require_audited(*, session: Session, approval: ApprovalRow) -> None:
+def _require_audited(*, session: Session, approval: ApprovalRow, drafts: list[DraftRow]) -> None:
     """Refuse an approval row without its entry in an intact audit chain (e.g. written straight into the database)."""
     try:
         audit.verify(session=session)
     except AuditChainBroken as exc:
         raise NotApproved(approval.incident_id, f"the audit log is broken, so no approval can be trusted: {exc}") from exc
     wanted = (approval.actor, approval.round, approval.drafts_hash)
-    entries = [e for e in audit.events_for(session=session, incident_id=approval.incident_id)
-               if e.action == f"notices.{ApprovalDecision.APPROVED.value}"]
+    every = audit.events_for(session=session, incident_id=approval.incident_id)
+    entries = [e for e in every if e.action == f"notices.{ApprovalDecision.APPROVED.value}"]
     if not any((e.actor, e.details.get("round"), e.details.get("drafts_hash")) == wanted for e in entries):
         raise NotApproved(approval.incident_id, "the approval has no matching entry in the audit log (forged?)")
+    if audited_hashes(every, approval.round) is None:
+        raise NotApproved(approval.incident_id, "the drafts have no notices.drafted entry in the audit log (written into the database?)")

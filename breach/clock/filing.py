@@ -16,12 +16,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from breach import audit
+from breach.authorities import known_code
 from breach.clock import deadlines
 from breach.clock.us_done import record_us_filing
 from breach.enums import DeadlineState, Obligation
 from breach.exceptions import BreachError, DeadlineMissed
 from breach.incidents import service as incidents
 from breach.jurisdictions.us.profile import UsProfile
+from breach.plausible import typed_text
 from breach.store.tables import DeadlineRow, FilingRow
 
 MAX_RECEIPT_BYTES = 20 * 1024 * 1024
@@ -39,6 +41,8 @@ def record_filing(*, session: Session, incident_id: str, authority_code: str | N
         return record_us_filing(session=session, incident_id=incident_id, code=authority_code, receipt=receipt, profile=us,
                                 actor=actor, now=now, reference=authority_reference)
     incident = incidents.get(session=session, incident_id=incident_id)
+    reasons_for_delay = typed_text("--reasons-for-delay", reasons_for_delay, max_chars=10_000)
+    authority_reference = typed_text("--reference", authority_reference, max_chars=200)
     authority_code = _which_authority(session=session, incident_id=incident_id, authority_code=authority_code)
     if not receipt.is_file():
         raise BreachError(f"receipt file not found: {receipt}")
@@ -77,14 +81,18 @@ def owed_authorities(result: dict[str, Any]) -> list[str]:
 
 def _which_authority(*, session: Session, incident_id: str, authority_code: str | None) -> str | None:
     """The authority a filing is for: as given, or the only one owed; several owed and none named is refused."""
-    if authority_code:
-        return authority_code.strip().upper()
     assessment = incidents.latest_assessment(session=session, incident_id=incident_id)
     result = assessment.result if assessment else {}
     if result.get("gdpr_applies") is False:
         raise BreachError(f"the GDPR does not apply to {incident_id} (Art. 3): no EEA or UK authority is owed a notification; "
                           "name the US regulator you filed with (--authority US-CA-AG; `breach status` lists the codes)")
     owed = owed_authorities(result)
+    if authority_code:
+        code = known_code(authority_code)
+        if owed and code not in owed:  # a filing stops the clock of an authority that is owed one; say so rather than pretend
+            raise BreachError(f"{incident_id} owes its notification to {', '.join(owed)}, not {code}: record the filing with "
+                              f"--authority {owed[0]}" + (" (or another of those)" if len(owed) > 1 else ""))
+        return code
     if len(owed) > 1:
         raise BreachError(f"{incident_id} is owed notifications to several authorities ({', '.join(owed)}): "
                           "name the one you filed with (--authority)")

@@ -66,6 +66,7 @@ def open_incident(*, session: Session, document: dict[str, Any], actor: str, tim
     Opening again with the same reference and changed facts records a new facts version.
     """
     facts = load_facts(document)
+    assess(facts)  # a dry run: facts the assessment cannot take are refused before anything is stored
     existing = _by_reference(session=session, reference=facts.reference)
     if existing is not None:
         version = _add_facts_if_changed(session=session, incident=existing, document=document, actor=actor, now=now)

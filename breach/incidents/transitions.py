@@ -15,7 +15,8 @@ ALLOWED_TRANSITIONS: dict[S, frozenset[S]] = {
     S.DRAFTED: frozenset({S.ASSESSED, S.DRAFTED, S.APPROVED, S.CLOSED}),
     S.APPROVED: frozenset({S.ASSESSED, S.DRAFTED, S.SENDING, S.NOTIFIED}),
     S.SENDING: frozenset({S.SENDING, S.NOTIFIED}),
-    S.NOTIFIED: frozenset({S.ASSESSED, S.NOTIFIED, S.CLOSED}),
+    # A new round for people found after the notices went out (breach.approval.rounds).
+    S.NOTIFIED: frozenset({S.ASSESSED, S.DRAFTED, S.NOTIFIED, S.CLOSED}),
     S.CLOSED: frozenset(),
 }
 

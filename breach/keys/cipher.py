@@ -235,6 +235,11 @@ class MultiKeyCipher:
         return f"MultiKeyCipher(current=0x{self.current.key_id:08x}, known=[{ids}])"
 
     @property
+    def key_ids(self) -> tuple[int, ...]:
+        """Ids of every key this cipher can decrypt with, the current one first (breach.keys.guard checks them)."""
+        return tuple(self._by_id)
+
+    @property
     def index_key(self) -> bytes:
         """The current blind-index key; rotating the master key means recomputing indexes."""
         return self.current.index_key

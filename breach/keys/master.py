@@ -18,6 +18,7 @@ from pathlib import Path
 from breach.exceptions import ConfigurationError
 
 KEY_BYTES = 32
+MAX_KEY_FILE_BYTES = 64 * 1024  # a key file holds a few base64 lines; anything bigger is not one
 ENV_SETTING = "BREACH_MASTER_KEY"
 FILE_SETTING = "BREACH_MASTER_KEY_FILE"
 OLD_KEYS_SETTING = "BREACH_MASTER_KEYS_OLD"
@@ -58,31 +59,54 @@ def _decode_key(text: str, *, setting: str, where: str) -> bytes:
     return key
 
 
-def load_master_key(*, env_value: str | None, key_file: Path) -> bytes:
-    """The master key: from BREACH_MASTER_KEY if given, else from key_file, else a new key_file (one laptop)."""
+def read_key_text(key_file: Path, *, setting: str) -> str | None:
+    """The key file's text, None when there is no file; ConfigurationError when it exists but cannot be a key file."""
+    key_file = Path(key_file).expanduser()
+    if key_file.is_symlink() and not key_file.exists():
+        raise ConfigurationError(setting, f"the key file {key_file} is a symbolic link to nothing; restore the key it pointed to")
+    if not key_file.exists():
+        return None
+    if not key_file.is_file():
+        raise ConfigurationError(setting, f"the key file {key_file} is not a regular file")
+    try:
+        with open(key_file, "rb") as handle:
+            raw = handle.read(MAX_KEY_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ConfigurationError(setting, f"cannot read the key file {key_file}: {exc.strerror or exc.__class__.__name__}") from exc
+    if len(raw) > MAX_KEY_FILE_BYTES:
+        raise ConfigurationError(setting, f"the key file {key_file} is larger than a key file can be ({MAX_KEY_FILE_BYTES} bytes)")
+    try:
+        return raw.decode("ascii")
+    except UnicodeDecodeError as exc:
+        raise ConfigurationError(setting, f"the key file {key_file} is not base64 text (byte {exc.start} is not ASCII)") from exc
+
+
+def load_master_key(*, env_value: str | None, key_file: Path, create: bool = True) -> bytes:
+    """The master key: from BREACH_MASTER_KEY if given, else from key_file, else (with ``create``) a new key_file.
+
+    Never pass ``create`` when encrypted contacts exist: a new key cannot read them (breach.keys.guard).
+    """
     if env_value is not None:
         return _decode_key(env_value, setting=ENV_SETTING, where="the value")
     key_file = Path(key_file).expanduser()
-    try:
-        text = key_file.read_text(encoding="ascii")
-    except FileNotFoundError:
+    text = read_key_text(key_file, setting=FILE_SETTING)
+    if text is None:
+        if not create:
+            raise ConfigurationError(FILE_SETTING, f"the key file {key_file} is missing")
         return _create_key_file(key_file)
-    except (OSError, UnicodeDecodeError) as exc:
-        message = f"cannot read the key file {key_file}: {exc.__class__.__name__}"
-        raise ConfigurationError(FILE_SETTING, message) from exc
     first = text.strip().splitlines()[0] if text.strip() else text  # further lines: previous keys (rotation)
     return _decode_key(first, setting=FILE_SETTING, where=f"the key file {key_file}")
 
 
-def load_master_keys(*, env_value: str | None, env_old: str | None, key_file: Path) -> list[bytes]:
+def load_master_keys(*, env_value: str | None, env_old: str | None, key_file: Path, create: bool = True) -> list[bytes]:
     """Every master key, newest first: BREACH_MASTER_KEY (+ BREACH_MASTER_KEYS_OLD, comma-separated),
     else the key file, whose first line is the current key and further lines previous ones."""
     if env_value is not None:
         old = [_decode_key(part, setting=OLD_KEYS_SETTING, where=f"previous key {n}")
                for n, part in enumerate((env_old or "").split(","), start=1) if part.strip()]
         return [_decode_key(env_value, setting=ENV_SETTING, where="the value"), *old]
-    first = load_master_key(env_value=None, key_file=key_file)
-    lines = [line for line in Path(key_file).expanduser().read_text(encoding="ascii").splitlines() if line.strip()]
+    first = load_master_key(env_value=None, key_file=key_file, create=create)
+    lines = [line for line in (read_key_text(key_file, setting=FILE_SETTING) or "").splitlines() if line.strip()]
     rest = [_decode_key(line, setting=FILE_SETTING, where=f"line {n} of the key file {key_file}")
             for n, line in enumerate(lines[1:], start=2)]
     if env_old:
@@ -121,14 +145,14 @@ def retire_old_keys(key_file: Path) -> int:
     return len(lines) - 1
 
 
-def _create_key_file(key_file: Path) -> bytes:
+def _create_key_file(key_file: Path, *, setting: str = FILE_SETTING) -> bytes:
     """Write a fresh key to key_file (0600); if another process wins the race, use its key."""
     key = generate_master_key()
     try:
         key_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd, temp_name = tempfile.mkstemp(dir=key_file.parent, prefix=".master-key-")  # mkstemp: mode 0600
     except OSError as exc:
-        raise ConfigurationError(FILE_SETTING, f"cannot create the key file {key_file}: {exc.strerror}") from exc
+        raise ConfigurationError(setting, f"cannot create the key file {key_file}: {exc.strerror}") from exc
     try:
         with os.fdopen(fd, "w", encoding="ascii") as handle:
             handle.write(encode_master_key(key) + "\n")
@@ -136,9 +160,10 @@ def _create_key_file(key_file: Path) -> bytes:
             os.fsync(handle.fileno())
         _publish(temp_name, key_file)
     except FileExistsError:
-        return load_master_key(env_value=None, key_file=key_file)
+        text = read_key_text(key_file, setting=setting) or ""
+        return _decode_key(text.strip().splitlines()[0] if text.strip() else text, setting=setting, where=f"the key file {key_file}")
     except OSError as exc:
-        raise ConfigurationError(FILE_SETTING, f"cannot create the key file {key_file}: {exc.strerror}") from exc
+        raise ConfigurationError(setting, f"cannot create the key file {key_file}: {exc.strerror}") from exc
     finally:
         os.unlink(temp_name)
     return key

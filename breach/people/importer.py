@@ -13,11 +13,12 @@ re-exported here; storing people in the database is in ``breach.people.store``.
 from __future__ import annotations
 
 import csv
+import difflib
 import itertools
 import json
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -176,6 +177,21 @@ def open_layout(path: Path | str) -> tuple[Layout, IO[bytes]]:
     return Layout(kind, delimiter, tuple(header), header_line), raw
 
 
+def check_people_file(path: Path | str) -> list[str]:
+    """Refuse a people file that cannot be imported at all (type, encoding, header, mistyped columns), before
+    anything is stored; returns the unknown columns of a CSV header, which the import ignores."""
+    path = Path(path)
+    people = read_people(path)
+    try:
+        next(people, None)  # started, so closing it closes the file
+    finally:
+        if isinstance(people, Generator):
+            people.close()
+    layout, raw = open_layout(path)
+    raw.close()
+    return unknown_columns(list(layout.header)) if layout.kind == "csv" else []
+
+
 def _open(path: Path) -> IO[bytes]:
     try:
         raw = open(path, "rb")  # noqa: SIM115 - returned open: read_people's caller reads and closes the stream
@@ -307,7 +323,34 @@ def _csv_header(lines: Iterator[tuple[int, str | None]]) -> tuple[str, list[str]
     doubled = sorted({name for name in header if name in COLUMNS and header.count(name) > 1})
     if doubled:
         raise InvalidPeopleFile("column(s) given more than once: " + ", ".join(doubled), line=number)
+    if typos := mistyped_columns(header):
+        # a mistyped column (say "e-mail") would leave every person without that value: refuse the file
+        raise InvalidPeopleFile(f"unknown column(s) {typos}; the columns are: {', '.join(COLUMNS)}", line=number)
     return delimiter, header
+
+
+def _shown(name: str) -> str:
+    return repr(name[:40] + ("…" if len(name) > 40 else ""))
+
+
+def mistyped_columns(names: list[str]) -> str:
+    """Unknown column names that look like a known one that is missing ("e-mail", "emial"), for a message; '' if none.
+
+    Other unknown columns (a CRM export's "notes") are ignored, and ``unknown_columns`` lists them for a warning.
+    """
+    missing = [column for column in COLUMNS if column not in names]
+    found = []
+    for name in unknown_columns(names):
+        squeezed = "".join(ch for ch in name if ch.isalnum())
+        close = [c for c in missing if c.replace("_", "") == squeezed] or difflib.get_close_matches(name, missing, n=1, cutoff=0.8)
+        if close:
+            found.append(f"{_shown(name)} (did you mean {close[0]!r}?)")
+    return ", ".join(found)
+
+
+def unknown_columns(names: list[str]) -> list[str]:
+    """Column names that are not people-file columns (ignored when importing)."""
+    return [name for name in names if name not in COLUMNS]
 
 
 def _jsonl_parse(text: str, number: int) -> dict[str, Any] | RowProblem:
@@ -320,7 +363,10 @@ def _jsonl_parse(text: str, number: int) -> dict[str, Any] | RowProblem:
         data = None
     if not isinstance(data, dict):
         return RowProblem(number, None, ProblemCode.MALFORMED_ROW, "the line is not a JSON object")
-    return {str(key).strip().lower(): value for key, value in data.items()}
+    record = {str(key).strip().lower(): value for key, value in data.items()}
+    if typos := mistyped_columns(list(record)):
+        return RowProblem(number, None, ProblemCode.MALFORMED_ROW, f"unknown field(s) {typos}")
+    return record
 
 
 def _people(first: Record | None, records: Iterator[Record], stream: IO[bytes], *, country: str,

@@ -1,7 +1,9 @@
 """Master-key rotation over the people table: re-encrypt every contact under the newest key.
 
 Online and resumable: rows are rotated in chunks of ``chunk`` rows, one transaction each, in order
-of id. A row is done when its token carries the current key id (``MultiKeyCipher.needs_rotation``),
+of id, each audited in the same transaction (``keys.rotated_chunk``), so a rotation killed midway
+leaves a record of every chunk it re-encrypted; a finished run adds ``keys.rotated`` with the
+totals. A row is done when its token carries the current key id (``MultiKeyCipher.needs_rotation``),
 so a second run after a crash only touches what is left. Reads keep working throughout, because
 the runtime's cipher decrypts with every known key.
 
@@ -145,6 +147,10 @@ def rotate_people(*, sessions: sessionmaker[Session], cipher: MultiKeyCipher, ac
                 break
             stale = [row for row in rows if cipher.needs_rotation(row.contact_enc)]
             _write(session, [_rotate_row(row, cipher, report) for row in stale])
+            if stale:  # in the same transaction: a rotation killed later still has every committed chunk on record
+                audit.record(session=session, action="keys.rotated_chunk", actor=actor, at=now,
+                             details={"key_id": report.key_id, "chunk": report.chunks + 1, "rotated": len(stale),
+                                      "first_id": rows[0].id, "last_id": rows[-1].id})
         last, report.chunks = rows[-1].id, report.chunks + 1
         report.rows += len(rows)
         report.rotated += len(stale)

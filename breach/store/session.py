@@ -35,9 +35,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def make_engine(url: str) -> Engine:
     """Create an engine for ``url``; for SQLite the parent folder is created and WAL enabled."""
-    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, pool_pre_ping=True)
+    if url.startswith("sqlite:///") and not url.startswith(("sqlite:///:memory:", "sqlite:///file:")) and "?" not in url:
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # hide_parameters: a database error's message never carries the statement's values (a summary, a name),
+    # so nothing personal reaches the console, the logs or Prefect's database through an exception
+    engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -64,6 +66,9 @@ def engine_for(url: str) -> Engine:
     return engine
 
 
-def session_factory(url: str) -> sessionmaker[Session]:
-    """Sessions bound to the migrated engine for ``url``; callers own ``with session.begin():``."""
-    return sessionmaker(engine_for(url), expire_on_commit=False)
+def session_factory(url: str, *, info: dict[str, Any] | None = None) -> sessionmaker[Session]:
+    """Sessions bound to the migrated engine for ``url``; callers own ``with session.begin():``.
+
+    ``info`` is copied into every session's ``info`` (e.g. the audit seal, breach.audit).
+    """
+    return sessionmaker(engine_for(url), expire_on_commit=False, info=info)

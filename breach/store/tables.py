@@ -324,6 +324,9 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
+    # Entries from keyed_from on are HMACs under the audit key named by key_id (breach.audit); older ones plain SHA-256.
+    keyed_from: Mapped[int | None] = mapped_column(Integer)
+    key_id: Mapped[str | None] = mapped_column(String(16))
 
 
 class AuditEventRow(Base):

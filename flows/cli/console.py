@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -151,7 +152,7 @@ def _batch(f: dict[str, Any]) -> None:
 
 
 def _public_pending(f: dict[str, Any]) -> None:
-    console.print(f"  [yellow]public notice not exported yet:[/] {f['reason']}")
+    console.print(f"  [yellow]public notice not exported yet:[/] {escape(f['reason'])}", soft_wrap=True)
 
 
 def export_lines(paths: dict[str, str]) -> list[str]:

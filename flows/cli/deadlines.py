@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from breach.exceptions import InvalidFacts
+from breach.exceptions import BreachError, InvalidFacts
 
 if TYPE_CHECKING:
     from breach.clock import regimes
@@ -123,7 +123,7 @@ def register(app: typer.Typer) -> None:
             document = deadlines_document(facts, tz=tz, as_of=when, rules_path=rules, reports=_parse_reports(report),
                                           people_path=people, controller=controller)
         except InvalidFacts as exc:
-            print(f"invalid facts: {exc}", file=sys.stderr)
+            print(f"error: invalid facts: {exc}", file=sys.stderr)
             raise typer.Exit(2) from exc
         except ValueError as exc:  # a bad zone, instant or rules file
             print(f"error: {exc}".splitlines()[0], file=sys.stderr)
@@ -145,9 +145,12 @@ def register(app: typer.Typer) -> None:
         from flows.cli.console import console
         from flows.runtime import runtime
 
-        rt = runtime()
         now = instants.utcnow()
-        when = instants.parse_instant(at) if at else now
+        try:
+            when = instants.parse_instant(at) if at else now
+        except ValueError as exc:
+            raise BreachError(f"--at is {exc}") from exc
+        rt = runtime()
         with rt.sessions.begin() as session:
             if obligation.startswith("us."):
                 row = record_us_report(session=session, incident_id=incident_id, obligation=obligation, party=party, at=when,

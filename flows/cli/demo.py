@@ -37,7 +37,7 @@ def _prepare(data_dir: Path, folder: Path) -> None:
         if not (data_dir / MARKER).exists():
             raise SystemExit(f"{data_dir} exists and is not a demo folder; choose another --data-dir")
         shutil.rmtree(data_dir)
-    data_dir.mkdir(parents=True)
+    data_dir.mkdir(mode=0o700, parents=True)
     (data_dir / MARKER).write_text("created by `breach demo`; deleted and re-created on each run\n")
     os.environ.pop("BREACH_DB_URL", None)
     os.environ.pop("BREACH_OUTBOX", None)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import typer
 
-keys_app = typer.Typer(help="Master keys protecting contact details at rest: make, rotate, retire.", no_args_is_help=True)
+keys_app = typer.Typer(help="Master keys protecting contact details at rest: make, rotate, retire, back up, restore.",
+                       no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -30,6 +32,50 @@ def new(install: bool = typer.Option(False, "--install", help="Make it the curre
     settings.key_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     install_new_key(settings.key_file)
     print(f"installed a new current key in {settings.key_file}; now run `breach keys rotate`")
+
+
+@keys_app.command("backup")
+def backup(to: Path = typer.Option(..., "--to", help="A new file for the recovery copy (0600; keep it away from the data)")) -> None:
+    """Write a recovery copy of the master keys and the audit key; without it a lost key file means unreadable contacts."""
+    from breach import instants
+    from breach.keys.recovery import recovery_text, write_new_private
+    from flows.cli.console import console
+    from flows.runtime import runtime
+
+    rt = runtime()
+    seal = rt.audit_seal
+    write_new_private(to, recovery_text(master_keys=list(rt.master_keys), audit_key=seal.key if seal else None, now=instants.utcnow()))
+    console.print(f"recovery copy written to {to} (master keys {', '.join(f'0x{k:08x}' for k in rt.cipher.key_ids)}"
+                  f"{f', audit key {seal.key_id}' if seal else ''}); keep it offline, apart from the data folder")
+
+
+@keys_app.command("restore")
+def restore(source: Path = typer.Argument(..., help="A recovery copy made by `breach keys backup`")) -> None:
+    """Put the keys of a recovery copy back as master.key and audit.key when those are missing, after checking them."""
+    from breach.keys import guard
+    from breach.keys.audit_key import audit_key_id
+    from breach.keys.master import encode_master_key
+    from breach.keys.recovery import read_recovery, write_new_private
+    from breach.settings import BreachSettings
+    from breach.store.session import session_factory
+    from flows.cli.console import console
+
+    settings = BreachSettings()
+    recovered = read_recovery(source)
+    with session_factory(settings.database_url)() as session:
+        stored = guard.stored_keys(session)
+    guard.require_master(stored, known=recovered.master_key_ids)
+    if recovered.audit_key is not None:
+        guard.require_audit(stored, key_id=audit_key_id(recovered.audit_key))
+    written = []
+    if settings.master_key is None and not settings.key_file.exists():
+        write_new_private(settings.key_file, "".join(encode_master_key(k) + "\n" for k in recovered.master_keys))
+        written.append(str(settings.key_file))
+    if recovered.audit_key is not None and settings.audit_key is None and not settings.audit_key_file.exists():
+        write_new_private(settings.audit_key_file, encode_master_key(recovered.audit_key) + "\n")
+        written.append(str(settings.audit_key_file))
+    console.print(f"restored {', '.join(written)}" if written
+                  else "nothing to restore: the key files are there (or the keys are set in the environment)")
 
 
 @keys_app.command("status")

@@ -10,15 +10,18 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Any, NoReturn
 
 import typer
+from rich.markup import escape
 
 # Quiet, patient defaults for Prefect's local ephemeral mode; set before Prefect is imported.
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
-from breach.exceptions import BreachError, InvalidFacts
+from breach.exceptions import InvalidFacts
+from flows.cli.errors import EXIT_ERROR, describe, log_unexpected, quiet_refusals
 
 app = typer.Typer(help="Personal-data breach response: assess, clock, draft, approve, notify, report.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -26,10 +29,10 @@ audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True
 app.add_typer(audit_app, name="audit")
 
 
-def _fail(message: str, code: int = 1) -> None:
+def _fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
     from flows.cli.console import err
 
-    err.print(f"[red]error:[/] {message}", soft_wrap=True)
+    err.print(f"[red]error:[/] {escape(message)}", soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -43,10 +46,11 @@ def assess(facts: Path = typer.Argument(..., help="Facts document (incident-fact
     try:
         if not facts.is_file():
             raise InvalidFacts("(document)", f"file not found: {facts}")
-        result = run_assessment(load_facts(facts)).to_contract()
+        loaded = load_facts(facts)
+        result = run_assessment(loaded).to_contract()
     except InvalidFacts as exc:
-        print(f"invalid facts: {exc}", file=sys.stderr)
-        raise typer.Exit(2) from exc
+        _fail(f"invalid facts: {exc}")
+    _warn_facts(loaded)
     if as_json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return
@@ -76,14 +80,36 @@ def open_(facts: Path = typer.Argument(..., help="Facts document"),
 
 
 def _check_inputs(facts: Path, people: Path | None) -> None:
+    """Everything that can be checked before the incident is opened and its clock started: facts, people file, settings."""
+    from breach.assess import assess as run_assessment
     from breach.facts import load_facts
+    from breach.people.importer import check_people_file
+    from flows.cli.console import err
+    from flows.runtime import runtime
 
+    if not facts.is_file():
+        _fail(f"facts file not found: {facts}")
     try:
-        load_facts(facts) if facts.is_file() else _fail(f"facts file not found: {facts}", 2)
+        loaded = load_facts(facts)
     except InvalidFacts as exc:
-        _fail(f"invalid facts: {exc}", 2)
-    if people is not None and not people.is_file():
-        _fail(f"people file not found: {people}", 2)
+        _fail(f"invalid facts: {exc}")
+    run_assessment(loaded)  # what the assessment cannot take is refused before anything is stored
+    _warn_facts(loaded)
+    if people is not None:
+        if not people.is_file():
+            _fail(f"people file not found: {people}")
+        if ignored := check_people_file(people):
+            err.print(f"[yellow]warning:[/] the people file's column(s) {escape(', '.join(map(repr, ignored)))} are not "
+                      "people-file columns and are ignored", soft_wrap=True)
+    runtime()  # keys, data folder, controller profile: refused here, not halfway through the response
+
+
+def _warn_facts(facts: Any) -> None:
+    from breach import instants, plausible
+    from flows.cli.console import err
+
+    for line in plausible.warnings(facts, now=instants.utcnow()):
+        err.print(f"[yellow]warning:[/] {escape(line)}", soft_wrap=True)
 
 
 @app.command()
@@ -111,6 +137,10 @@ def approve(incident_id: str, as_: str = typer.Option(..., "--as", help="Your e-
 
     result = submit_decision(runtime(), incident_id=incident_id, approver=as_, reject=reject, comment=comment)
     word = "rejection" if reject else "approval"
+    if result.again:
+        console.print(f"this {word} was already recorded; nothing new was written.")
+    if result.note:
+        console.print(f"[yellow]note:[/] {escape(result.note)}", soft_wrap=True)
     if result.via == "flow":
         console.print(f"{word} recorded, and the waiting flow run {result.flow_run_id} was resumed.")
     elif reject:
@@ -151,10 +181,17 @@ def export(incident_id: str,
            english: bool = typer.Option(False, "--english",
                                         help="Also write the pack in English beside the one in the authority's language")) -> None:
     """Export the authority filing pack (JSON, Markdown, PDF), the US regulator filings, and the breach register (CSV)."""
-    from flows.cli.console import console
+    from flows.cli.console import console, listener
     from flows.export import export_reports
+    from flows.progress import subscribe
 
-    for kind, path in export_reports(incident_id, authority, template, followup, english).items():
+    # only the refusal of a public notice is told as it happens; the files are listed below
+    unsubscribe = subscribe(lambda step, fields: listener(step, fields) if step == "public_notice_pending" else None)
+    try:
+        exported = export_reports(incident_id, authority, template, followup, english)
+    finally:
+        unsubscribe()
+    for kind, path in exported.items():
         console.print(f"{kind}: {path}")
 
 
@@ -183,12 +220,19 @@ def filed(incident_id: str, receipt: Path = typer.Option(..., "--receipt", help=
 def audit_verify() -> None:
     """Check the audit log's hash chain; reports the first broken entry."""
     from breach import audit
+    from breach.approval import integrity
     from flows.cli.console import console
     from flows.runtime import runtime
 
     with runtime().sessions() as session:
         report = audit.verify(session=session)
-    console.print(f"audit log intact: {report.entries} entries, head {report.head[:16]}…")
+        problems = integrity.verify_drafts(session=session)
+    if problems:
+        _fail("the audit chain links up, but the notices are not what it recorded: " + "; ".join(problems))
+    keyed = (f"keyed from entry {report.keyed_from}" if report.keyed_from is not None
+             else "not keyed yet (it was written before an audit key existed)")
+    console.print(f"audit log intact: {report.entries} entries, head {report.head[:16]}…, {keyed}; "
+                  f"{report.anchors} head records outside the database agree; the drafts are the ones drafted and approved")
 
 
 @app.command()
@@ -236,14 +280,26 @@ _register_extensions()
 
 
 def main() -> None:
-    """Console entry point: domain errors become one clear line and exit 1."""
+    """Console entry point: every refusal or failure becomes one `error: ...` line and exit code 2 (flows.cli.errors)."""
+    quiet_refusals()
     try:
         app()
-    except BreachError as exc:
-        from flows.cli.console import err
+    except KeyboardInterrupt:
+        from flows.cli.console import err, stop_progress
 
-        err.print(f"[red]error:[/] {exc}", soft_wrap=True)
-        sys.exit(1)
+        stop_progress()
+        err.print("[red]error:[/] interrupted", soft_wrap=True)
+        sys.exit(130)
+    except Exception as exc:
+        from flows.cli.console import err, stop_progress
+
+        stop_progress()
+        line = describe(exc)
+        if line is None:
+            where = log_unexpected(exc, Path(os.environ.get("BREACH_DATA_DIR") or ".breach") / "logs")
+            line = f"unexpected {type(exc).__name__}" + (f"; the traceback is in {where}" if where else "")
+        err.print(f"[red]error:[/] {escape(line)}", soft_wrap=True)
+        sys.exit(EXIT_ERROR)
 
 
 if __name__ == "__main__":

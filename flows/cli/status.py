@@ -10,8 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from rich.markup import escape
+
 from breach import instants
 from breach.approval import decisions as approval
+from breach.approval import rounds
 from breach.clock import deadlines, filing, us, us_done
 from breach.enums import ApprovalDecision, DeadlineState, IncidentStatus
 from breach.exceptions import BreachError
@@ -51,10 +54,10 @@ def show_status(rt: Runtime, incident_id: str, *, language: str = "en") -> None:
         assessment = incidents.latest_assessment(session=session, incident_id=incident_id)
         filings = filing.filings_of(session=session, incident_id=incident_id)
         owed = bool(assessment and assessment.notify_authority)
-        console.print(f"[bold]{incident.id}[/] {incident.reference or ''}  {w['status']}: "
+        console.print(f"[bold]{incident.id}[/] {escape(incident.reference or '')}  {w['status']}: "
                       f"[bold]{status_word(incident, filed=bool(filings), authority_owed=owed, language=language)}[/]  "
                       f"{w['opened']} {instants.local_text(incident.opened_at, tz=incident.timezone, language=language)}")
-        console.print(f"  {_summary(facts, rt, language)}")
+        console.print(f"  {escape(_summary(facts, rt, language))}")
         if assessment is not None:
             _verdict(assessment.result, session=session, rt=rt, incident_id=incident_id, language=language)
         show_obligations(deadlines.deadlines_of(session=session, incident_id=incident_id), tz=incident.timezone, now=now,
@@ -69,6 +72,8 @@ def show_status(rt: Runtime, incident_id: str, *, language: str = "en") -> None:
         console.print(f"  {w['people']}: " + ", ".join(f"{w['ch_' + ch]} {n}" for ch, n in counts.items()))
         told = audience(session=session, incident_id=incident_id, result=assessment.result if assessment else {}, us=rt.controller.us)
         console.print("  " + told_line(told, w))
+        if untold := rounds.untold_people(session=session, incident_id=incident_id):
+            console.print("  [yellow]" + w["untold"].format(count=untold) + "[/]")
         _drafting(session=session, rt=rt, incident_id=incident_id, language=language)
         approved = approval_text(session=session, incident_id=incident_id, roster=rt.settings.managers, language=language,
                                  tz=incident.timezone)

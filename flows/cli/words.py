@@ -122,6 +122,10 @@ _TABLE: dict[str, tuple[str, str, str, str]] = {
                         "parti {batch}: {people} personer, forespørselen sendt {since}, vist av webhooken siden: {seen}",
                         "partij {batch}: {people} personen, verzoek verstuurd {since}, sindsdien door de webhook getoond: {seen}"),
     "decide": ("decide", "beslut", "bestem", "beslis"),
+    "untold": ("{count} people not told yet (no notice sent to them): draft, approve and send a new round",
+               "{count} berørte har endnu ikke fået besked: udarbejd, godkend og send en ny runde",
+               "{count} berørte har ennå ikke fått beskjed: lag utkast, godkjenn og send en ny runde",
+               "{count} betrokkenen zijn nog niet geïnformeerd: stel een nieuwe ronde op, keur die goed en verstuur hem"),
 }
 WORDS: dict[str, dict[str, str]] = {lang: {key: row[i] for key, row in _TABLE.items()} for i, lang in enumerate(LANGUAGES)}
 

@@ -33,6 +33,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
+from breach.exceptions import NotApproved
 from flows import progress
 from flows.runtime import Runtime, runtime
 from flows.sending.lanes import Lanes
@@ -114,6 +115,8 @@ def attempt(rt: Runtime, incident_id: str, batch_no: int, attempt_no: int = 0) -
         outcome = pool.submit(_child_send, incident_id, batch_no).result()
     if outcome[0] == "sent":
         return outcome[1]
+    if outcome[0] == "refused":
+        raise NotApproved(incident_id, outcome[1])
     raise _rebuilt(outcome[1])
 
 
@@ -136,6 +139,8 @@ def _child_send(incident_id: str, batch_no: int) -> tuple[str, Any]:
                          "field": exc.field, "reason": exc.reason, "reset_at": getattr(exc, "reset_at", None),
                          "waited": getattr(exc, "waited", 0.0),
                          "transient": is_transient(exc)}
+    except NotApproved as exc:  # drafts changed under the send: refused (and audited) in the child, said again here
+        return "refused", getattr(exc, "reason", str(exc))
 
 
 def _rebuilt(fields: dict[str, Any]) -> EmailDeliveryError:

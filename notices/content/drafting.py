@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from breach import audit
+from breach.approval import integrity, rounds
 from breach.approval.decisions import CHECK_ACTION, current_drafts, current_round, drafts_hash
 from breach.controller import ControllerProfile
 from breach.enums import Channel, IncidentStatus, NoticeKind
@@ -160,12 +161,13 @@ def draft_notices(*, session: Session, incident_id: str, controller: ControllerP
     incident = incidents.get(session=session, incident_id=incident_id)
     drafted = prepare(session=session, incident_id=incident_id, controller=controller, now=now)
     existing = current_drafts(session=session, incident_id=incident_id)
-    same = {(d.kind, d.language, d.channel, d.variant, d.content_hash) for d in existing} == {
-        (k.value, lang, c.value, r.variant, r.content_hash) for k, lang, c, r in drafted.wanted}
-    if existing and same:
+    current = current_round(session=session, incident_id=incident_id)
+    same = ({(d.kind, d.language, d.channel, d.variant, d.content_hash) for d in existing}
+            == {(k.value, lang, c.value, r.variant, r.content_hash) for k, lang, c, r in drafted.wanted})
+    if existing and same and not rounds.needs_new_round(session=session, incident_id=incident_id, round_no=current):
         _record_check(session=session, incident_id=incident_id, drafts=existing, drafted=drafted, actor=actor, now=now)
         return existing
-    round_no = current_round(session=session, incident_id=incident_id) + 1
+    round_no = current + 1
     rows = [DraftRow(incident_id=incident_id, round=round_no, kind=kind, language=language, channel=channel, variant=r.variant,
                      template_version=str(r.template_version), subject=r.subject, text=r.text, html=r.html,
                      content_hash=r.content_hash, drafted_by=actor, drafted_at=now)
@@ -173,8 +175,8 @@ def draft_notices(*, session: Session, incident_id: str, controller: ControllerP
     session.add_all(rows)
     if rows:
         incidents.set_status(session=session, incident=incident, to=IncidentStatus.DRAFTED, actor=actor, now=now)
-    audit.record(session=session, action="notices.drafted", actor=actor, at=now, incident_id=incident_id,
-                 details={"round": round_no, "drafts": [f"{r.kind}/{r.language}/{r.channel}:{r.content_hash[:12]}" for r in rows]})
+    audit.record(session=session, action=integrity.DRAFTED, actor=actor, at=now, incident_id=incident_id,
+                 details=integrity.drafted_details(rows, round_no))
     session.flush()
     _record_check(session=session, incident_id=incident_id, drafts=current_drafts(session=session, incident_id=incident_id),
                   drafted=drafted, actor=actor, now=now)

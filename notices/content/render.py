@@ -26,6 +26,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 from pydantic import BaseModel, ConfigDict, Field
 
+from breach.approval.integrity import content_hash
 from breach.enums import Channel, NoticeKind
 from notices.params import NAME_TAG_HTML, NAME_TAG_TEXT, PARAMS_BY_KIND, AuthorityNoticeParams, NoticeParams, SubjectNoticeParams
 from notices.report.pack import build_filing_pack, format_answer
@@ -126,12 +127,6 @@ def template_version(kind: NoticeKind, language: str) -> str:
     versions = [int(m.group(1)) for source in sources for m in [_VERSION_HEADER.search(source)] if m]
     digest = hashlib.sha256("\x00".join(names + sources).encode("utf-8")).hexdigest()[:8]
     return f"{kind}/{language}@{max(versions, default=0)}+{digest}"
-
-
-def content_hash(subject: str, text: str, html: str | None) -> str:
-    """sha256 over subject, text and html, NUL-separated so parts cannot run into each other."""
-    payload = "\x00".join((subject, text, html or ""))
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 def render(kind: NoticeKind, params: NoticeParams, *, channel: Channel) -> RenderedNotice:

@@ -20,7 +20,8 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 
-from notices.email.message import NAME_TAG_HTML, NAME_TAG_TEXT, BatchResult, EmailBatch, Recipient, _display_name, _one_line, _plain_name
+from notices.email.headers import header_name, header_text, verify_eml_headers
+from notices.email.message import NAME_TAG_HTML, NAME_TAG_TEXT, BatchResult, EmailBatch, Recipient, _plain_name
 
 log = logging.getLogger("notices.email")  # the e-mail channel's logger, shared with the model and SendGrid
 
@@ -40,8 +41,11 @@ class OutboxSender:
         """Write every message atomically; re-sending a delivery overwrites its file."""
         subject, text, body_html = batch.prepared()
         for recipient in batch.recipients:
-            message = self._message(batch, recipient, subject, text, body_html)
-            _write_atomic(self.path_for(batch.incident_id, recipient.delivery_id), message.as_bytes())
+            raw = self._message(batch, recipient, subject, text, body_html).as_bytes()
+            # parsed back before it is written: exactly our headers, one To (this person), one From (ours)
+            verify_eml_headers(raw, to_address=recipient.email, from_address=batch.from_email, reply_to=batch.reply_to,
+                               batch_key=batch.batch_key)
+            _write_atomic(self.path_for(batch.incident_id, recipient.delivery_id), raw)
         log.info("e-mail batch %s: %d messages written to the outbox", batch.batch_key, len(batch.recipients))
         return BatchResult(accepted=[r.delivery_id for r in batch.recipients], message_id=None, status_code=202)
 
@@ -54,13 +58,13 @@ class OutboxSender:
         plain = _plain_name(recipient.name)
         msg = EmailMessage(policy=policy.SMTP)  # CRLF line ends, as on the wire
         try:
-            msg["From"] = Address(display_name=_plain_name(batch.from_name), addr_spec=batch.from_email)
-            msg["To"] = Address(display_name=_display_name(recipient.name), addr_spec=recipient.email)
+            msg["From"] = Address(display_name=header_name(batch.from_name), addr_spec=batch.from_email)
+            msg["To"] = Address(display_name=header_name(recipient.name), addr_spec=recipient.email)
         except (ValueError, HeaderParseError) as exc:  # their messages name the rule, not the address
             raise ValueError(f"delivery {recipient.delivery_id}: address cannot be written to a message") from exc
         if batch.reply_to:
-            msg["Reply-To"] = Address(display_name=_plain_name(batch.reply_to_name or ""), addr_spec=batch.reply_to)
-        msg["Subject"] = _one_line(subject.replace(NAME_TAG_TEXT, plain))
+            msg["Reply-To"] = Address(display_name=header_name(batch.reply_to_name or ""), addr_spec=batch.reply_to)
+        msg["Subject"] = header_text(subject.replace(NAME_TAG_TEXT, plain))
         msg["Date"] = format_datetime(self._now())
         domain = batch.from_email.rsplit("@", 1)[1]
         # deterministic: a re-sent delivery keeps its Message-ID, so receivers can deduplicate

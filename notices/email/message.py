@@ -21,6 +21,7 @@ from typing import Annotated, Any, Protocol
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
+from notices.email.headers import header_name, header_text, verify_sendgrid_body
 from notices.params import NAME_TAG_HTML, NAME_TAG_TEXT
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,9 @@ _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _ADDRESS = re.compile(rf"{_ATEXT}(?:\.{_ATEXT})*@{_LABEL}(?:\.{_LABEL})+")
 _WORD = r"[^\s\x00-\x1f\x7f\x85\u2028\u2029\ud800-\udfff]+"
 _ORDINARY_NAME = re.compile(rf"(?:{_WORD}(?: {_WORD})*)?")  # what _one_line leaves as it is
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029\ud800-\udfff]")  # surrogates can't be encoded
+# what the fast path must not pass on: invisible and bidi characters, encoded-word markers (notices.email.headers)
+_UNUSUAL = re.compile(r"=\?|\?=|[\x80-\x9f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
+                      r"\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\U000e0000-\U000e0fff]")
 _SPELL_OUT = str.maketrans({"æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "ß": "ss", "œ": "oe", "Œ": "OE", "þ": "th",
                             "Þ": "Th", "ð": "d", "Ð": "D", "đ": "d", "Đ": "D", "ł": "l", "Ł": "L"})
 _Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")]
@@ -76,14 +79,15 @@ _Address = Annotated[str, AfterValidator(_usable_address)]
 
 
 def _one_line(value: str) -> str:
-    """Control characters (CR/LF included) become spaces; whitespace runs collapse."""
-    return " ".join(_CONTROL.sub(" ", value).split())
+    """One line without invisible characters or encoded-word markers (notices.email.headers.header_text)."""
+    return header_text(value)
 
 
 def _plain_name(name: str) -> str:
-    if len(name) <= MAX_NAME_CHARS and _ORDINARY_NAME.fullmatch(name):  # one line, single spaces: as it is
+    """The name as the greeting and the subject show it: one line, visible, no encoded words; at most MAX_NAME_CHARS."""
+    if len(name) <= MAX_NAME_CHARS and _ORDINARY_NAME.fullmatch(name) and not _UNUSUAL.search(name):  # as it is
         return name
-    return _one_line(name)[:MAX_NAME_CHARS]
+    return header_text(name)[:MAX_NAME_CHARS].strip()
 
 
 def _ascii_fallback(name: str) -> str:
@@ -94,12 +98,9 @@ def _ascii_fallback(name: str) -> str:
     return unicodedata.normalize("NFKD", spelled).encode("ascii", "ignore").decode("ascii")
 
 
-def _display_name(name: str, *, plain: str | None = None) -> str:
-    """A name for an address header: one line, and without ';' or ',' (LIMITS.md L5)."""
-    plain = _plain_name(name) if plain is None else plain
-    if ";" not in plain and "," not in plain:
-        return plain.strip()  # _plain_name already made it one line with single spaces
-    return " ".join(plain.replace(";", " ").replace(",", " ").split())
+def _display_name(name: str) -> str:
+    """A name for an address header: a plain phrase (notices.email.headers.header_name; also LIMITS.md L5: no ';' or ',')."""
+    return header_name(name)
 
 
 class _Model(BaseModel):
@@ -196,13 +197,15 @@ def sendgrid_body(batch: EmailBatch) -> dict[str, Any]:
         body["reply_to"] = {"email": batch.reply_to, **({"name": name} if name else {})}
     if batch.sandbox:
         body["mail_settings"] = {"sandbox_mode": {"enable": True}}
+    verify_sendgrid_body(body, to_addresses=[r.email for r in batch.recipients], from_address=batch.from_email,
+                         reply_to=batch.reply_to, batch_key=batch.batch_key)
     return body
 
 
 def _personalization(recipient: Recipient) -> dict[str, Any]:
     to = {"email": recipient.email}
     plain = _plain_name(recipient.name)
-    if display := _display_name(recipient.name, plain=plain):
+    if display := _display_name(recipient.name):
         to["name"] = display
     return {
         "to": [to],  # one person per personalization: nobody sees another address

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from breach.authorities import get_authority
+from breach.authorities import get_authority, known_code
 from breach.clock import filing
 from breach.controller import ControllerProfile
 from breach.exceptions import BreachError
@@ -53,7 +53,7 @@ def _require_gdpr(result: dict[str, Any], incident_id: str) -> None:
 def _authority_code(result: dict[str, Any], authority: str | None) -> str | None:
     """The authority asked for, or the lead authority the assessment picked."""
     if authority:
-        return authority.strip().upper()
+        return known_code(authority)  # a code becomes part of file names: only the table's own codes
     return (result.get("authority") or {}).get("code")
 
 

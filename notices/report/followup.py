@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from notices.output import markdown_text
 from notices.params import load_table
 from notices.report.pack import format_answer
 
@@ -59,17 +60,18 @@ def followup_markdown(report: dict[str, Any]) -> str:
     """The supplementary report as Markdown: what changed first (before -> now), then the facts fields changed."""
     lang = report["language"]
     words = load_table("filing_form")["values"]
-    out = [f"# {report['title']}", "", f"- **{report['incident_id']}** \u00b7 {(report.get('authority') or {}).get('name', '')}"]
+    authority = markdown_text((report.get("authority") or {}).get("name", ""))
+    out = [f"# {report['title']}", "", f"- **{report['incident_id']}** \u00b7 {authority}"]
     if report.get("authority_reference"):
         label = load_table("filing_form_more")["sections"]["notification"]["authority_reference"][lang]
-        out.append(f"- {label}: {report['authority_reference']}")
+        out.append(f"- {label}: {markdown_text(str(report['authority_reference']))}")
     out += [f"- {words['followup_since'][lang]}: {report['since_filing']}", ""]
     if not report["changes"]:
         out += [words["followup_none"][lang], ""]
     for change in report["changes"]:
         out += [f"**{change['question']}** (`{change['field']}`)", "",
-                f"- {words['before'][lang]}: {format_answer(change['before'], lang).replace(chr(10), '; ')}",
-                f"- {words['after'][lang]}: {format_answer(change['after'], lang).replace(chr(10), '; ')}", ""]
+                f"- {words['before'][lang]}: {markdown_text(format_answer(change['before'], lang).replace(chr(10), '; '))}",
+                f"- {words['after'][lang]}: {markdown_text(format_answer(change['after'], lang).replace(chr(10), '; '))}", ""]
     if report["facts_changed"]:
         out += ["facts: " + ", ".join(report["facts_changed"]), ""]
     return "\n".join(out).rstrip() + "\n"

@@ -17,7 +17,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from notices.letters.pdf import register_fonts
-from notices.output import atomic_output
+from notices.output import atomic_output, markdown_text
 from notices.params import load_table
 from notices.report.pack import format_answer
 from notices.report.timeline import timeline_drawing
@@ -64,13 +64,20 @@ def _questions(field: dict[str, Any], language: str) -> tuple[str, str | None]:
 def filing_pack_markdown(pack: dict[str, Any]) -> str:
     """A copy-paste view of the pack in form order, with the Danish form's wording under each question."""
     lang = pack["language"]
-    out = [f"# {pack['title']}", ""] + [f"- **{label}:** {value}" for label, value in _header_rows(pack)] + [""]
+    out = [f"# {pack['title']}", ""] + [f"- **{label}:** {markdown_text(value)}" for label, value in _header_rows(pack)] + [""]
     for number, section in enumerate(pack["sections"].values(), start=1):
         out += [f"## {number}. {section['title']}", ""]
         for field in section["fields"].values():
             question, danish = _questions(field, lang)
-            out += [f"**{question}**" + (f"  \n_{danish}_" if danish else ""), "", format_answer(field["answer"], lang), ""]
+            out += [f"**{question}**" + (f"  \n_{danish}_" if danish else ""), "", markdown_answer(field["answer"], lang), ""]
     return "\n".join(out).rstrip() + "\n"
+
+
+def markdown_answer(answer: Any, language: str) -> str:
+    """``format_answer`` for Markdown: what came from the facts or a profile is inert (notices.output.markdown_text)."""
+    if isinstance(answer, list):
+        return "\n".join(f"- {markdown_text(str(item))}" for item in answer)
+    return markdown_text(format_answer(answer, language))
 
 
 def write_filing_pack_pdf(pack: dict[str, Any], path: Path) -> None:

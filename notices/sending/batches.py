@@ -23,15 +23,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, NoReturn
 
 import orjson
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from breach import audit, instants
+from breach.approval import integrity
 from breach.controller import ControllerProfile
 from breach.enums import Channel, DeliveryState, NoticeKind
+from breach.exceptions import DraftsTampered
 from breach.keys.cipher import MultiKeyCipher
 from breach.people.store import contacts
 from breach.store.locks import changed_rows, write_lock
@@ -141,6 +143,17 @@ def _close(session: Session, *, incident_id: str, channel: Channel, batch_no: in
                           **({"uncertain": uncertain} if uncertain else {})})
 
 
+def _refuse(*, sessions: sessionmaker[Session], incident_id: str, channel: Channel, batch_no: int, found: str,
+            error: DraftsTampered) -> NoReturn:
+    """The words about to leave are not the approved ones: hand the batch back untouched, audit, raise."""
+    _finish(sessions=sessions, incident_id=incident_id, channel=channel, batch_no=batch_no,
+            state="unknown" if found in UNKNOWN_OUTCOME else found, delivery_state=None, message_id=None,
+            error="drafts changed after approval")
+    integrity.record_refusal(sessions=sessions, incident_id=incident_id, error=error, actor="sender", now=instants.utcnow(),
+                             where=f"{channel.value} batch {batch_no}")
+    raise error
+
+
 def _mark(*, sessions: sessionmaker[Session], incident_id: str, ids: Iterable[int], state: DeliveryState,
           message_id: str | None = None, error: str | None = None) -> None:
     """One UPDATE for a set of deliveries of one batch (committed at once)."""
@@ -185,6 +198,7 @@ def _load(*, sessions: sessionmaker[Session], incident_id: str, channel: Channel
             .order_by(DeliveryRow.id)
         ).tuples().all()
         drafts = {d.id: d for d in session.execute(select(DraftRow).where(DraftRow.id.in_({r[2] for r in rows}))).scalars()}
+        integrity.require_unchanged(session=session, incident_id=incident_id, rounds=[d.round for d in drafts.values()])
         people = {c.person_id: c for c in contacts(session=session, incident_id=incident_id, cipher=cipher,
                                                    person_ids=[r[1] for r in rows])}
     return rows, drafts, people
@@ -211,6 +225,7 @@ def _load_email(*, sessions: sessionmaker[Session], incident_id: str, batch_no: 
             .order_by(DeliveryRow.id)
         ).all()
         drafts = {d.id: d for d in session.execute(select(DraftRow).where(DraftRow.id.in_({r[1] for r in rows}))).scalars()}
+        integrity.require_unchanged(session=session, incident_id=incident_id, rounds=[d.round for d in drafts.values()])
     prefix, decrypt, people, uncertain = b"person:" + incident_id.encode() + b":", cipher.decrypt, [], set()
     for delivery_id, draft_id, key, token, state in rows:
         data = orjson.loads(decrypt(token, aad=prefix + key))  # the aad of breach.people.store
@@ -294,7 +309,10 @@ def send_email_batch(*, sessions: sessionmaker[Session], incident_id: str, batch
     claim = _claim(sessions=sessions, incident_id=incident_id, channel=Channel.EMAIL, batch_no=batch_no)
     if claim is None:
         return BatchOutcome(Channel.EMAIL.value, batch_no, 0, skipped=True)
-    people, uncertain, drafts = _load_email(sessions=sessions, incident_id=incident_id, batch_no=batch_no, cipher=cipher)
+    try:
+        people, uncertain, drafts = _load_email(sessions=sessions, incident_id=incident_id, batch_no=batch_no, cipher=cipher)
+    except DraftsTampered as exc:
+        _refuse(sessions=sessions, incident_id=incident_id, channel=Channel.EMAIL, batch_no=batch_no, found=claim.found, error=exc)
     groups, rejected = _recipients(people, drafts)
     for code, ids in rejected.items():
         _mark(sessions=sessions, incident_id=incident_id, ids=ids, state=DeliveryState.FAILED, error=code)
@@ -317,6 +335,10 @@ def send_email_batch(*, sessions: sessionmaker[Session], incident_id: str, batch
                 delivery_state=DeliveryState.PENDING if is_transient(exc) else DeliveryState.FAILED,
                 message_id=None, error=f"{type(exc).__name__}: status {getattr(exc, 'status_code', None)}")
         raise
+    except OSError as exc:  # this machine failed under the request (a full disk under the outbox): unknown, reconciled first
+        _finish(sessions=sessions, incident_id=incident_id, channel=Channel.EMAIL, batch_no=batch_no, state="unknown",
+                delivery_state=None, message_id=None, error=f"{type(exc).__name__}: {exc.strerror or 'local failure'}"[:200])
+        raise
     if left or not requests:  # people still in doubt, or nothing left to send: the batch is closed on its own
         _finish(sessions=sessions, incident_id=incident_id, channel=Channel.EMAIL, batch_no=batch_no,
                 state="uncertain" if left else "done", delivery_state=None, message_id=",".join(message_ids)[:200] or None,
@@ -328,9 +350,13 @@ def send_email_batch(*, sessions: sessionmaker[Session], incident_id: str, batch
 def send_letter_batch(*, sessions: sessionmaker[Session], incident_id: str, batch_no: int, out_dir: Path,
                       cipher: MultiKeyCipher, controller: ControllerProfile, today: date | None = None) -> BatchOutcome:
     """Render one batch of letters into a print-ready PDF with a manifest for the print-and-post service."""
-    if _claim(sessions=sessions, incident_id=incident_id, channel=Channel.LETTER, batch_no=batch_no) is None:
+    found = _claim(sessions=sessions, incident_id=incident_id, channel=Channel.LETTER, batch_no=batch_no)
+    if found is None:
         return BatchOutcome(Channel.LETTER.value, batch_no, 0, skipped=True)
-    rows, drafts, people = _load(sessions=sessions, incident_id=incident_id, channel=Channel.LETTER, batch_no=batch_no, cipher=cipher)
+    try:
+        rows, drafts, people = _load(sessions=sessions, incident_id=incident_id, channel=Channel.LETTER, batch_no=batch_no, cipher=cipher)
+    except DraftsTampered as exc:
+        _refuse(sessions=sessions, incident_id=incident_id, channel=Channel.LETTER, batch_no=batch_no, found=found.found, error=exc)
     when = today or instants.local_date(instants.utcnow(), tz=controller.timezone)  # the date on the controller's wall clock
     letters = []
     for delivery_id, person_id, draft_id in rows:
@@ -347,8 +373,13 @@ def send_letter_batch(*, sessions: sessionmaker[Session], incident_id: str, batc
     folder = out_dir / incident_id / "letters"
     folder.mkdir(parents=True, exist_ok=True)
     pdf = folder / letter_file_name(incident_id, NoticeKind.SUBJECT_NOTICE, batch_no)
-    info = write_letters_pdf(letters, pdf)
-    write_manifest_csv([info], pdf.with_suffix(".csv"))
+    try:
+        info = write_letters_pdf(letters, pdf)
+        write_manifest_csv([info], pdf.with_suffix(".csv"))
+    except OSError as exc:  # written atomically: nothing printable is left behind, so the batch is simply open again
+        _finish(sessions=sessions, incident_id=incident_id, channel=Channel.LETTER, batch_no=batch_no, state="pending",
+                delivery_state=None, message_id=None, error=f"{type(exc).__name__}: {exc.strerror or 'local failure'}"[:200])
+        raise
     _finish(sessions=sessions, incident_id=incident_id, channel=Channel.LETTER, batch_no=batch_no, state="done",
             delivery_state=DeliveryState.ACCEPTED, message_id=None, artifact=str(pdf))
     return BatchOutcome(Channel.LETTER.value, batch_no, len(rows))

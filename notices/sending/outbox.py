@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from breach import audit
+from breach.approval import rounds
 from breach.approval.decisions import current_round
 from breach.enums import Channel, DeliveryState, IncidentStatus, NoticeKind
 from breach.incidents import service as incidents
@@ -20,17 +21,20 @@ from breach.store.tables import DeliveryRow, IncidentRow, SendBatchRow, UTCDateT
 # One statement fills the outbox for a million people; ROW_NUMBER numbers each channel's
 # deliveries so that batch numbers are dense and stable (integer division on both databases).
 # Ordered by draft first: a batch holds one draft (language) wherever it can, so one request
-# carries up to 1,000 people instead of one request per language per batch.
+# carries up to 1,000 people instead of one request per language per batch. Only people not
+# told yet (no delivery at all) are filled, after the batches of earlier rounds (breach.approval.rounds).
 _FILL = text(
     """
     INSERT INTO deliveries (incident_id, person_id, draft_id, channel, batch_no, state, attempts, updated_at)
     SELECT p.incident_id, p.id, d.id, p.channel,
-           (ROW_NUMBER() OVER (PARTITION BY p.channel ORDER BY d.id, p.id) - 1) / :batch_size,
+           (ROW_NUMBER() OVER (PARTITION BY p.channel ORDER BY d.id, p.id) - 1) / :batch_size
+             + CASE p.channel WHEN 'email' THEN :email_from ELSE :letter_from END,
            :state, 0, :now
     FROM people p
     JOIN drafts d ON d.incident_id = p.incident_id AND d.round = :round AND d.kind = :kind
                  AND d.language = p.language AND d.channel = p.channel AND d.variant = p.notice_variant
     WHERE p.incident_id = :incident_id AND p.channel IN ('email', 'letter')
+      AND NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.incident_id = p.incident_id AND x.person_id = p.id)
     """
 )
 _NOW = bindparam("now", type_=UTCDateTime())
@@ -51,24 +55,30 @@ class OutboxSummary:
 
 def fill_outbox(*, session: Session, incident_id: str, batch_size: int, actor: str, now: datetime,
                 us: UsProfile | None = None) -> OutboxSummary:
-    """Write the deliveries and batch claims for the approved round; a second call changes nothing.
+    """Write the deliveries and batch claims of the approved round for the people not told yet, once per round;
+    a second call changes nothing. A round already sent is never filled again (people found later wait for their own).
 
     ``us``: the controller's US profile, which decides who is told when the GDPR does not apply (Art. 3).
     """
     round_no = current_round(session=session, incident_id=incident_id)
-    existing = session.execute(select(func.count()).select_from(SendBatchRow).where(SendBatchRow.incident_id == incident_id)).scalar_one()
     created = False
-    if not existing:
-        assessment = incidents.latest_assessment(session=session, incident_id=incident_id)
-        told = audience(session=session, incident_id=incident_id, result=assessment.result if assessment else {}, us=us)
+    assessment = incidents.latest_assessment(session=session, incident_id=incident_id)
+    told = audience(session=session, incident_id=incident_id, result=assessment.result if assessment else {}, us=us)
+    if not rounds.round_sent(session=session, incident_id=incident_id, round_no=round_no):
         subset = sql_condition(told.rule, alias="p") if told.who in ("subset", "us") and told.rule else None
+        start = dict(session.execute(select(SendBatchRow.channel, func.max(SendBatchRow.batch_no) + 1)
+                                     .where(SendBatchRow.incident_id == incident_id).group_by(SendBatchRow.channel)).tuples().all())
         session.execute(_fill_statement(subset), {"batch_size": batch_size, "state": DeliveryState.PENDING.value, "now": now,
-                                                  "round": round_no, "kind": NoticeKind.SUBJECT_NOTICE.value, "incident_id": incident_id})
+                                                  "round": round_no, "kind": NoticeKind.SUBJECT_NOTICE.value, "incident_id": incident_id,
+                                                  "email_from": start.get(Channel.EMAIL.value, 0),
+                                                  "letter_from": start.get(Channel.LETTER.value, 0)})
+        known = select(SendBatchRow.id).where(SendBatchRow.incident_id == incident_id, SendBatchRow.channel == DeliveryRow.channel,
+                                              SendBatchRow.batch_no == DeliveryRow.batch_no)
         batches = session.execute(
-            select(DeliveryRow.channel, DeliveryRow.batch_no).where(DeliveryRow.incident_id == incident_id).distinct()
+            select(DeliveryRow.channel, DeliveryRow.batch_no).where(DeliveryRow.incident_id == incident_id, ~known.exists()).distinct()
         ).tuples().all()
         session.add_all(SendBatchRow(incident_id=incident_id, channel=c, batch_no=b, state="pending", attempts=0) for c, b in batches)
-        created = True
+        created = bool(batches)
     summary = summarize(session=session, incident_id=incident_id, created=created)
     if created:
         audit.record(session=session, action="outbox.filled", actor=actor, at=now, incident_id=incident_id,

@@ -92,8 +92,12 @@ def load_public_key(b64: str) -> ec.EllipticCurvePublicKey:
 
 
 def request_digest(timestamp: str, body: bytes) -> str:
-    """What a replay is recognised by: sha256 of the signed bytes."""
-    return hashlib.sha256(timestamp.encode("ascii", "replace") + b"\x00" + body).hexdigest()
+    """What a replay is recognised by: sha256 of exactly the signed bytes (timestamp + body).
+
+    No separator on purpose: moving a byte between the timestamp header and the body gives the
+    same signed bytes, so it must give the same digest (a malleated replay is a replay).
+    """
+    return hashlib.sha256(timestamp.encode("ascii", "replace") + body).hexdigest()
 
 
 def verify_request(*, body: bytes, signature: str | None, timestamp: str | None, key: ec.EllipticCurvePublicKey,
@@ -101,7 +105,7 @@ def verify_request(*, body: bytes, signature: str | None, timestamp: str | None,
     """Check signature and freshness; returns the request digest or raises WebhookRefused (401)."""
     if not signature or not timestamp:
         raise WebhookRefused(401, "unsigned request")
-    if not timestamp.isascii() or not timestamp.strip().isdigit() or len(timestamp.strip()) > 12:
+    if not timestamp.isascii() or not timestamp.isdigit() or len(timestamp) > 12:  # digits only: SendGrid sends nothing else
         raise WebhookRefused(401, "malformed timestamp")
     try:
         raw_signature = base64.b64decode(signature.strip(), validate=True)

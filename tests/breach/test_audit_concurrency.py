@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -12,14 +14,20 @@ from sqlalchemy.orm import sessionmaker
 from breach import audit
 from breach.store.session import engine_for
 from breach.store.tables import AuditEventRow
+from tests.conftest import TEST_AUDIT_SEAL
 
 pytestmark = pytest.mark.integration
 
 WRITERS, ENTRIES = 4, 40
 
 
-def _append(url: str, writer: int, start: multiprocessing.synchronize.Event) -> None:
-    sessions = sessionmaker(engine_for(url))
+def _seal(head_file: str) -> audit.AuditSeal:
+    """The test database's audit key, with a head file of this test's own (appended by every writer)."""
+    return dataclasses.replace(TEST_AUDIT_SEAL, head_file=Path(head_file))
+
+
+def _append(url: str, writer: int, start: multiprocessing.synchronize.Event, head_file: str) -> None:
+    sessions = sessionmaker(engine_for(url), info={audit.SEAL: _seal(head_file)})
     start.wait(30)
     for i in range(ENTRIES):
         with sessions.begin() as session:
@@ -29,13 +37,14 @@ def _append(url: str, writer: int, start: multiprocessing.synchronize.Event) -> 
                          at=datetime.now(UTC), incident_id="BR-CONCURRENT", details={"i": i})
 
 
-def test_writers_in_several_processes_keep_one_chain(db_url: str) -> None:
-    sessions = sessionmaker(engine_for(db_url))
+def test_writers_in_several_processes_keep_one_chain(db_url: str, tmp_path: Path) -> None:
+    head_file = str(tmp_path / "audit-head.log")
+    sessions = sessionmaker(engine_for(db_url), info={audit.SEAL: _seal(head_file)})
     with sessions() as session:
         before = session.execute(select(func.count()).select_from(AuditEventRow)).scalar_one()
     ctx = multiprocessing.get_context("spawn")
     start = ctx.Event()
-    procs = [ctx.Process(target=_append, args=(db_url, w, start)) for w in range(WRITERS)]
+    procs = [ctx.Process(target=_append, args=(db_url, w, start, head_file)) for w in range(WRITERS)]
     for p in procs:
         p.start()
     start.set()
@@ -46,4 +55,5 @@ def test_writers_in_several_processes_keep_one_chain(db_url: str) -> None:
         report = audit.verify(session=session)
         seqs = list(session.execute(select(AuditEventRow.seq).order_by(AuditEventRow.seq)).scalars())
     assert report.entries == before + WRITERS * ENTRIES
+    assert report.anchors == WRITERS * ENTRIES  # every writer's heads, appended concurrently, agree with the database
     assert seqs == list(range(1, len(seqs) + 1))

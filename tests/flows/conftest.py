@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from prefect.testing.utilities import prefect_test_harness
 
 from flows.runtime import Runtime, runtime
+from tests.conftest import TEST_AUDIT_KEY_TEXT, TEST_MASTER_KEY_TEXT
 
 MANAGER = "manager@example.com"
 RESPONDER = "responder@example.com"
 
 
 @pytest.fixture(autouse=True, scope="session")
-def prefect_harness() -> Iterator[None]:
-    with prefect_test_harness(server_startup_timeout=300):
-        yield
+def _flows_harness(prefect_harness: None) -> None:
+    """Every flow test runs against the one temporary Prefect server (tests/conftest.py)."""
 
 
 @pytest.fixture()
@@ -31,7 +29,8 @@ def rt(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
     monkeypatch.setenv("BREACH_MANAGERS", MANAGER)
     monkeypatch.setenv("BREACH_ACTOR", RESPONDER)
     # One master key for the whole test database, so people imported by earlier tests still decrypt.
-    monkeypatch.setenv("BREACH_MASTER_KEY", os.environ.get("BREACH_TEST_MASTER_KEY", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="))
+    monkeypatch.setenv("BREACH_MASTER_KEY", TEST_MASTER_KEY_TEXT)
+    monkeypatch.setenv("BREACH_AUDIT_KEY", TEST_AUDIT_KEY_TEXT)  # the test database's one audit key (tests/conftest.py)
     # The SendGrid stand-in indexes its Activity API at once and each test has its own (6 a minute each);
     # a test that models SendGrid's delay, its limit or a missing add-on sets these itself.
     monkeypatch.setenv("BREACH_ACTIVITY_INDEX_DELAY", "0")

@@ -68,8 +68,8 @@ LATE_LEAD = 60  # minutes: the reminder that falls due after the restart
 
 
 @pytest.fixture(autouse=True, scope="module")
-def prefect_harness():
-    """Overrides tests/flows/conftest.py's ephemeral server: this test runs a real one it can kill."""
+def _flows_harness():
+    """Overrides tests/flows/conftest.py's temporary server: this test runs a real one it can kill."""
     yield
 
 

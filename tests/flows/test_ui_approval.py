@@ -22,6 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from breach import audit
 from breach.approval import decisions as approval
 from breach.controller import load_profile
 from breach.keys.cipher import MultiKeyCipher
@@ -30,7 +31,7 @@ from breach.store.session import session_factory
 from flows.runtime import EXAMPLES
 from notices.content.drafting import draft_notices
 from notices.sending.outbox import delivery_counts
-from tests.conftest import NOW, REPO
+from tests.conftest import NOW, REPO, TEST_AUDIT_KEY_TEXT, TEST_AUDIT_SEAL
 from tests.factories import make_incident, write_people_csv
 from tests.flows.conftest import MANAGER, RESPONDER
 
@@ -111,7 +112,7 @@ def _stop(proc: subprocess.Popen | None) -> None:
 
 def _prepare_incident(db_url: str, tmp_path: Path) -> str:
     """An assessed incident with two people and drafted notices, written straight through the domain."""
-    sessions = session_factory(db_url)
+    sessions = session_factory(db_url, info={audit.SEAL: TEST_AUDIT_SEAL})
     cipher = MultiKeyCipher.from_master_keys([base64.b64decode(MASTER_KEY)])
     people = write_people_csv(tmp_path / "people.csv", PEOPLE)
     with sessions.begin() as session:
@@ -167,7 +168,8 @@ def test_manager_approves_in_the_prefect_ui_and_the_run_sends(tmp_path: Path) ->
         _wait("prefect server health", lambda: httpx.get(f"{api}/health", timeout=2).status_code == 200, 240, server)
         phases = {"server_healthy": time.monotonic() - started}
         flow_env = dict(env, PREFECT_API_URL=api, BREACH_DB_URL=db_url, BREACH_DATA_DIR=str(tmp_path / "data"),
-                        BREACH_MANAGERS=MANAGER, BREACH_ACTOR=RESPONDER, BREACH_MASTER_KEY=MASTER_KEY)
+                        BREACH_MANAGERS=MANAGER, BREACH_ACTOR=RESPONDER, BREACH_MASTER_KEY=MASTER_KEY,
+                        BREACH_AUDIT_KEY=TEST_AUDIT_KEY_TEXT)
         with open(tmp_path / "flow.log", "wb") as flow_log:
             flow = subprocess.Popen([sys.executable, "-c", RUN_SCRIPT, incident_id], env=flow_env, cwd=REPO, stdout=subprocess.PIPE,
                                     stderr=flow_log, start_new_session=True, text=True)
@@ -184,7 +186,7 @@ def test_manager_approves_in_the_prefect_ui_and_the_run_sends(tmp_path: Path) ->
         _stop(server)
     assert result == {"decision": "approved", "sent": 2}
     assert state == "COMPLETED"
-    with session_factory(db_url)() as session:
+    with session_factory(db_url, info={audit.SEAL: TEST_AUDIT_SEAL})() as session:
         row = approval.require_approved(session=session, incident_id=incident_id, roster=[MANAGER])
         assert row.actor == MANAGER and row.comment == "approved in the browser"
         assert delivery_counts(session=session, incident_id=incident_id) == {"email": {"accepted": 1}, "letter": {"accepted": 1}}

@@ -20,6 +20,7 @@ from breach.people import rekey
 from breach.people import store as people_store
 from breach.store.session import session_factory
 from breach.store.tables import AuditEventRow, PersonRow
+from tests.conftest import TEST_MASTER_KEY
 from tests.factories import make_incident
 
 pytestmark = pytest.mark.integration
@@ -173,8 +174,8 @@ def test_the_raw_database_shows_no_contact_details(db_url, tmp_path, now):
     with sessions.begin() as session:
         incident_id = make_incident(session=session, now=now, reference=f"RAW-{time.time_ns()}")
         people_store.import_people(session=session, incident_id=incident_id, path=write_people_csv(tmp_path / "p.csv", people),
-                                   cipher=MultiKeyCipher(KEY_A), batch_size=1000, actor="responder@example.com", now=now)
-    assert len(_decrypt_all(sessions, incident_id, MultiKeyCipher(KEY_A))) == 50
+                                   cipher=MultiKeyCipher(TEST_MASTER_KEY), batch_size=1000, actor="responder@example.com", now=now)
+    assert len(_decrypt_all(sessions, incident_id, MultiKeyCipher(TEST_MASTER_KEY))) == 50
     if db_url.startswith("sqlite"):
         raw = _raw_sqlite_bytes(db_url)
         assert len(raw) > 0 and not [v for v in canary_values(people) if v.encode() in raw] and tag.encode() not in raw

@@ -146,7 +146,7 @@ def test_assess_refuses_a_bad_document_with_one_line_naming_the_field(rt, tmp_pa
     assert result.stdout == ""
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("invalid facts: ") and names in lines[0]
+    assert lines[0].startswith("error: invalid facts: ") and names in lines[0]
 
 
 # 3. approve: roster, four eyes, direct record, then send
@@ -158,7 +158,7 @@ def test_approve_by_someone_not_on_the_roster_is_refused_and_records_nothing(rt,
     assert isinstance(result.exception, ApprovalRefused)
     assert "not on the managers roster" in str(result.exception)
     code, out, err = _main(monkeypatch, capsys, "approve", incident_id, "--as", stranger)
-    assert code == 1
+    assert code == 2
     assert "recorded" not in out
     assert len(err.strip().splitlines()) == 1 and "not on the managers roster" in err and incident_id in err
     _assert_not_approved(rt, incident_id, [MANAGER])
@@ -173,7 +173,7 @@ def test_approve_by_the_drafter_is_refused_for_four_eyes(rt, tmp_path, monkeypat
     assert isinstance(result.exception, ApprovalRefused)
     assert "four eyes" in result.exception.reason
     code, _, err = _main(monkeypatch, capsys, "approve", incident_id, "--as", RESPONDER)
-    assert code == 1 and "four eyes" in err
+    assert code == 2 and "four eyes" in err
     _assert_not_approved(rt, incident_id, [MANAGER, RESPONDER])
 
 
@@ -248,7 +248,7 @@ def test_late_filing_needs_reasons_for_the_delay(rt, tmp_path, monkeypatch, caps
     refused = _invoke("filed", incident_id, "--receipt", str(receipt))
     assert isinstance(refused.exception, DeadlineMissed)
     code, out, err = _main(monkeypatch, capsys, "filed", incident_id, "--receipt", str(receipt))
-    assert code == 1 and out == ""
+    assert code == 2 and out == ""
     assert "reasons for the delay" in err and "Art. 33(1)" in err
     with rt.sessions() as session:
         assert filing_rules.filings_of(session=session, incident_id=incident_id) == []

@@ -29,6 +29,7 @@ from notices.sending import outbox
 from notices.sending.fallback import ATTENTION_NO_ADDRESS, ATTENTION_NO_DRAFT, ATTENTION_UNREADABLE
 from notices.webhook.server import WebhookReceiver, make_server
 from notices.webhook.verify import SIGNATURE_HEADER, TIMESTAMP_HEADER, WebhookSettings, load_public_key
+from tests.conftest import TEST_MASTER_KEY
 from tests.factories import make_incident, write_people_csv
 
 pytestmark = pytest.mark.integration
@@ -38,7 +39,7 @@ MANAGER, RESPONDER = "manager@example.com", "responder@example.com"
 PRIVATE = ec.generate_private_key(ec.SECP256R1())
 PUBLIC_B64 = base64.b64encode(PRIVATE.public_key().public_bytes(serialization.Encoding.DER,
                                                                  serialization.PublicFormat.SubjectPublicKeyInfo)).decode()
-CIPHER = MultiKeyCipher.from_master_keys([b"k" * 32])
+CIPHER = MultiKeyCipher.from_master_keys([TEST_MASTER_KEY])  # the shared test database's one key (tests/conftest.py)
 PEOPLE = [  # name, language, email, channel, address_line1, postal_code, city, country
     ["Anna Adresse", "da", "anna@example.com", "", "Nørregade 7", "1165", "København K", "DK"],
     ["Bo Ingenadresse", "da", "bo@example.com", "", "", "", "", "DK"],
