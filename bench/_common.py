@@ -96,6 +96,7 @@ def approved_incident(n: int, *, seed: int = 2026) -> str:
     from sqlalchemy import insert
 
     from breach import instants
+    from breach.approval import codes
     from breach.approval import decisions as approval
     from breach.approval.decisions import Proof
     from breach.enums import ApprovalDecision
@@ -103,9 +104,7 @@ def approved_incident(n: int, *, seed: int = 2026) -> str:
     from breach.people.rows import _identity_key
     from breach.people.store import _aad
     from breach.store.tables import PersonRow
-    from flows.approval_codes import send_codes
     from flows.assess import assess_incident
-    from flows.cli.demo import code_from_outbox
     from flows.draft import draft_notices
     from flows.open_incident import open_incident
     from flows.runtime import runtime
@@ -132,9 +131,10 @@ def approved_incident(n: int, *, seed: int = 2026) -> str:
             session.execute(insert(PersonRow), rows)
     draft_notices(incident_id)
     rt.managers()  # BREACH_MANAGERS seeds the roster of a fresh benchmark database
-    send_codes(rt, incident_id=incident_id, only=MANAGER)
-    code, _ = code_from_outbox(rt.settings.outbox_dir, incident_id)  # approved as a manager would: with the e-mailed code
-    with rt.sessions.begin() as session:
+    with rt.sessions.begin() as session:  # a code as the e-mail to the manager would carry it (sent to the stand-in, not read back)
+        digest = approval.drafts_hash(approval.current_drafts(session=session, incident_id=incident_id))
+        code = codes.issue(session=session, incident_id=incident_id, manager=MANAGER, drafts_hash=digest, key=rt.code_key,
+                           now=instants.utcnow()).code
         approval.decide(session=session, incident_id=incident_id, actor=MANAGER, decision=ApprovalDecision.APPROVED,
                         comment="benchmark", proof=Proof("code", code), code_key=rt.code_key, now=instants.utcnow())
     return incident_id

@@ -69,16 +69,20 @@ class _Frozen(BaseModel):
 
 
 class Controller(_Frozen):
-    name: str | None = None
+    name: str | None = Field(default=None, description="Legal name of the controller.")
     country: CountryCode | None = None
     established_in_eea: bool = True
     dpa_hours: float | None = Field(default=None, ge=0)
 
 
 class Regimes(_Frozen):
-    nis2_entity: Nis2Entity | None = None
-    dora_financial_entity: bool = False
-    electronic_communications_provider: bool = False
+    nis2_entity: Nis2Entity | None = Field(
+        default=None, description="NIS2 (Directive (EU) 2022/2555, Art. 3): an essential or important entity. Empty: not in scope.")
+    dora_financial_entity: bool = Field(
+        default=False, description="DORA (Regulation (EU) 2022/2554): the organisation is a financial entity.")
+    electronic_communications_provider: bool = Field(
+        default=False,
+        description="A provider of publicly available electronic communications services (ePrivacy; Regulation (EU) No 611/2013).")
     classified_major_at: AwareDatetime | None = None
 
 
