@@ -34,8 +34,9 @@ from tests.support.live_prefect import MANAGER, LivePrefect, wait
 pytestmark = pytest.mark.flows
 
 IMAGES = REPO / "docs" / "images"
+# Danish readers only: the facts' free text is given in Danish (the controller's language), so every notice can be drafted
 PEOPLE = [["Ulla Ui", "da", "ulla@example.com", "", "Nørregade 7", "1165", "København K", "DK"],
-          ["Vera Brev", "en", "", "letter", "1 High Street", "AB1 2CD", "Leeds", "GB"]]
+          ["Viggo Brev", "da", "", "letter", "Vestergade 3", "8000", "Aarhus C", "DK"]]
 FIRST_SUMMARY = "En angriber har kopieret kundedatabasen fra vores bookingsystem."
 SECOND_SUMMARY = "En angriber har kopieret kundedatabasen fra vores bookingsystem via en stjålet adgangskode til en support-konto."
 

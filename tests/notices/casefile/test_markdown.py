@@ -48,7 +48,7 @@ def test_the_case_file_holds_verdict_clocks_people_drafts_and_no_person(session,
         assert f"**{inline(entry['rule'])}**: {inline(entry['finding'])}" in text
     assert "Risk **high**" in text and "Datatilsynet" in text
     assert "| da | 1 | 0 | 0 | 1 |" in text and "| all | 1 | 1 | 1 | 3 |" in text
-    assert "| authority (DK) | Monday 23 November 2026, 09:30 (CET) | 2026-11-23T08:30:00+00:00 | in 46 hours | running |" in text
+    assert "| authority (DK) | Monday 23 November 2026, 09:30 (Danish time) | 2026-11-23T08:30:00+00:00 | in 46 hours | running |" in text
     for name, address in (("Ulla Ui", "ulla@example.com"), ("Vera Brev", "1 High Street"), ("Ingen Kanal", "Nørregade 7")):
         assert name not in text and address not in text
 
@@ -67,7 +67,10 @@ def test_a_manager_sees_what_changed_since_the_version_they_rejected(session, no
     incident_id = _drafted(session, now, tmp_path)
     approve(session=session, incident_id=incident_id, now=now, decision=ApprovalDecision.REJECTED, comment="Nævn <b>support-kontoen</b>.")
     reference = incidents.get(session=session, incident_id=incident_id).reference
-    changed = facts_doc(reference=reference, summary="An attacker used a stolen support account to copy the customer database.")
+    translations = facts_doc()["translations"]
+    translations["da"] = dict(translations["da"], summary="En angriber brugte en stjålet support-konto til at kopiere kundedatabasen.")
+    changed = facts_doc(reference=reference, summary="An attacker used a stolen support account to copy the customer database.",
+                        translations=translations)
     incidents.open_incident(session=session, document=changed, actor=RESPONDER, timezone="Europe/Copenhagen", now=now)
     incidents.assess_incident(session=session, incident_id=incident_id, actor=RESPONDER, now=now)
     draft_notices(session=session, incident_id=incident_id, controller=load_profile(EXAMPLES / "controller.json"), actor=RESPONDER, now=now)
@@ -75,9 +78,10 @@ def test_a_manager_sees_what_changed_since_the_version_they_rejected(session, no
     changes = text.split("### Changes since the version a manager saw", 1)[1].split("### Every draft in full", 1)[0]
     assert "Compared with round 1, which manager@example.com rejected" in changes
     assert "Nævn &lt;b&gt;support-kontoen&lt;/b&gt;." not in changes and "Nævn \\<b\\>support-kontoen\\</b\\>." in changes  # text, not HTML
-    assert "-An attacker copied the customer database of a booking service." in changes
+    assert "-En angriber kopierede kundedatabasen for en bookingtjeneste." in changes
+    assert "+En angriber brugte en stjålet support-konto til at kopiere kundedatabasen." in changes
     assert "+An attacker used a stolen support account to copy the customer database." in changes
-    assert "**subject_notice / da / email** (changed)" in changes
+    assert "**subject_notice / da / email** (changed)" in changes and "**subject_notice / en / letter** (changed)" in changes
 
 
 def test_free_text_cannot_break_out_of_its_place():

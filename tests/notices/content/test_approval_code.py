@@ -18,9 +18,9 @@ HASH = "ab" * 32
 
 
 @pytest.mark.parametrize(("language", "words", "until"), [
-    ("da", ("Din engangskode til godkendelse", "kan bruges én gang", "Læs alle udkast"), "lørdag d. 21. november 2026 kl. 11:30"),
-    ("nb", ("Din engangskode for godkjenning", "kan brukes én gang", "Les alle utkastene"), "lørdag 21. november 2026 kl. 11:30"),
-    ("en", ("Your one-time approval code", "it can be used once", "Read every draft"), "Saturday 21 November 2026, 11:30"),
+    ("da", ("Din engangskode til godkendelse", "kan bruges én gang", "Læs alle udkast"), "lørdag d. 21. november 2026 kl. 11.30 (dansk tid)"),
+    ("nb", ("Din engangskode for godkjenning", "kan brukes én gang", "Les alle utkastene"), "lørdag 21. november 2026 kl. 11.30 (dansk tid)"),
+    ("en", ("Your one-time approval code", "it can be used once", "Read every draft"), "Saturday 21 November 2026, 11:30 (Danish time)"),
 ])
 def test_the_code_e_mail_speaks_the_managers_language(language, words, until):
     batch = code_email(incident_id="BR-2026-0007", manager=RosterEntry(email="ceo@example.com", language=language), issued=ISSUED,
