@@ -31,7 +31,7 @@ def setup_env(root: Path, *, host: str | None = None, timeout: float = 10.0) -> 
     """Point the engine and Prefect at `root` (set in os.environ, also returned for subprocesses)."""
     env = {
         "BREACH_DATA_DIR": str(root / "data"), "BREACH_DB_URL": f"sqlite:///{root / 'data' / 'breach.db'}",
-        "BREACH_MANAGERS": MANAGER, "BREACH_ACTOR": RESPONDER,
+        "BREACH_MANAGERS": MANAGER,
         "BREACH_MASTER_KEY": os.environ.get("BREACH_BENCH_MASTER_KEY") or base64.b64encode(os.urandom(32)).decode(),
         "BREACH_EMAIL_TIMEOUT": str(timeout), "PREFECT_HOME": str(root / "prefect"),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING",
@@ -104,8 +104,11 @@ def approved_incident(n: int, *, seed: int = 2026) -> str:
     from sqlalchemy import insert
 
     from breach import instants
+    from breach.approval import codes
     from breach.approval import decisions as approval
+    from breach.approval.decisions import Proof
     from breach.enums import ApprovalDecision
+    from breach.facts import load_facts
     from breach.people.rows import _identity_key
     from breach.people.store import _aad
     from breach.store.tables import PersonRow
@@ -117,10 +120,7 @@ def approved_incident(n: int, *, seed: int = 2026) -> str:
     rt = runtime()
     facts = json.loads((REPO / "breach" / "examples" / "facts.json").read_text(encoding="utf-8"))
     facts["reference"] = f"BENCH-{time.time_ns()}"
-    facts_path = Path(os.environ["BREACH_DATA_DIR"]) / "facts.json"
-    facts_path.parent.mkdir(parents=True, exist_ok=True)
-    facts_path.write_text(json.dumps(facts), encoding="utf-8")
-    incident_id = open_incident(str(facts_path))
+    incident_id = open_incident(load_facts(facts))
     assess_incident(incident_id)
     index_key, batch = rt.cipher.index_key, rt.settings.batch_size
     with rt.sessions.begin() as session:
@@ -138,9 +138,13 @@ def approved_incident(n: int, *, seed: int = 2026) -> str:
         if rows:
             session.execute(insert(PersonRow), rows)
     draft_notices(incident_id)
-    with rt.sessions.begin() as session:
+    rt.managers()  # BREACH_MANAGERS seeds the roster of a fresh benchmark database
+    with rt.sessions.begin() as session:  # a code as the e-mail to the manager would carry it (sent to the stand-in, not read back)
+        digest = approval.drafts_hash(approval.current_drafts(session=session, incident_id=incident_id))
+        code = codes.issue(session=session, incident_id=incident_id, manager=MANAGER, drafts_hash=digest, key=rt.code_key,
+                           now=instants.utcnow()).code
         approval.decide(session=session, incident_id=incident_id, actor=MANAGER, decision=ApprovalDecision.APPROVED,
-                        comment="benchmark", roster=rt.settings.managers, now=instants.utcnow())
+                        comment="benchmark", proof=Proof("code", code), code_key=rt.code_key, now=instants.utcnow())
     return incident_id
 
 

@@ -234,6 +234,7 @@ def scan_run(*, tag: str, people: list[dict[str, str]], prefect_home: Path, data
 
 def run_workflow(*, people: list[dict[str, str]], data_dir: Path, work: Path) -> dict[str, Any]:
     """The whole breach-response flow on the example facts with these people, approved as in `breach demo`."""
+    from breach.facts import load_facts
     from flows.breach_response import breach_response
     from flows.cli import demo
     from flows.cli.console import console
@@ -244,7 +245,7 @@ def run_workflow(*, people: list[dict[str, str]], data_dir: Path, work: Path) ->
     people_file = write_people_csv(work / "people.csv", people)
     unsubscribe = subscribe(demo._approve_when_paused)
     try:
-        return breach_response(str(demo._facts_as_of_now(data_dir)), str(people_file))
+        return breach_response(load_facts(demo._facts_as_of_now(data_dir)), str(people_file))
     finally:
         unsubscribe()
 

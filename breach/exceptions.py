@@ -6,7 +6,7 @@
      ├── InvalidPeopleFile     a people file cannot be read at all (missing columns, wrong encoding)
      ├── IncidentNotFound
      ├── InvalidTransition     an incident cannot move to the requested status
-     ├── ApprovalRefused       not on the managers roster, the drafter, or drafts changed
+     ├── ApprovalRefused       not on the managers roster, the drafter, drafts changed, or no valid code/signature
      ├── NotApproved           a send was asked for before the drafts were approved
      │    └── DraftsTampered   the words about to leave are not the words approved (edited in the database)
      ├── DeadlineMissed        a late notification without reasons for the delay (Art. 33(1))
@@ -63,9 +63,10 @@ class InvalidTransition(BreachError):
 
 
 class ApprovalRefused(BreachError):
-    def __init__(self, incident_id: str, reason: str) -> None:
+    def __init__(self, incident_id: str, reason: str, *, kind: str = "refused") -> None:
         self.incident_id = incident_id
         self.reason = reason
+        self.kind = kind  # a stable word for the audit log: not_on_roster, drafter, wrong_code, code_used, ...
         super().__init__(f"approval of {incident_id} refused: {reason}")
 
 

@@ -50,14 +50,27 @@ Accessed = Literal["confirmed", "likely", "no_evidence", "unknown"]
 Volume = Literal["low", "normal", "high"]
 Nis2Entity = Literal["essential", "important"]
 CountryCode = str  # ISO 3166-1 alpha-2; the schema's pattern ^[A-Z]{2}$ is checked before the model is built
+# Where each model's fields sit in the bundled schema (the Run form takes their descriptions from there).
+_SCHEMA_PATH: dict[str, tuple[str, ...]] = {"Facts": (), "Controller": ("controller",), "Regimes": ("regimes",), "UsFacts": ("us",)}
+
+
+def _describe(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    """Give the model's JSON schema (Prefect's Run form) each field's description from the bundled facts schema."""
+    source = json.loads(_schema_text())
+    for step in _SCHEMA_PATH.get(model.__name__, ()):
+        source = source["properties"][step]
+    for name, prop in schema.get("properties", {}).items():
+        described = source.get("properties", {}).get(name, {}).get("description")
+        if described and "description" not in prop:
+            prop["description"] = described
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_describe)
 
 
 class Controller(_Frozen):
-    name: str | None = None
+    name: str | None = Field(default=None, description="Legal name of the controller.")
     country: CountryCode | None = None
     established_in_eea: bool = True
     dpa_hours: float | None = Field(default=None, ge=0)
@@ -71,9 +84,13 @@ class GdprScope(_Frozen):
 
 
 class Regimes(_Frozen):
-    nis2_entity: Nis2Entity | None = None
-    dora_financial_entity: bool = False
-    electronic_communications_provider: bool = False
+    nis2_entity: Nis2Entity | None = Field(
+        default=None, description="NIS2 (Directive (EU) 2022/2555, Art. 3): an essential or important entity. Empty: not in scope.")
+    dora_financial_entity: bool = Field(
+        default=False, description="DORA (Regulation (EU) 2022/2554): the organisation is a financial entity.")
+    electronic_communications_provider: bool = Field(
+        default=False,
+        description="A provider of publicly available electronic communications services (ePrivacy; Regulation (EU) No 611/2013).")
     classified_major_at: AwareDatetime | None = None
 
 

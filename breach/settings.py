@@ -27,9 +27,9 @@ class BreachSettings(BaseSettings):
                                                                   "default: audit.key in data_dir")
     audit_head_file: Path | None = Field(default=None, description="Append-only record of the audit chain's head outside the database; "
                                                                    "default: audit-head.log in data_dir")
-    managers: Annotated[list[str], NoDecode] = Field(default_factory=list,
-                                                     description="Comma-separated e-mails of managers who may approve notices")
-    actor: str | None = Field(default=None, description="Who is running the command (responder e-mail); default: the OS user")
+    managers: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated e-mails stored as the managers roster once, while no roster was ever stored (then ignored)")
     controller_file: Path | None = Field(default=None, description="JSON controller profile; default: the bundled example controller")
     batch_size: int = Field(default=1000, ge=1, le=1000, description="People per send batch (SendGrid allows 1,000 personalizations)")
 

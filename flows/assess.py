@@ -8,6 +8,7 @@ from prefect import flow, task
 
 from breach import instants
 from breach.incidents import service as incidents
+from flows.case_file import refresh_case_file
 from flows.progress import emit
 from flows.runtime import runtime
 
@@ -26,4 +27,6 @@ def assess_latest(incident_id: str) -> dict[str, Any]:
 @flow(name="assess-incident")
 def assess_incident(incident_id: str) -> dict[str, Any]:
     """Assess an incident; returns its verdict (no personal data)."""
-    return assess_latest(incident_id)
+    verdict = assess_latest(incident_id)
+    refresh_case_file(incident_id)
+    return verdict

@@ -14,6 +14,7 @@ from breach.clock import deadlines
 from breach.clock import us as us_clocks
 from breach.facts import load_facts
 from breach.incidents import service as incidents
+from flows.case_file import refresh_case_file
 from flows.progress import emit
 from flows.runtime import runtime
 
@@ -44,4 +45,6 @@ def start_deadlines(incident_id: str) -> list[str]:
 @flow(name="start-clock")
 def start_clock(incident_id: str) -> list[str]:
     """Start an incident's deadlines; returns them as ISO 8601 instants."""
-    return start_deadlines(incident_id)
+    started = start_deadlines(incident_id)
+    refresh_case_file(incident_id)
+    return started

@@ -11,6 +11,7 @@ from prefect.cache_policies import NO_CACHE
 
 from breach import instants
 from breach.approval import decisions as approval
+from breach.approval import roster
 from breach.clock import deadlines
 from breach.enums import Channel
 from breach.exceptions import NotApproved
@@ -66,7 +67,9 @@ def board_markdown(incident_id: str, lines: list[list[str]], *, now: datetime) -
 
 def _notify(*, subject: str, reminder_id: int) -> None:
     rt = runtime()
-    to = sorted(set(rt.settings.managers) | {rt.controller.contact_email.lower()})
+    with rt.sessions() as session:
+        managers = {entry.email for entry in roster.current(session=session)}
+    to = sorted(managers | {rt.controller.contact_email.lower()})
     recipients = [Recipient(delivery_id=f"reminder-{reminder_id}-{i}", email=e, name=e) for i, e in enumerate(to)]
     rt.sender().send_batch(EmailBatch(incident_id="clock-watch", batch_key=f"reminder-{reminder_id}", subject=subject,
                                       text=subject + "\n\nRun `breach status` for details.", html=None,
@@ -84,7 +87,7 @@ def send_waiting_letters() -> dict[str, int]:
     for incident_id in waiting:
         with rt.sessions() as session:
             try:
-                approval.require_approved(session=session, incident_id=incident_id, roster=rt.settings.managers)
+                approval.require_approved(session=session, incident_id=incident_id)
             except NotApproved as exc:  # ids and reasons only, no people
                 get_run_logger().warning("%s: letters waiting, not sent: %s", incident_id, exc)
                 continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 from prefect import flow, task
 
 from breach import instants
+from flows.case_file import refresh_case_file
 from flows.progress import emit
 from flows.runtime import runtime
 from notices.content.drafting import check_outcome
@@ -28,4 +29,6 @@ def draft(incident_id: str) -> list[str]:
 @flow(name="draft-notices")
 def draft_notices(incident_id: str) -> list[str]:
     """Draft every notice the assessment calls for."""
-    return draft(incident_id)
+    labels = draft(incident_id)
+    refresh_case_file(incident_id)
+    return labels

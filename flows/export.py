@@ -12,6 +12,7 @@ from breach import instants
 from breach.approval import integrity
 from breach.exceptions import DraftsTampered, NotApproved
 from breach.incidents import service as incidents
+from flows.case_file import refresh_case_file
 from flows.progress import emit
 from flows.runtime import runtime
 from notices.content.public_notice import export_public_notices
@@ -33,7 +34,7 @@ def write_exports(incident_id: str, authority: str | None = None, template: str 
         files = _filings(session, incident_id, authority, template, followup, english, out=out, now=now)
         files.append(export_register(session=session, out_dir=out, actor=rt.actor, now=now))
         try:
-            files += export_public_notices(session=session, incident_id=incident_id, roster=rt.settings.managers,
+            files += export_public_notices(session=session, incident_id=incident_id,
                                            out_dir=out, actor=rt.actor, now=now)
         except NotApproved as exc:  # Art. 34(3)(c) pages leave only once approved; say so rather than skip silently
             emit("public_notice_pending", incident_id=incident_id, reason=str(exc))
@@ -74,4 +75,6 @@ def export_reports(incident_id: str, authority: str | None = None, template: str
                    followup: bool = False, english: bool = False) -> dict[str, str]:
     """Export an incident's filing pack (per authority form or template, in its language; with ``english`` the
     English version alongside) and the whole breach register."""
-    return write_exports(incident_id, authority, template, followup, english)
+    paths = write_exports(incident_id, authority, template, followup, english)
+    refresh_case_file(incident_id)
+    return paths

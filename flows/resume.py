@@ -1,4 +1,8 @@
-"""Approve or reject from a terminal: record the decision, then resume the paused run if one waits."""
+"""Record a manager's decision (identity proven), and resume the paused run that waits for it.
+
+Used by ``breach approve`` (record first, then wake the run) and by the approval flow itself; a
+refused attempt is audited in its own transaction, so a refusal is never lost with a rollback.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,14 @@ from uuid import UUID
 
 from breach import instants
 from breach.approval import decisions as approval
+from breach.approval.codes import clean
+from breach.approval.decisions import Proof
 from breach.enums import ApprovalDecision
+from breach.exceptions import ApprovalRefused
 from breach.incidents import service as incidents
 from flows.runtime import Runtime
+
+CLI_RECORDED = "recorded-by-breach-approve"
 
 
 @dataclass(frozen=True)
@@ -18,6 +27,31 @@ class ApprovalResult:
     flow_run_id: str | None
     again: bool = False  # the same decision was already recorded (a retry): nothing new was written
     note: str | None = None  # why a run that waited could not be resumed
+
+
+def proof_of(text: str) -> Proof:
+    """What a manager typed into the code field: 8 digits are a code, anything else a base64 signature."""
+    typed = clean(text)
+    return Proof("code", typed) if typed.isdigit() or not typed else Proof("ed25519", typed)
+
+
+def record(rt: Runtime, *, incident_id: str, approver: str, decision: ApprovalDecision, comment: str, proof: Proof,
+           seen_hash: str | None = None, answer: str | None = None) -> bool:
+    """Record the decision after roster, four-eyes and identity checks; a refusal is audited, then raised.
+
+    Returns True when the same decision on the same drafts was already recorded (a retry): nothing new was written.
+    """
+    now = instants.utcnow()
+    try:
+        with rt.sessions.begin() as session:
+            row = approval.decide(session=session, incident_id=incident_id, actor=approver, decision=decision, comment=comment,
+                                  proof=proof, code_key=rt.code_key, now=now, seen_hash=seen_hash)
+            again = row.decided_at != now
+    except ApprovalRefused as exc:
+        with rt.sessions.begin() as session:
+            approval.refuse(session=session, incident_id=incident_id, actor=approver, refusal=exc, now=instants.utcnow(), answer=answer)
+        raise
+    return again
 
 
 def _paused_run(run_id: str | None) -> tuple[str | None, str | None]:
@@ -52,25 +86,22 @@ def wait_until_paused(run_id: str, *, timeout: float = 120.0, poll: float = 0.25
     return False
 
 
-def submit_decision(rt: Runtime, *, incident_id: str, approver: str, reject: bool, comment: str) -> ApprovalResult:
-    """Record the decision here first (durable, after the four-eyes checks), then wake the run that waits for it.
+def submit_decision(rt: Runtime, *, incident_id: str, approver: str, reject: bool, comment: str, proof: Proof) -> ApprovalResult:
+    """Record the decision here first (durable, after the checks), then wake the run that waits for it.
 
     Recording first means an answer is never lost: if the paused run's process died (a reboot),
     the decision still counts and the next `breach send` finds it.
     """
-    now = instants.utcnow()
-    with rt.sessions.begin() as session:
+    with rt.sessions() as session:
         run_id = incidents.get(session=session, incident_id=incident_id).approval_flow_run_id
-        row = approval.decide(session=session, incident_id=incident_id, actor=approver,
-                              decision=ApprovalDecision.REJECTED if reject else ApprovalDecision.APPROVED,
-                              comment=comment, roster=rt.settings.managers, now=now)
-        again = row.decided_at != now
+    again = record(rt, incident_id=incident_id, approver=approver,
+                   decision=ApprovalDecision.REJECTED if reject else ApprovalDecision.APPROVED, comment=comment, proof=proof)
     paused, note = _paused_run(run_id)
     if paused:
         from prefect.flow_runs import resume_flow_run
 
         try:
-            answer = {"decision": "reject" if reject else "approve", "approver": approver, "comment": comment}
+            answer = {"decision": "reject" if reject else "approve", "approver": approver, "code": CLI_RECORDED, "comment": comment}
             resume_flow_run(UUID(paused), run_input=answer)
         except Exception as exc:  # as above: the decision counts, and `breach send` finds it
             return ApprovalResult("direct", None, again, f"the flow run {paused} could not be resumed ({type(exc).__name__})")

@@ -18,6 +18,7 @@ from breach.clock import us_done
 from breach.enums import Channel, IncidentStatus
 from breach.exceptions import DraftsTampered
 from breach.incidents import service as incidents
+from flows.case_file import refresh_case_file
 from flows.prefect_api import thread_pool
 from flows.progress import emit
 from flows.runtime import runtime
@@ -54,7 +55,7 @@ def prepare_outbox(incident_id: str) -> dict[str, list[int]]:
     rt = runtime()
     try:
         with rt.sessions.begin() as session:
-            approval.require_approved(session=session, incident_id=incident_id, roster=rt.settings.managers)
+            approval.require_approved(session=session, incident_id=incident_id)
             summary = outbox.fill_outbox(session=session, incident_id=incident_id, batch_size=rt.settings.batch_size, actor=rt.actor,
                                          now=instants.utcnow(), us=rt.controller.us)
             incident = incidents.get(session=session, incident_id=incident_id)
@@ -160,4 +161,6 @@ def send_notices(incident_id: str) -> dict[str, Any]:
         emails = send_email.map(unmapped(incident_id), chunks) if chunks else []
         letters = send_letters.map(unmapped(incident_id), batches["letter"]) if batches["letter"] else []
         sent = sum(f.result() for f in [*emails, *letters])
-    return {"sent": sent, "deliveries": finish(incident_id)}
+    deliveries = finish(incident_id)
+    refresh_case_file(incident_id)
+    return {"sent": sent, "deliveries": deliveries}

@@ -10,11 +10,18 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from breach import audit
-from breach.approval.decisions import CHECK_ACTION, drafts_hash
+from breach.approval import codes, roster
+from breach.approval import decisions as approval
+from breach.approval.decisions import CHECK_ACTION, Proof, drafts_hash
 from breach.approval.integrity import DRAFTED, content_hash, drafted_details
-from breach.enums import IncidentStatus
+from breach.approval.roster import RosterEntry
+from breach.enums import ApprovalDecision, IncidentStatus
 from breach.incidents import service as incidents
-from breach.store.tables import DraftRow
+from breach.store.tables import ApprovalRow, DraftRow
+
+MANAGER = "manager@example.com"
+# Tests hash approval codes under this key; a runtime uses one derived from its master key (Runtime.code_key).
+CODE_KEY = b"test-approval-code-key-32-bytes!"
 
 
 def facts_doc(**overrides: Any) -> dict[str, Any]:
@@ -80,3 +87,24 @@ def write_people_csv(path: Path, rows: list[list[str]], header: list[str] | None
         writer.writerow(header or PEOPLE_HEADER)
         writer.writerows(rows)
     return path
+
+
+def set_roster(*, session: Session, now: datetime, managers: list[RosterEntry | str] | None = None) -> list[RosterEntry]:
+    """Store the managers roster (default: the one test manager), as `breach roster set` would."""
+    entries = [m if isinstance(m, RosterEntry) else RosterEntry(email=m) for m in (managers if managers is not None else [MANAGER])]
+    roster.set_roster(session=session, entries=entries, actor="os:test", now=now, source="test")
+    return entries
+
+
+def code_for(*, session: Session, incident_id: str, now: datetime, manager: str = MANAGER, key: bytes = CODE_KEY) -> str:
+    """Issue a one-time approval code for the current drafts (what the e-mail would carry)."""
+    digest = approval.drafts_hash(approval.current_drafts(session=session, incident_id=incident_id))
+    return codes.issue(session=session, incident_id=incident_id, manager=manager, drafts_hash=digest, key=key, now=now).code
+
+
+def approve(*, session: Session, incident_id: str, now: datetime, actor: str = MANAGER, comment: str = "ok",
+            decision: ApprovalDecision = ApprovalDecision.APPROVED, key: bytes = CODE_KEY) -> ApprovalRow:
+    """Decide as a roster manager with a freshly issued code (the proven path of `breach approve`)."""
+    code = code_for(session=session, incident_id=incident_id, now=now, manager=actor, key=key)
+    return approval.decide(session=session, incident_id=incident_id, actor=actor, decision=decision, comment=comment,
+                           proof=Proof("code", code), code_key=key, now=now)

@@ -24,6 +24,7 @@ class Opened:
     incident_id: str
     created: bool
     facts_version: int
+    facts_changed: bool = False  # an existing incident (same reference) got a new facts version
 
 
 def next_incident_id(*, session: Session, year: int) -> str:
@@ -69,8 +70,9 @@ def open_incident(*, session: Session, document: dict[str, Any], actor: str, tim
     assess(facts)  # a dry run: facts the assessment cannot take are refused before anything is stored
     existing = _by_reference(session=session, reference=facts.reference)
     if existing is not None:
+        before = latest_facts(session=session, incident_id=existing.id).version
         version = _add_facts_if_changed(session=session, incident=existing, document=document, actor=actor, now=now)
-        return Opened(existing.id, False, version)
+        return Opened(existing.id, False, version, facts_changed=version != before)
     incident_id = next_incident_id(session=session, year=now.year)
     session.add(
         IncidentRow(
@@ -93,7 +95,8 @@ def _by_reference(*, session: Session, reference: str | None) -> IncidentRow | N
 
 def _add_facts_if_changed(*, session: Session, incident: IncidentRow, document: dict[str, Any], actor: str, now: datetime) -> int:
     current = latest_facts(session=session, incident_id=incident.id)
-    if current.document == document:
+    # compared as facts, not as text: a form that spells out the defaults says the same thing
+    if current.document == document or load_facts(current.document) == load_facts(document):
         return current.version
     version = current.version + 1
     facts: Facts = load_facts(document)

@@ -202,6 +202,38 @@ class ApprovalRow(Base):
     comment: Mapped[str] = mapped_column(Text, default="")
     drafts_hash: Mapped[str] = mapped_column(String(64))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # How the approver proved who they are: "code" (proof_ref: the approval_codes row id) or
+    # "ed25519" (proof_ref: the base64 signature of breach.approval.signatures.approval_message).
+    proof: Mapped[str | None] = mapped_column(String(20))
+    proof_ref: Mapped[str | None] = mapped_column(Text)
+
+
+class ManagerRow(Base):
+    """One manager on the roster: installation configuration, changed only by `breach roster set` (audited)."""
+
+    __tablename__ = "managers"
+    email: Mapped[str] = mapped_column(String(320), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(5))
+    public_key: Mapped[str | None] = mapped_column(Text)
+    logins: Mapped[list[Any]]
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    added_by: Mapped[str] = mapped_column(String(320))
+
+
+class ApprovalCodeRow(Base):
+    """A one-time approval code, stored only as a keyed hash, bound to incident, manager and drafts' hash."""
+
+    __tablename__ = "approval_codes"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"), index=True)
+    manager: Mapped[str] = mapped_column(String(320))
+    drafts_hash: Mapped[str] = mapped_column(String(64))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    wrong_attempts: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class DeliveryRow(Base):

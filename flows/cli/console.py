@@ -111,7 +111,11 @@ def _imported(f: dict[str, Any]) -> None:
     _bar.stop()
     c = f["counts"]
     console.print("[bold]3. People[/]" + (" (this file was already imported)" if f["skipped"] else ""))
-    console.print(f"  {c}")
+    if not f["skipped"]:
+        console.print(f"  {c['rows']:,} rows: {c['imported']:,} imported, {c['rejected']:,} rejected, {c['warnings']:,} warnings")
+        console.print(f"  by channel: {counted(c['channels'], CHANNEL_WORDS)}; by language: {counted(c['languages'])}")
+        if c["problems"]:
+            console.print(f"  problems: {counted(c['problems'])}")
     for line, column, code, message in f["problems"]:
         console.print(f"  [yellow]line {line}[/] {column}: {code}: {message}")
 
@@ -129,8 +133,11 @@ def _drafted(f: dict[str, Any]) -> None:
 
 
 def _awaiting(f: dict[str, Any]) -> None:
-    console.print(f"[bold]6. Approval[/] waiting for a manager (flow run {f['flow_run_id']}).\n"
-                  f"  From another terminal: [bold]breach approve {f['incident_id']} --as MANAGER-EMAIL[/] (or use the Prefect UI)")
+    sent = f.get("codes_sent", 0)
+    console.print(f"[bold]6. Approval[/] waiting for a manager (flow run {f['flow_run_id']}); "
+                  f"a one-time approval code was e-mailed to {sent} manager{'' if sent == 1 else 's'} of the roster.\n"
+                  f"  From another terminal: [bold]breach approve {f['incident_id']} --as MANAGER-EMAIL --code CODE[/] "
+                  "(or the approval form in the Prefect UI)")
 
 
 def _approval(f: dict[str, Any]) -> None:
@@ -142,7 +149,7 @@ def _refused(f: dict[str, Any]) -> None:
 
 
 def _outbox(f: dict[str, Any]) -> None:
-    console.print(f"[bold]7. Sending[/] {f['deliveries']} deliveries in batches {f['batches']}")
+    console.print(f"[bold]7. Sending[/] {f['deliveries']:,} deliveries in {counted(f['batches'], BATCH_WORDS)}")
     _bar.start("sending", f["deliveries"])
 
 
@@ -178,6 +185,19 @@ _HANDLERS = {
     "awaiting_approval": _awaiting, "approval": _approval, "approval_refused": _refused, "outbox": _outbox,
     "batch_sent": _batch, "exported": _exported,
 }
+
+
+CHANNEL_WORDS = {"email": ("by e-mail", "by e-mail"), "letter": ("by letter", "by letter"), "none": ("with no channel", "with no channel")}
+BATCH_WORDS = {"email": ("e-mail batch", "e-mail batches"), "letter": ("letter batch", "letter batches")}
+
+
+def counted(counts: dict[str, int], names: dict[str, tuple[str, str]] | None = None) -> str:
+    """{'email': 1, 'letter': 2} as '1 e-mail batch, 2 letter batches' (plain keys when no names are given)."""
+    parts = []
+    for key, n in counts.items():
+        one, many = (names or {}).get(key, (key, key))
+        parts.append(f"{n:,} {one if n == 1 else many}")
+    return ", ".join(parts) or "none"
 
 
 def table(title: str, columns: list[str], rows: list[list[Any]]) -> Table:

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from flows.cli.console import console, export_lines, listener, stop_progress, table
+from flows.cli.console import console, listener, stop_progress, table
 from flows.progress import subscribe
 from flows.runtime import EXAMPLES, runtime
 
-DEMO_RESPONDER = "responder@example.com"
 DEMO_MANAGER = "manager@example.com"
 MARKER = ".breach-demo"
 # The bundled examples: folder under breach/examples ("" is the Danish one at its top) and what it is.
@@ -23,6 +23,10 @@ DEMO_EXAMPLES = {
     "nl": ("nl", "a fictional Dutch controller (Autoriteit Persoonsgegevens), 200 people"),
     "us": ("us", "a fictional US controller, people in California, Massachusetts, New York and Texas"),
 }
+# Written into the folder the demo ran from: the next `breach status/export/...` there finds the demo's data
+# (flows.cli.main.remembered_data_dir) without BREACH_DATA_DIR.
+POINTER = Path(".breach-demo-dir")
+_CODE_LINE = re.compile(r"^\s+(\d{4} \d{4})\s*$", re.M)
 
 
 def example_dir(example: str) -> Path:
@@ -42,9 +46,10 @@ def _prepare(data_dir: Path, folder: Path) -> None:
     os.environ.pop("BREACH_DB_URL", None)
     os.environ.pop("BREACH_OUTBOX", None)
     os.environ.pop("BREACH_CONTROLLER_FILE", None)
-    os.environ.update({"BREACH_DATA_DIR": str(data_dir.resolve()), "BREACH_MANAGERS": DEMO_MANAGER, "BREACH_ACTOR": DEMO_RESPONDER})
+    os.environ.update({"BREACH_DATA_DIR": str(data_dir.resolve()), "BREACH_MANAGERS": DEMO_MANAGER})
     if folder != EXAMPLES:
         os.environ["BREACH_CONTROLLER_FILE"] = str(folder / "controller.json")
+    POINTER.write_text(str(data_dir.resolve()) + "\n", encoding="utf-8")
     runtime.cache_clear()
 
 
@@ -82,16 +87,40 @@ def _approve_when_paused(step: str, fields: dict[str, Any]) -> None:
 
 
 def _demo_manager(incident_id: str, run_id: str) -> None:
+    from breach.approval.decisions import Proof
     from flows.resume import submit_decision, wait_until_paused
 
     wait_until_paused(run_id)
-    console.print(f"  [magenta]demo:[/] approving as [bold]{DEMO_MANAGER}[/], the configured demo manager "
-                  f"(in a real incident a manager runs `breach approve {incident_id} --as EMAIL` or uses the Prefect UI)")
-    submit_decision(runtime(), incident_id=incident_id, approver=DEMO_MANAGER, reject=False, comment="demo approval")
+    rt = runtime()
+    code, path = code_from_outbox(rt.settings.outbox_dir, incident_id)
+    console.print(f"  [magenta]demo:[/] the one-time code e-mailed to [bold]{DEMO_MANAGER}[/] is in {path}; approving with it "
+                  f"(in a real incident the manager enters it in the Prefect UI's approval form, or runs "
+                  f"`breach approve {incident_id} --as EMAIL --code CODE`)", soft_wrap=True)
+    submit_decision(rt, incident_id=incident_id, approver=DEMO_MANAGER, reject=False, comment="demo approval", proof=Proof("code", code))
+
+
+def code_from_outbox(outbox: Path, incident_id: str) -> tuple[str, Path]:
+    """The newest approval code e-mailed for an incident when no SendGrid key is set, and the .eml it is in."""
+    from email import policy
+    from email.parser import BytesParser
+
+    from flows.runtime import CODES_FOLDER
+
+    folder = outbox / CODES_FOLDER / incident_id / "email"
+    newest = max(folder.glob("code-*.eml"), key=lambda p: int(p.stem.removeprefix("code-")), default=None)
+    if newest is None:
+        raise FileNotFoundError(f"no approval code e-mail in {folder}")
+    with newest.open("rb") as fh:
+        body = BytesParser(policy=policy.default).parse(fh).get_body(preferencelist=("plain",))
+    match = _CODE_LINE.search(body.get_content() if body is not None else "")
+    if match is None:
+        raise ValueError(f"{newest} holds no approval code")
+    return match.group(1).replace(" ", ""), newest
 
 
 def run_demo(data_dir: Path, example: str = "dk") -> dict[str, Any]:
     """Run breach-response on a bundled example's facts and people; print where every output is."""
+    from breach.facts import load_facts
     from flows.breach_response import breach_response
 
     folder = example_dir(example)
@@ -99,7 +128,9 @@ def run_demo(data_dir: Path, example: str = "dk") -> dict[str, Any]:
     console.print(f"[bold]breach-notify demo[/]: {DEMO_EXAMPLES[example][1]}, {folder / 'people.csv'}; outputs in {data_dir}/\n")
     unsubscribe = [subscribe(listener), subscribe(_approve_when_paused)]
     try:
-        result = breach_response(str(_facts_as_of_now(data_dir, folder)), str(folder / "people.csv"))
+        result = breach_response(load_facts(_facts_as_of_now(data_dir, folder)), str(folder / "people.csv"))
+        if not isinstance(result, dict):  # the bundled facts are valid: a failed state here is a defect
+            raise RuntimeError(f"breach-response ended in {result.type.value}: {result.message}")
     finally:
         for undo in unsubscribe:
             undo()
@@ -126,16 +157,17 @@ def _summary(result: dict[str, Any], data_dir: Path) -> None:
     console.print(f"  e-mails:  {rt.settings.outbox_dir / incident_id / 'email'}/")
     for pdf in pdfs:
         console.print(f"  letters:  {pdf}")
-    for line in export_lines(result.get("exports") or {}):
-        console.print(line)
+    console.print(f"  exports:  {rt.settings.data_dir / 'exports'}/ (listed under 8. above)")
     if rt.controller.us is not None:
-        console.print(f"\nNext, for each US filing made (codes in the index): [bold]breach filed {incident_id} --authority US-CA-AG "
-                      f"--receipt RECEIPT.pdf[/]; [bold]breach status {incident_id}[/] shows what is left (with BREACH_DATA_DIR={data_dir} "
-                      f"BREACH_CONTROLLER_FILE={os.environ.get('BREACH_CONTROLLER_FILE')})")
+        console.print(f"\nNext, in this folder: [bold]breach status {incident_id}[/] shows what is left; for each US filing made "
+                      f"(codes in the index): [bold]breach filed {incident_id} --authority US-CA-AG --receipt RECEIPT.pdf[/] "
+                      f"(with BREACH_CONTROLLER_FILE={os.environ.get('BREACH_CONTROLLER_FILE')}; the demo's data folder {data_dir} "
+                      f"is remembered in {POINTER})", soft_wrap=True)
         return
     where = _filing_place()
-    console.print(f"\nNext, once the form is submitted{where}: [bold]breach filed {incident_id} --receipt RECEIPT.pdf[/] "
-                  f"(with BREACH_DATA_DIR={data_dir})")
+    console.print(f"\nNext, in this folder: [bold]breach status {incident_id}[/]; once the form is submitted{where}: "
+                  f"[bold]breach filed {incident_id} --receipt RECEIPT.pdf[/] (the demo's data folder {data_dir} is remembered "
+                  f"in {POINTER}; BREACH_DATA_DIR overrides it)", soft_wrap=True)
 
 
 def _filing_place() -> str:

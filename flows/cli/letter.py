@@ -22,7 +22,7 @@ def register(app: typer.Typer) -> None:
         rt = runtime()
         with rt.sessions.begin() as session:
             batch_no = queue_requested_letter(session=session, incident_id=incident_id, external_id=person, cipher=rt.cipher,
-                                              roster=rt.settings.managers, actor=rt.actor, now=instants.utcnow())
+                                              actor=rt.actor, now=instants.utcnow())
         outcome = send_letter_batch(sessions=rt.sessions, incident_id=incident_id, batch_no=batch_no, out_dir=rt.settings.outbox_dir,
                                     cipher=rt.cipher, controller=rt.controller)
         folder = rt.settings.outbox_dir / incident_id / "letters"

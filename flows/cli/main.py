@@ -10,7 +10,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 from rich.markup import escape
@@ -23,10 +23,36 @@ os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 from breach.exceptions import InvalidFacts
 from flows.cli.errors import EXIT_ERROR, describe, log_unexpected, quiet_refusals
 
+if TYPE_CHECKING:
+    from breach.approval.decisions import Proof
+    from breach.facts import Facts
+    from flows.runtime import Runtime
+
 app = typer.Typer(help="Personal-data breach response: assess, clock, draft, approve, notify, report.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
+
+
+@app.callback()
+def _remembered_data_dir(ctx: typer.Context) -> None:
+    """Without BREACH_DATA_DIR, the data folder of a `breach demo` run from here (unless .breach exists)."""
+    if ctx.invoked_subcommand != "demo" and (folder := remembered_data_dir()):
+        from flows.cli.console import err
+
+        os.environ["BREACH_DATA_DIR"] = str(folder)
+        err.print(f"[dim]using the demo's data folder {folder} (remembered in .breach-demo-dir; BREACH_DATA_DIR overrides it)[/]",
+                  soft_wrap=True)
+
+
+def remembered_data_dir(cwd: Path | None = None) -> Path | None:
+    """The folder `breach demo` last used from ``cwd``, when no data folder is configured and `.breach` does not exist."""
+    here = cwd or Path.cwd()
+    pointer = here / ".breach-demo-dir"
+    if os.environ.get("BREACH_DATA_DIR") or os.environ.get("BREACH_DB_URL") or (here / ".breach").exists() or not pointer.is_file():
+        return None
+    folder = Path(pointer.read_text(encoding="utf-8").strip())
+    return folder if (folder / ".breach-demo").is_file() else None
 
 
 def _fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
@@ -69,17 +95,18 @@ def open_(facts: Path = typer.Argument(..., help="Facts document"),
     from flows.cli.console import console, listener, stop_progress
     from flows.progress import subscribe
 
-    _check_inputs(facts, people)
+    checked = _check_inputs(facts, people)
     unsubscribe = subscribe(listener)
     try:
-        result = breach_response(str(facts.resolve()), str(people.resolve()) if people else None)
+        result = breach_response(checked, str(people.resolve()) if people else None)
     finally:
         unsubscribe()
         stop_progress()
-    console.print(f"[bold]Done:[/] {result['incident_id']}, decision: {result['decision']}")
+    if isinstance(result, dict):
+        console.print(f"[bold]Done:[/] {result['incident_id']}, decision: {result['decision']}")
 
 
-def _check_inputs(facts: Path, people: Path | None) -> None:
+def _check_inputs(facts: Path, people: Path | None) -> Facts:
     """Everything that can be checked before the incident is opened and its clock started: facts, people file, settings."""
     from breach.assess import assess as run_assessment
     from breach.facts import load_facts
@@ -102,6 +129,7 @@ def _check_inputs(facts: Path, people: Path | None) -> None:
             err.print(f"[yellow]warning:[/] the people file's column(s) {escape(', '.join(map(repr, ignored)))} are not "
                       "people-file columns and are ignored", soft_wrap=True)
     runtime()  # keys, data folder, controller profile: refused here, not halfway through the response
+    return loaded
 
 
 def _warn_facts(facts: Any) -> None:
@@ -128,14 +156,21 @@ def status(incident_id: str,
 
 @app.command()
 def approve(incident_id: str, as_: str = typer.Option(..., "--as", help="Your e-mail on the managers roster"),
+            code: str | None = typer.Option(None, "--code", help="The one-time code e-mailed to you; without it (and without "
+                                                                   "--key) a new code is e-mailed and asked for"),
+            key: Path | None = typer.Option(None, "--key", help="Your Ed25519 private key (PEM) whose public key is on the "
+                                                                  "roster: signs the drafts' hash instead of a code"),
             reject: bool = typer.Option(False, "--reject", help="Send the drafts back instead"),
             comment: str = typer.Option("", "--comment", help="Why (kept in the audit log)")) -> None:
-    """Approve (or reject) the current drafts of an incident as a manager (four eyes)."""
+    """Approve (or reject) the current drafts of an incident as a manager (four eyes, identity proven)."""
     from flows.cli.console import console
     from flows.resume import submit_decision
     from flows.runtime import runtime
 
-    result = submit_decision(runtime(), incident_id=incident_id, approver=as_, reject=reject, comment=comment)
+    rt = runtime()
+    rt.managers()  # stores BREACH_MANAGERS as the roster if no roster was ever stored
+    proof = _proof(rt, incident_id=incident_id, approver=as_, code=code, key=key, reject=reject)
+    result = submit_decision(rt, incident_id=incident_id, approver=as_, reject=reject, comment=comment, proof=proof)
     word = "rejection" if reject else "approval"
     if result.again:
         console.print(f"this {word} was already recorded; nothing new was written.")
@@ -147,6 +182,33 @@ def approve(incident_id: str, as_: str = typer.Option(..., "--as", help="Your e-
         console.print(f"{word} recorded. No run was waiting; the drafts stay unapproved and nothing will be sent.")
     else:
         console.print(f"{word} recorded. No run was waiting: run [bold]breach send {incident_id}[/] to send.")
+
+
+def _proof(rt: Runtime, *, incident_id: str, approver: str, code: str | None, key: Path | None, reject: bool) -> Proof:
+    """A signature with --key, the --code given, or a fresh code e-mailed to the approver and asked for here."""
+    from breach.approval import decisions as approval
+    from breach.approval.decisions import Proof
+    from breach.approval.signatures import approval_message, sign
+    from breach.exceptions import ApprovalRefused
+    from flows.approval_codes import refuse_unsendable, send_codes
+    from flows.cli.console import console
+    from flows.resume import proof_of
+
+    if key is not None:
+        with rt.sessions() as session:
+            digest = approval.drafts_hash(approval.current_drafts(session=session, incident_id=incident_id))
+        console.print(f"signing the drafts with hash {digest[:16]}… of {incident_id} with {key}")
+        message = approval_message(incident_id=incident_id, drafts_hash=digest, decision="rejected" if reject else "approved")
+        return Proof("ed25519", sign(private_key_file=key, message=message))
+    if code is not None:
+        return proof_of(code)
+    try:
+        send_codes(rt, incident_id=incident_id, only=approver, fresh=True)
+    except ApprovalRefused as exc:
+        refuse_unsendable(rt, incident_id=incident_id, actor=approver, exc=exc)
+        raise
+    console.print(f"a one-time approval code was e-mailed to {approver.strip().lower()}")
+    return proof_of(typer.prompt("approval code"))
 
 
 @app.command()
@@ -266,7 +328,7 @@ def setup(within: int | None = typer.Option(None, "--within", min=30,
 
 # Command groups that live in their own modules; each module has register(app).
 EXTENSIONS = ("flows.cli.discover", "flows.cli.deadlines", "flows.cli.register", "flows.cli.webhook", "flows.cli.keys",
-              "flows.cli.letter", "flows.cli.translate", "flows.cli.batches")
+              "flows.cli.letter", "flows.cli.translate", "flows.cli.batches", "flows.cli.roster")
 
 
 def _register_extensions() -> None:

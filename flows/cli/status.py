@@ -1,8 +1,8 @@
 """`breach status ID`: one screen with everything about an incident (no personal data), in en, da or nb.
 
 The words say what is true: "notified" only once a filing with the authority is recorded, a
-deadline is "overdue" only once it has passed, and an approval is shown as it is recorded (when
-this shell has no managers roster, that is said, rather than claiming nothing was sent).
+deadline is "overdue" only once it has passed, and an approval is shown as it is recorded (checked
+against the managers roster stored in the database; when none is stored, that is said).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from rich.markup import escape
 
 from breach import instants
 from breach.approval import decisions as approval
-from breach.approval import rounds
+from breach.approval import roster, rounds
 from breach.clock import deadlines, filing, us, us_done
 from breach.enums import ApprovalDecision, DeadlineState, IncidentStatus
 from breach.exceptions import BreachError
@@ -75,7 +75,7 @@ def show_status(rt: Runtime, incident_id: str, *, language: str = "en") -> None:
         if untold := rounds.untold_people(session=session, incident_id=incident_id):
             console.print("  [yellow]" + w["untold"].format(count=untold) + "[/]")
         _drafting(session=session, rt=rt, incident_id=incident_id, language=language)
-        approved = approval_text(session=session, incident_id=incident_id, roster=rt.settings.managers, language=language,
+        approved = approval_text(session=session, incident_id=incident_id, language=language,
                                  tz=incident.timezone)
         console.print(f"  {w['approval']}: {approved}")
         console.print(f"  {w['deliveries']}: {deliveries_text(outbox.delivery_counts(session=session, incident_id=incident_id), language)}")
@@ -185,9 +185,10 @@ def _drafting(*, session: Any, rt: Runtime, incident_id: str, language: str) -> 
             console.print(f"    {finding['where']}: {finding['code']}: {finding['message']}")
 
 
-def approval_text(*, session: Any, incident_id: str, roster: list[str], language: str, tz: str = "UTC") -> str:
+def approval_text(*, session: Any, incident_id: str, language: str, tz: str = "UTC") -> str:
     """The recorded approval of the current drafts, in words; never 'nothing sent' (that is the deliveries' line)."""
     w = words(language)
+    managers = {entry.email for entry in roster.current(session=session)}
     drafts = approval.current_drafts(session=session, incident_id=incident_id)
     if not drafts:
         return w["no_drafts"]
@@ -199,9 +200,9 @@ def approval_text(*, session: Any, incident_id: str, roster: list[str], language
         return w["rejected"].format(actor=latest.actor, at=at)
     if latest.drafts_hash != approval.drafts_hash(drafts):
         return w["void"].format(actor=latest.actor, at=at)
-    if not roster:
+    if not managers:
         return w["no_roster"].format(actor=latest.actor, at=at)
-    if latest.actor not in {m.strip().lower() for m in roster}:
+    if latest.actor not in managers:
         return w["off_roster"].format(actor=latest.actor, at=at)
     return w["approved"].format(actor=latest.actor, at=at)
 

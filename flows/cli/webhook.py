@@ -21,7 +21,7 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="Interface to lis
 
     settings = WebhookSettings()
     rt = runtime()
-    receiver = WebhookReceiver(sessions=rt.sessions, cipher=rt.cipher, roster=rt.settings.managers, key=settings.verification_key(),
+    receiver = WebhookReceiver(sessions=rt.sessions, cipher=rt.cipher, key=settings.verification_key(),
                                settings=settings, path=path, batch_size=rt.settings.batch_size)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     server = make_server(receiver, host=host, port=port)

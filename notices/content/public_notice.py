@@ -25,14 +25,13 @@ def public_notice_path(out_dir: Path, incident_id: str, language: str, variant: 
     return Path(out_dir) / incident_id / "public" / f"{language}{'-' + variant if variant else ''}.html"
 
 
-def export_public_notices(*, session: Session, incident_id: str, roster: list[str], out_dir: Path, actor: str,
-                          now: datetime) -> list[ExportedFile]:
+def export_public_notices(*, session: Session, incident_id: str, out_dir: Path, actor: str, now: datetime) -> list[ExportedFile]:
     """Write the approved public notices (NotApproved before approval); unchanged files are not re-recorded."""
     drafts = [d for d in current_drafts(session=session, incident_id=incident_id)
               if d.kind == NoticeKind.PUBLIC_NOTICE.value and d.channel == Channel.WEB.value]
     if not drafts:
         return []
-    require_approved(session=session, incident_id=incident_id, roster=roster)
+    require_approved(session=session, incident_id=incident_id)
     files = []
     for draft in drafts:
         path = public_notice_path(out_dir, incident_id, draft.language, draft.variant)

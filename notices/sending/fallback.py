@@ -37,10 +37,10 @@ class FallbackResult:
     batches: list[int] = field(default_factory=list)
 
 
-def approved_letter_drafts(*, session: Session, incident_id: str, roster: list[str]) -> dict[str, DraftRow]:
+def approved_letter_drafts(*, session: Session, incident_id: str) -> dict[str, DraftRow]:
     """Letter drafts of the approved current round, by language; empty when not approved."""
     try:
-        require_approved(session=session, incident_id=incident_id, roster=roster)
+        require_approved(session=session, incident_id=incident_id)
     except NotApproved:
         return {}
     drafts = current_drafts(session=session, incident_id=incident_id)
@@ -68,7 +68,7 @@ def _has_letter(*, session: Session, incident_id: str, person_id: int) -> bool:
 
 
 def fall_back_to_letters(*, session: Session, incident_id: str, deliveries: list[DeliveryRow], cipher: MultiKeyCipher,
-                         roster: list[str], now: datetime, batch_size: int = 1000) -> FallbackResult:
+                         now: datetime, batch_size: int = 1000) -> FallbackResult:
     """Queue a letter for each undelivered e-mail delivery of one incident, or mark it for attention.
 
     Idempotent: a person who already has a letter delivery gets no second one. Runs in the
@@ -78,7 +78,7 @@ def fall_back_to_letters(*, session: Session, incident_id: str, deliveries: list
     undelivered = [d for d in deliveries if d.channel == Channel.EMAIL.value and d.state in (DeliveryState.BOUNCED, DeliveryState.FAILED)]
     if not undelivered:
         return result
-    drafts = approved_letter_drafts(session=session, incident_id=incident_id, roster=roster)
+    drafts = approved_letter_drafts(session=session, incident_id=incident_id)
     people, unreadable = _readable_contacts(session=session, incident_id=incident_id, cipher=cipher,
                                             person_ids=sorted({d.person_id for d in undelivered}))
     queued: list[DeliveryRow] = []

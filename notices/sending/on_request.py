@@ -26,15 +26,15 @@ from breach.store.tables import DeliveryRow, PersonRow, SendBatchRow
 from notices.sending.fallback import is_addressable
 
 
-def queue_requested_letter(*, session: Session, incident_id: str, external_id: str, cipher: MultiKeyCipher, roster: list[str],
-                           actor: str, now: datetime) -> int:
+def queue_requested_letter(*, session: Session, incident_id: str, external_id: str, cipher: MultiKeyCipher, actor: str,
+                           now: datetime) -> int:
     """Queue the letter for the person with this customer number; returns its letter batch number."""
     key = external_key_of(external_id, cipher.index_key)
     stmt = select(PersonRow).where(PersonRow.incident_id == incident_id, PersonRow.external_key == key)
     person = session.execute(stmt).scalar_one_or_none()
     if person is None:
         raise BreachError(f"no person with that customer number in {incident_id}'s people file")
-    require_approved(session=session, incident_id=incident_id, roster=roster)
+    require_approved(session=session, incident_id=incident_id)
     if not session.execute(select(func.count()).select_from(SendBatchRow).where(SendBatchRow.incident_id == incident_id)).scalar_one():
         raise BreachError(f"nothing has been sent for {incident_id} yet: give the person channel=letter in the people file instead")
     earlier = session.execute(select(DeliveryRow.id).where(DeliveryRow.incident_id == incident_id, DeliveryRow.person_id == person.id,

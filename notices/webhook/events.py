@@ -68,7 +68,7 @@ def _load(session: Session, ids: set[int]) -> dict[int, DeliveryRow]:
     return rows
 
 
-def apply_events(*, session: Session, events: list[DeliveryEvent], cipher: MultiKeyCipher, roster: list[str], now: datetime,
+def apply_events(*, session: Session, events: list[DeliveryEvent], cipher: MultiKeyCipher, now: datetime,
                  batch_size: int = 1000) -> ApplyReport:
     """Move e-mail deliveries to delivered / bounced / failed; undelivered ones fall back to letters."""
     report = ApplyReport(events=len(events))
@@ -95,7 +95,7 @@ def apply_events(*, session: Session, events: list[DeliveryEvent], cipher: Multi
     session.flush()
     for incident_id, deliveries in sorted(undelivered.items()):
         fallback = fall_back_to_letters(session=session, incident_id=incident_id, deliveries=deliveries, cipher=cipher,
-                                        roster=roster, now=now, batch_size=batch_size)
+                                        now=now, batch_size=batch_size)
         report.letters += fallback.letters
         report.attention.update(fallback.attention)
     if report.changed or report.letters or report.attention:

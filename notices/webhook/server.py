@@ -49,7 +49,6 @@ class WebhookReceiver:
 
     sessions: sessionmaker[Session]
     cipher: MultiKeyCipher
-    roster: list[str]
     key: ec.EllipticCurvePublicKey
     settings: WebhookSettings
     path: str = DEFAULT_PATH
@@ -82,7 +81,7 @@ class WebhookReceiver:
         try:
             with self.sessions.begin() as session:
                 remember_request(session=session, digest=digest, now=now, keep=keep)
-                report = apply_events(session=session, events=events, cipher=self.cipher, roster=self.roster, now=now,
+                report = apply_events(session=session, events=events, cipher=self.cipher, now=now,
                                       batch_size=self.batch_size)
         except IntegrityError as exc:  # the same request raced itself: the other one won
             raise WebhookRefused(409, "replayed request") from exc

@@ -13,10 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from breach.approval import decisions as approval
 from breach.clock import deadlines
 from breach.controller import load_profile
-from breach.enums import ApprovalDecision
 from breach.incidents import service as incidents
 from breach.keys.cipher import MultiKeyCipher
 from breach.people.store import channel_counts, import_people
@@ -26,6 +24,7 @@ from notices.content.render import RenderedNotice, personalize
 from notices.letters.pdf import Letter, write_letters_pdf
 from notices.report.export import export_filing_pack
 from tests.examples.golden import check, first_page_png, keep_picture, normalised, pdf_text
+from tests.factories import approve, set_roster
 
 pytestmark = pytest.mark.integration
 EXAMPLE = EXAMPLES / "nl"
@@ -79,8 +78,8 @@ def test_dutch_example_drafts_dutch_notices_and_the_ap_pack(session, now, tmp_pa
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and (width, height) == (827, 1170)  # A4 at 100 dpi
     keep_picture("nl/letter.nl.page1.png", png)
 
-    approval.decide(session=session, incident_id=incident_id, actor=MANAGER, decision=ApprovalDecision.APPROVED, comment="",
-                    roster=[MANAGER], now=now)
+    set_roster(session=session, now=now, managers=[MANAGER])
+    approve(session=session, incident_id=incident_id, now=now, actor=MANAGER, comment="")
     files = {f.kind: f.path for f in export_filing_pack(session=session, incident_id=incident_id, controller=profile,
                                                          out_dir=tmp_path / "out", actor=ACTOR, now=now, authority="NL")}
     pack = json.loads(files["filing_pack_json"].read_text(encoding="utf-8"))

@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from breach.approval import decisions as approval
 from breach.clock import deadlines, us
 from breach.controller import load_profile
-from breach.enums import ApprovalDecision, DeliveryState
+from breach.enums import DeliveryState
 from breach.exceptions import BreachError
 from breach.incidents import service as incidents
 from breach.jurisdictions.us.model import UsBreachFacts, UsController
@@ -28,6 +27,7 @@ from notices.letters.pdf import Letter, write_letters_pdf
 from notices.sending.on_request import queue_requested_letter
 from tests.examples.golden import check, first_page_png, keep_picture, normalised, pdf_text
 from tests.examples.test_nl_example import _notice
+from tests.factories import approve, set_roster
 
 pytestmark = pytest.mark.integration
 EXAMPLE = EXAMPLES / "us"
@@ -92,23 +92,23 @@ def test_a_letter_on_request_is_queued_once_after_sending(session, now, tmp_path
     incident_id = open_us_example(session, now, tmp_path)
     draft_notices(session=session, incident_id=incident_id, controller=PROFILE, actor=ACTOR, now=now)
     with pytest.raises(BreachError, match="approv|Approv"):
-        queue_requested_letter(session=session, incident_id=incident_id, external_id="TH-000003", cipher=CIPHER, roster=[MANAGER],
+        queue_requested_letter(session=session, incident_id=incident_id, external_id="TH-000003", cipher=CIPHER,
                                actor=ACTOR, now=now)
-    approval.decide(session=session, incident_id=incident_id, actor=MANAGER, decision=ApprovalDecision.APPROVED, comment="",
-                    roster=[MANAGER], now=now)
+    set_roster(session=session, now=now, managers=[MANAGER])
+    approve(session=session, incident_id=incident_id, now=now, actor=MANAGER, comment="")
     with pytest.raises(BreachError, match="nothing has been sent"):
-        queue_requested_letter(session=session, incident_id=incident_id, external_id="TH-000003", cipher=CIPHER, roster=[MANAGER],
+        queue_requested_letter(session=session, incident_id=incident_id, external_id="TH-000003", cipher=CIPHER,
                                actor=ACTOR, now=now)
     session.add(SendBatchRow(incident_id=incident_id, channel="email", batch_no=0, state="done", attempts=1))
-    batch = queue_requested_letter(session=session, incident_id=incident_id, external_id=" TH-000003 ", cipher=CIPHER, roster=[MANAGER],
+    batch = queue_requested_letter(session=session, incident_id=incident_id, external_id=" TH-000003 ", cipher=CIPHER,
                                    actor=ACTOR, now=now)
     queued = session.query(DeliveryRow).filter_by(incident_id=incident_id, channel="letter", batch_no=batch).all()
     assert len(queued) == 1 and queued[0].state == DeliveryState.PENDING
     with pytest.raises(BreachError, match="already has a letter"):
-        queue_requested_letter(session=session, incident_id=incident_id, external_id="TH-000003", cipher=CIPHER, roster=[MANAGER],
+        queue_requested_letter(session=session, incident_id=incident_id, external_id="TH-000003", cipher=CIPHER,
                                actor=ACTOR, now=now)
     with pytest.raises(BreachError, match="no person"):
-        queue_requested_letter(session=session, incident_id=incident_id, external_id="TH-999999", cipher=CIPHER, roster=[MANAGER],
+        queue_requested_letter(session=session, incident_id=incident_id, external_id="TH-999999", cipher=CIPHER,
                                actor=ACTOR, now=now)
 
 

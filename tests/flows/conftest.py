@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from breach import instants
+from breach.approval import roster
+from breach.approval.roster import RosterEntry
 from flows.runtime import Runtime, runtime
 from tests.conftest import TEST_AUDIT_KEY_TEXT, TEST_MASTER_KEY_TEXT
 
@@ -27,7 +30,6 @@ def rt(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
     monkeypatch.setenv("BREACH_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("BREACH_DB_URL", db_url)
     monkeypatch.setenv("BREACH_MANAGERS", MANAGER)
-    monkeypatch.setenv("BREACH_ACTOR", RESPONDER)
     # One master key for the whole test database, so people imported by earlier tests still decrypt.
     monkeypatch.setenv("BREACH_MASTER_KEY", TEST_MASTER_KEY_TEXT)
     monkeypatch.setenv("BREACH_AUDIT_KEY", TEST_AUDIT_KEY_TEXT)  # the test database's one audit key (tests/conftest.py)
@@ -37,5 +39,9 @@ def rt(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
     monkeypatch.setenv("BREACH_ACTIVITY_PER_MINUTE", "0")
     monkeypatch.setenv("BREACH_RECONCILE_WAIT", "10")
     runtime.cache_clear()
-    yield runtime()
+    built = runtime()
+    # The test database is shared by the whole session: every test starts from the same stored roster.
+    with built.sessions.begin() as session:
+        roster.set_roster(session=session, entries=[RosterEntry(email=MANAGER)], actor="os:test", now=instants.utcnow(), source="test")
+    yield built
     runtime.cache_clear()

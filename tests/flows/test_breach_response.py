@@ -13,9 +13,13 @@ import pytest
 from pypdf import PdfReader
 
 from breach.approval import decisions as approval_rules
+from breach.approval.decisions import Proof
 from breach.exceptions import InvalidPeopleFile, NotApproved
+from breach.facts import load_facts
 from breach.people.store import channel_counts
+from flows.approval_codes import send_codes
 from flows.breach_response import breach_response
+from flows.cli.demo import code_from_outbox
 from flows.progress import subscribe
 from flows.resume import submit_decision, wait_until_paused
 from flows.send import send_notices
@@ -45,8 +49,9 @@ def _approve_when_paused(incident_holder: dict, rt) -> callable:
         if step == "awaiting_approval":
             def approve():
                 wait_until_paused(fields["flow_run_id"], timeout=60)
-                incident_holder["result"] = submit_decision(rt, incident_id=fields["incident_id"], approver=MANAGER,
-                                                            reject=False, comment="ok")
+                code, _ = code_from_outbox(rt.settings.outbox_dir, fields["incident_id"])  # e-mailed when the run paused
+                incident_holder["result"] = submit_decision(rt, incident_id=fields["incident_id"], approver=MANAGER, reject=False,
+                                                            comment="ok", proof=Proof("code", code))
             threading.Thread(target=approve, daemon=True).start()
     return listener
 
@@ -57,7 +62,7 @@ def test_whole_workflow_sends_each_person_once_by_their_channel(rt, tmp_path):
     holder: dict = {}
     unsubscribe = subscribe(_approve_when_paused(holder, rt))
     try:
-        result = breach_response(str(facts), str(people))
+        result = breach_response(load_facts(facts), str(people))
     finally:
         unsubscribe()
     incident_id = result["incident_id"]
@@ -92,7 +97,7 @@ def test_send_without_approval_is_refused_and_writes_no_delivery(rt, tmp_path):
     from flows.open_incident import open_incident
     from flows.people import import_people
 
-    incident_id = open_incident(str(_write_facts(tmp_path, reference=f"NOAPP-{time.time_ns()}")))
+    incident_id = open_incident(load_facts(_write_facts(tmp_path, reference=f"NOAPP-{time.time_ns()}")))
     assess_incident(incident_id)
     import_people(incident_id, str(write_people_csv(tmp_path / "p.csv", PEOPLE[:2])))
     assert draft_notices(incident_id)
@@ -107,7 +112,7 @@ def test_bad_people_file_is_refused_whole(rt, tmp_path):
     from flows.open_incident import open_incident
     from flows.people import import_people
 
-    incident_id = open_incident(str(_write_facts(tmp_path, reference=f"BADPPL-{time.time_ns()}")))
+    incident_id = open_incident(load_facts(_write_facts(tmp_path, reference=f"BADPPL-{time.time_ns()}")))
     bad = write_people_csv(tmp_path / "bad.csv", [["x@example.com"]], header=["email"])
     with pytest.raises(InvalidPeopleFile, match="name"):
         import_people(incident_id, str(bad))
@@ -126,7 +131,7 @@ def test_an_approval_given_to_a_paused_run_whose_process_died_still_counts(rt, t
     from flows.open_incident import open_incident
     from flows.people import import_people
 
-    incident_id = open_incident(str(_write_facts(tmp_path, reference=f"ORPHAN-{time.time_ns()}")))
+    incident_id = open_incident(load_facts(_write_facts(tmp_path, reference=f"ORPHAN-{time.time_ns()}")))
     assess_incident(incident_id)
     import_people(incident_id, str(write_people_csv(tmp_path / "p.csv", PEOPLE[:2])))
     assert draft_notices(incident_id)
@@ -141,8 +146,11 @@ def test_an_approval_given_to_a_paused_run_whose_process_died_still_counts(rt, t
     with rt.sessions.begin() as session:
         incidents.get(session=session, incident_id=incident_id).approval_flow_run_id = str(run.id)
 
-    given = submit_decision(rt, incident_id=incident_id, approver=MANAGER, reject=False, comment="after the reboot")
+    send_codes(rt, incident_id=incident_id, only=MANAGER)
+    code, _ = code_from_outbox(rt.settings.outbox_dir, incident_id)
+    given = submit_decision(rt, incident_id=incident_id, approver=MANAGER, reject=False, comment="after the reboot",
+                            proof=Proof("code", code))
     assert given.via == "flow" and given.flow_run_id == str(run.id)
     with rt.sessions() as session:
-        assert approval_rules.require_approved(session=session, incident_id=incident_id, roster=rt.settings.managers).actor == MANAGER
+        assert approval_rules.require_approved(session=session, incident_id=incident_id).actor == MANAGER
     assert send_notices(incident_id)["deliveries"]["email"] == {"accepted": 2}

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from breach import instants
+from breach.facts import load_facts
 from breach.store.tables import AuditEventRow
 from flows.assess import assess_incident
 from flows.clock import start_clock
@@ -31,7 +32,7 @@ def test_missed_reminders_are_raised_once_when_watching_resumes(rt, tmp_path):
     aware = instants.utcnow() - timedelta(hours=71, minutes=30)  # 30 minutes left: 48 h, 24 h, 6 h and 1 h all passed
     facts = tmp_path / "facts.json"
     facts.write_text(json.dumps(facts_doc(reference=f"CW-{time.time_ns()}", aware_at=aware.isoformat())), encoding="utf-8")
-    incident_id = open_incident(str(facts))
+    incident_id = open_incident(load_facts(facts))
     assess_incident(incident_id)
     [due] = start_clock(incident_id)
     assert instants.parse_instant(due) - aware == timedelta(hours=72)
@@ -60,7 +61,7 @@ def test_restart_without_loss_across_runs_with_time_moved(rt, tmp_path):
     doc = facts_doc(reference=f"CW-{time.time_ns()}", aware_at=aware.isoformat(), regimes={"nis2_entity": "important"})
     facts = tmp_path / "facts.json"
     facts.write_text(json.dumps(doc), encoding="utf-8")
-    incident_id = open_incident(str(facts))
+    incident_id = open_incident(load_facts(facts))
     assess_incident(incident_id)
     assert len(start_clock(incident_id)) == 3  # GDPR authority, NIS2 early warning, NIS2 incident notification
 

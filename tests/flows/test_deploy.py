@@ -42,6 +42,15 @@ def test_prefect_deploy_all_registers_every_deployment_in_prefect_yaml():
             assert [s.schedule.interval.total_seconds() for s in watch.schedules] == [300.0]
             assert {d.name: d.entrypoint for d in found.values()} == {d["name"]: d["entrypoint"] for d in declared}
             assert all(name.split("/")[0] == name.split("/")[1] for name in found)  # each deployment is named after its flow
+            # the responder's Run form: the facts as a typed parameter, every field described, choices as enums
+            for name in ("breach-response", "open-incident"):
+                schema = next(d for n, d in found.items() if n.endswith(f"/{name}")).parameter_openapi_schema
+                assert "facts" in schema["required"]
+                facts = schema["definitions"]["Facts"]
+                assert facts["additionalProperties"] is False and set(facts["required"]) == {"summary", "breach_types", "data_categories"}
+                assert [k for k, v in facts["properties"].items() if not v.get("description")] == []
+                assert "unknown" in facts["properties"]["cause"]["enum"]
+                assert "health" in facts["properties"]["data_categories"]["items"]["enum"]
         finally:
             for d in found.values():
                 client.delete_deployment(d.id)

@@ -37,7 +37,7 @@ def test_clock_watch_renders_the_letters_queued_after_bounces_once_and_finishes_
                                                 DeliveryRow.state == "accepted")
         emails = session.execute(accepted).scalars().all()
         body = json.dumps([{"event": "bounce", "type": "bounce", "delivery_id": str(d)} for d in emails]).encode()
-        report = apply_events(session=session, events=parse_events(body), cipher=rt.cipher, roster=rt.settings.managers,
+        report = apply_events(session=session, events=parse_events(body), cipher=rt.cipher,
                               now=instants.utcnow())
     assert report.letters > 0  # people with a postal address get a letter queued
     with rt.sessions() as session:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bench.pii_canary import canary_people, scan_run, write_people_csv
+from breach.facts import load_facts
 from flows.breach_response import breach_response
 from flows.cli import demo
 from flows.progress import subscribe
@@ -26,7 +27,7 @@ def test_a_whole_run_leaves_no_canary_outside_the_protected_places(rt, tmp_path)
     facts.write_text(json.dumps(facts_doc(reference=f"PII-{time.time_ns()}")), encoding="utf-8")
     unsubscribe = subscribe(demo._approve_when_paused)  # approves as manager@example.com, like `breach demo`
     try:
-        result = breach_response(str(facts), str(people_file))
+        result = breach_response(load_facts(facts), str(people_file))
     finally:
         unsubscribe()
     assert result["decision"] == "approved" and result["sent"]

@@ -9,9 +9,8 @@ from collections import Counter
 import pytest
 
 from breach import instants
-from breach.approval import decisions as approval
-from breach.enums import ApprovalDecision
 from breach.examples.generate import write_people
+from breach.facts import load_facts
 from breach.people.store import channel_counts
 from flows.assess import assess_incident
 from flows.draft import draft_notices
@@ -20,7 +19,7 @@ from flows.people import import_people
 from flows.runtime import runtime
 from flows.send import send_notices
 from notices.sending.outbox import delivery_counts
-from tests.factories import facts_doc
+from tests.factories import approve, facts_doc
 from tests.flows.conftest import MANAGER
 from tests.support.sendgrid_server import SendGridTestServer
 
@@ -30,15 +29,14 @@ pytestmark = pytest.mark.flows
 def _approved_incident(rt, tmp_path, people: int) -> str:
     facts = tmp_path / "facts.json"
     facts.write_text(json.dumps(facts_doc(reference=f"SG-{time.time_ns()}")), encoding="utf-8")
-    incident_id = open_incident(str(facts))
+    incident_id = open_incident(load_facts(facts))
     assess_incident(incident_id)
     people_csv = tmp_path / "people.csv"
     write_people(people_csv, n=people, seed=7)
     import_people(incident_id, str(people_csv))
     draft_notices(incident_id)
     with rt.sessions.begin() as session:
-        approval.decide(session=session, incident_id=incident_id, actor=MANAGER, decision=ApprovalDecision.APPROVED,
-                        comment="", roster=rt.settings.managers, now=instants.utcnow())
+        approve(session=session, incident_id=incident_id, now=instants.utcnow(), actor=MANAGER, key=rt.code_key)
     return incident_id
 
 

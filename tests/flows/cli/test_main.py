@@ -10,16 +10,23 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import typer
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from breach.approval import decisions as approval_rules
+from breach.audit import events_for
 from breach.clock import deadlines as deadline_rules
 from breach.clock import filing as filing_rules
 from breach.exceptions import ApprovalRefused, DeadlineMissed, NotApproved
+from breach.facts import load_facts
 from breach.store.tables import AuditEventRow
+from flows.approval_codes import send_codes
 from flows.cli import main as cli
-from flows.runtime import runtime
+from flows.cli.demo import code_from_outbox
+from flows.runtime import CODES_FOLDER, identity, runtime
 from notices.sending.outbox import delivery_counts
 from tests.factories import facts_doc, write_people_csv
 from tests.flows.conftest import MANAGER, RESPONDER
@@ -72,7 +79,7 @@ def _clocked_incident(tmp_path: Path, *, aware_at: datetime, tag: str) -> str:
     from flows.open_incident import open_incident
 
     facts = _write(tmp_path / f"facts-{tag}.json", facts_doc(reference=f"{tag}-{time.time_ns()}", aware_at=aware_at.isoformat()))
-    incident_id = open_incident(str(facts))
+    incident_id = open_incident(load_facts(facts))
     assess_incident(incident_id)
     assert start_clock(incident_id)
     return incident_id
@@ -85,17 +92,28 @@ def _drafted_incident(tmp_path: Path) -> str:
     from flows.open_incident import open_incident
     from flows.people import import_people
 
-    incident_id = open_incident(str(_write(tmp_path / "facts.json", facts_doc(reference=f"CLI-{time.time_ns()}"))))
+    incident_id = open_incident(load_facts(facts_doc(reference=f"CLI-{time.time_ns()}")))
     assess_incident(incident_id)
     import_people(incident_id, str(write_people_csv(tmp_path / "people.csv", PEOPLE)))
     assert draft_notices(incident_id)
     return incident_id
 
 
-def _assert_not_approved(rt, incident_id: str, roster: list[str]) -> None:
+def _assert_not_approved(rt, incident_id: str) -> None:
     with rt.sessions() as session:
         with pytest.raises(NotApproved, match="not been approved"):
-            approval_rules.require_approved(session=session, incident_id=incident_id, roster=roster)
+            approval_rules.require_approved(session=session, incident_id=incident_id)
+
+
+def _refusals(rt, incident_id: str) -> list[dict]:
+    with rt.sessions() as session:
+        return [e.details for e in events_for(session=session, incident_id=incident_id) if e.action == approval_rules.REFUSED]
+
+
+def _e_mailed_code(rt, incident_id: str) -> str:
+    """What the flow does when it pauses: e-mail a code (to the outbox); then read it as the manager would."""
+    send_codes(rt, incident_id=incident_id, only=MANAGER, fresh=True)
+    return code_from_outbox(rt.settings.outbox_dir, incident_id)[0]
 
 
 def _authority_deadline(rt, incident_id: str):
@@ -151,41 +169,75 @@ def test_assess_refuses_a_bad_document_with_one_line_naming_the_field(rt, tmp_pa
 
 # 3. approve: roster, four eyes, direct record, then send
 
-def test_approve_by_someone_not_on_the_roster_is_refused_and_records_nothing(rt, tmp_path, monkeypatch, capsys):
+def test_approve_by_someone_not_on_the_roster_is_refused_audited_and_records_nothing(rt, tmp_path, monkeypatch, capsys):
     incident_id = _drafted_incident(tmp_path)
     stranger = "someone-not-on-roster@example.com"
     result = _invoke("approve", incident_id, "--as", stranger)
     assert isinstance(result.exception, ApprovalRefused)
     assert "not on the managers roster" in str(result.exception)
-    code, out, err = _main(monkeypatch, capsys, "approve", incident_id, "--as", stranger)
+    code, out, err = _main(monkeypatch, capsys, "approve", incident_id, "--as", stranger, "--code", "12345678")
     assert code == 2
     assert "recorded" not in out
     assert len(err.strip().splitlines()) == 1 and "not on the managers roster" in err and incident_id in err
-    _assert_not_approved(rt, incident_id, [MANAGER])
+    _assert_not_approved(rt, incident_id)
+    assert [r["kind"] for r in _refusals(rt, incident_id)] == ["not_on_roster", "not_on_roster"]
+    assert not list((rt.settings.outbox_dir / CODES_FOLDER).glob(f"{incident_id}/email/*.eml"))  # no code for a stranger
 
 
-def test_approve_by_the_drafter_is_refused_for_four_eyes(rt, tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("BREACH_MANAGERS", f"{MANAGER},{RESPONDER}")
+def test_a_sender_cannot_widen_the_roster_with_breach_managers(rt, tmp_path, monkeypatch):
+    incident_id = _drafted_incident(tmp_path)
+    rt.managers()
+    monkeypatch.setenv("BREACH_MANAGERS", "mallory@evil.example")
     runtime.cache_clear()
-    assert RESPONDER in runtime().settings.managers
-    incident_id = _drafted_incident(tmp_path)  # drafted as BREACH_ACTOR, the responder
+    result = _invoke("approve", incident_id, "--as", "mallory@evil.example", "--code", "12345678")
+    assert isinstance(result.exception, ApprovalRefused) and "not on the managers roster" in str(result.exception)
+    assert [e.email for e in runtime().managers()] == [MANAGER]
+
+
+@pytest.fixture()
+def drafter_on_the_roster(rt, tmp_path):
+    """The roster set with `breach roster set`: the manager, and the responder whose roster entry names this OS login."""
+    path = tmp_path / "roster.json"
+    path.write_text(json.dumps({"managers": [{"email": MANAGER}, {"email": RESPONDER, "language": "da", "logins": [identity()]}]}))
+    result = _invoke("roster", "set", str(path))
+    assert result.exit_code == 0, result.output
+    assert "added ['responder@example.com']" in _flat(result.stdout) and "(audited)" in result.stdout
+    yield
+    path.write_text(json.dumps({"managers": [{"email": MANAGER}]}))
+    assert _invoke("roster", "set", str(path)).exit_code == 0
+
+
+def test_approve_by_the_drafter_is_refused_for_four_eyes(rt, tmp_path, monkeypatch, capsys, drafter_on_the_roster):
+    incident_id = _drafted_incident(tmp_path)  # drafted under this process's identity, os:<user>
+    shown = _flat(_invoke("roster", "show").stdout)
+    assert RESPONDER in shown and identity() in shown
     result = _invoke("approve", incident_id, "--as", RESPONDER)
     assert isinstance(result.exception, ApprovalRefused)
     assert "four eyes" in result.exception.reason
-    code, _, err = _main(monkeypatch, capsys, "approve", incident_id, "--as", RESPONDER)
+    code, _, err = _main(monkeypatch, capsys, "approve", incident_id, "--as", RESPONDER, "--code", "12345678")
     assert code == 2 and "four eyes" in err
-    _assert_not_approved(rt, incident_id, [MANAGER, RESPONDER])
+    _assert_not_approved(rt, incident_id)
+    assert [r["kind"] for r in _refusals(rt, incident_id)] == ["drafter", "drafter"]
 
 
-def test_approve_without_a_waiting_run_records_directly_then_send_sends(rt, tmp_path):
+def test_approve_e_mails_a_code_asks_for_it_records_directly_then_send_sends(rt, tmp_path, monkeypatch):
     incident_id = _drafted_incident(tmp_path)
+    asked = []
+
+    def manager_types_the_code_from_the_e_mail(text: str) -> str:  # the e-mail is sent before the question is asked
+        asked.append(text)
+        return code_from_outbox(rt.settings.outbox_dir, incident_id)[0]
+
+    monkeypatch.setattr(typer, "prompt", manager_types_the_code_from_the_e_mail)
     result = _invoke("approve", incident_id, "--as", MANAGER, "--comment", "checked")
+    assert asked == ["approval code"]
     assert result.exit_code == 0, result.output
+    assert f"a one-time approval code was e-mailed to {MANAGER}" in _flat(result.stdout)
     assert "approval recorded" in _flat(result.stdout)
     assert f"breach send {incident_id}" in _flat(result.stdout)
     with rt.sessions() as session:
-        approved = approval_rules.require_approved(session=session, incident_id=incident_id, roster=[MANAGER])
-        assert approved.actor == MANAGER
+        approved = approval_rules.require_approved(session=session, incident_id=incident_id)
+        assert (approved.actor, approved.proof) == (MANAGER, "code")
         assert delivery_counts(session=session, incident_id=incident_id) == {}
     sent = _invoke("send", incident_id)
     assert sent.exit_code == 0, sent.output
@@ -193,6 +245,39 @@ def test_approve_without_a_waiting_run_records_directly_then_send_sends(rt, tmp_
     with rt.sessions() as session:
         assert delivery_counts(session=session, incident_id=incident_id) == {"email": {"accepted": 2}}
     assert len(list((rt.settings.outbox_dir / incident_id / "email").glob("*.eml"))) == 2
+
+
+def test_approve_refuses_a_wrong_code_then_a_reused_code(rt, tmp_path):
+    incident_id = _drafted_incident(tmp_path)
+    code = _e_mailed_code(rt, incident_id)
+    wrong = f"{(int(code) + 1) % 10**8:08d}"
+    refused = _invoke("approve", incident_id, "--as", MANAGER, "--code", wrong)
+    assert isinstance(refused.exception, ApprovalRefused) and refused.exception.kind == "wrong_code"
+    assert _invoke("approve", incident_id, "--as", MANAGER, "--code", code, "--reject", "--comment", "fix the phone").exit_code == 0
+    reused = _invoke("approve", incident_id, "--as", MANAGER, "--code", code)
+    assert isinstance(reused.exception, ApprovalRefused) and reused.exception.kind == "code_used"
+    _assert_not_approved(rt, incident_id)
+    assert [r["kind"] for r in _refusals(rt, incident_id)] == ["wrong_code", "code_used"]
+
+
+def test_approve_with_an_ed25519_key_on_the_roster(rt, tmp_path):
+    private = Ed25519PrivateKey.generate()
+    key_file = tmp_path / "manager.pem"
+    key_file.write_bytes(private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                               serialization.NoEncryption()))
+    public_pem = private.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    roster_file = tmp_path / "roster.json"
+    roster_file.write_text(json.dumps({"managers": [{"email": MANAGER, "public_key": public_pem}]}))
+    assert _invoke("roster", "set", str(roster_file)).exit_code == 0
+    try:
+        incident_id = _drafted_incident(tmp_path)
+        result = _invoke("approve", incident_id, "--as", MANAGER, "--key", str(key_file))
+        assert result.exit_code == 0, result.output
+        with rt.sessions() as session:
+            assert approval_rules.require_approved(session=session, incident_id=incident_id).proof == "ed25519"
+    finally:
+        roster_file.write_text(json.dumps({"managers": [{"email": MANAGER}]}))
+        assert _invoke("roster", "set", str(roster_file)).exit_code == 0
 
 
 def test_send_before_approval_is_refused_by_the_cli(rt, tmp_path):

@@ -7,29 +7,33 @@ from datetime import timedelta
 
 import pytest
 
-from breach.approval import decisions as approval
-from breach.enums import ApprovalDecision
 from breach.incidents import service as incidents
 from flows.cli.status import approval_text, deliveries_text, status_word
 from flows.cli.words import WORDS
 from notices.register.entries import authority_deadline_met
 from notices.register.export import register_status
-from tests.factories import make_drafts, make_incident
+from tests.factories import approve, make_drafts, make_incident, set_roster
 
 pytestmark = pytest.mark.integration
 MANAGER = "manager@example.com"
 
 
-def test_an_approval_is_shown_as_recorded_when_this_shell_has_no_roster(session, now) -> None:
+def test_an_approval_is_shown_as_recorded_whatever_the_stored_roster_says(session, now) -> None:
     incident_id = make_incident(session=session, now=now, reference="WORDS-1")
     make_drafts(session=session, incident_id=incident_id, now=now)
-    approval.decide(session=session, incident_id=incident_id, actor=MANAGER, decision=ApprovalDecision.APPROVED, comment="",
-                    roster=[MANAGER], now=now)
+    set_roster(session=session, now=now, managers=[MANAGER])
+    approve(session=session, incident_id=incident_id, now=now, comment="")
     for language in ("en", "da", "nb"):
-        unset = approval_text(session=session, incident_id=incident_id, roster=[], language=language)  # BREACH_MANAGERS unset
-        assert MANAGER in unset and "BREACH_MANAGERS" in unset and "nothing sent" not in unset
-        assert approval_text(session=session, incident_id=incident_id, roster=[MANAGER], language=language).startswith(
+        assert approval_text(session=session, incident_id=incident_id, language=language).startswith(
             WORDS[language]["approved"].split("{")[0])
+    set_roster(session=session, now=now, managers=["someone.else@example.com"])
+    for language in ("en", "da", "nb"):
+        gone = approval_text(session=session, incident_id=incident_id, language=language)
+        assert MANAGER in gone and gone.endswith(WORDS[language]["off_roster"].split("{at}")[1])
+    set_roster(session=session, now=now, managers=[])
+    for language in ("en", "da", "nb"):
+        unset = approval_text(session=session, incident_id=incident_id, language=language)
+        assert MANAGER in unset and "breach roster set" in unset and "nothing sent" not in unset
     assert "nothing sent" not in deliveries_text({"email": {"accepted": 880}, "letter": {"accepted": 112}}, "en")
     assert deliveries_text({"email": {"accepted": 880}}, "da") == "e-mail: accepteret 880"
     assert deliveries_text({}, "nb") == "ingen ennå"

@@ -6,7 +6,7 @@ import pytest
 
 from breach.approval import decisions as approval
 from breach.controller import load_profile
-from breach.enums import ApprovalDecision, Channel, NoticeKind
+from breach.enums import Channel, NoticeKind
 from breach.exceptions import ApprovalRefused, NotApproved
 from breach.keys.cipher import MultiKeyCipher
 from breach.people.store import import_people
@@ -15,7 +15,7 @@ from notices.content.drafting import draft_notices
 from notices.content.public_notice import export_public_notices, public_notice_path
 from notices.content.render import NAME_TAG_HTML, NAME_TAG_TEXT, render
 from notices.params import PublicNoticeParams
-from tests.factories import make_incident, write_people_csv
+from tests.factories import approve, make_incident, set_roster, write_people_csv
 from tests.notices.content.test_render import controller, subject_params
 
 MANAGER, RESPONDER = "manager@example.com", "responder@example.com"
@@ -69,16 +69,16 @@ def test_unreachable_people_get_public_notices_that_export_only_after_approval(s
     assert not [r for r in rows if r.kind == "subject_notice"]  # nobody is told individually (Art. 34(3)(c))
     out = tmp_path / "exports"
     with pytest.raises(NotApproved):
-        export_public_notices(session=session, incident_id=incident_id, roster=[MANAGER], out_dir=out, actor=RESPONDER, now=now)
+        export_public_notices(session=session, incident_id=incident_id, out_dir=out, actor=RESPONDER, now=now)
     assert not out.exists()
-    approval.decide(session=session, incident_id=incident_id, actor=MANAGER, decision=ApprovalDecision.APPROVED, comment="",
-                    roster=[MANAGER], now=now)
-    files = export_public_notices(session=session, incident_id=incident_id, roster=[MANAGER], out_dir=out, actor=RESPONDER, now=now)
+    set_roster(session=session, now=now, managers=[MANAGER])
+    approve(session=session, incident_id=incident_id, now=now, actor=MANAGER)
+    files = export_public_notices(session=session, incident_id=incident_id, out_dir=out, actor=RESPONDER, now=now)
     assert sorted(f.path for f in files) == sorted(public_notice_path(out, incident_id, lang) for lang in public_rows)
     assert sorted(f.kind for f in files) == sorted(f"public_notice/{lang}" for lang in public_rows)
     for lang, row in public_rows.items():
         assert public_notice_path(out, incident_id, lang).read_text(encoding="utf-8") == row.html
-    assert export_public_notices(session=session, incident_id=incident_id, roster=[MANAGER], out_dir=out, actor=RESPONDER, now=now) == []
+    assert export_public_notices(session=session, incident_id=incident_id, out_dir=out, actor=RESPONDER, now=now) == []
 
 
 @pytest.mark.integration
@@ -103,9 +103,10 @@ def test_drafts_of_every_kind_pass_the_check_and_can_be_approved_and_gaps_block_
     kinds = {(d.kind, d.language, d.channel) for d in drafts}
     assert {("authority_report", "da", "form"), ("subject_notice", "nb", "email"), ("subject_notice", "da", "letter"),
             ("public_notice", "da", "web")} <= kinds
-    approval.decide(session=session, incident_id=incident_id, actor=MANAGER, decision=ApprovalDecision.APPROVED, comment="",
-                    roster=[MANAGER], now=now)  # the check was recorded for exactly these drafts, whatever their order
-    approval.require_approved(session=session, incident_id=incident_id, roster=[MANAGER])
+    set_roster(session=session, now=now, managers=[MANAGER])
+    # the check was recorded for exactly these drafts, whatever their order
+    approve(session=session, incident_id=incident_id, now=now, comment="")
+    approval.require_approved(session=session, incident_id=incident_id)
 
 
 @pytest.mark.integration
@@ -123,6 +124,6 @@ def test_a_language_without_free_text_is_not_drafted_and_approval_is_refused(ses
     gaps = translation_gaps(session=session, incident_id=incident_id, controller=profile)
     assert gaps == {"da": ["summary", "measures_taken"], "nb": ["summary", "measures_taken"]}
     assert check_outcome(session=session, incident_id=incident_id)["missing_translations"] == gaps
+    set_roster(session=session, now=now, managers=[MANAGER])
     with pytest.raises(ApprovalRefused, match="da lacks summary, measures_taken; nb lacks summary, measures_taken"):
-        approval.decide(session=session, incident_id=incident_id, actor=MANAGER, decision=ApprovalDecision.APPROVED, comment="",
-                        roster=[MANAGER], now=now)
+        approve(session=session, incident_id=incident_id, now=now, comment="")

@@ -7,9 +7,7 @@ import json
 import pytest
 from sqlalchemy import select
 
-from breach.approval import decisions as approval
 from breach.controller import load_profile
-from breach.enums import ApprovalDecision
 from breach.incidents import service as incidents
 from breach.keys.cipher import MultiKeyCipher
 from breach.people.audience import audience
@@ -23,7 +21,7 @@ from notices.report.notification import authority_params
 from notices.report.pack import build_filing_pack
 from notices.report.views import filing_pack_markdown
 from notices.sending.outbox import fill_outbox
-from tests.factories import write_people_csv
+from tests.factories import approve, set_roster, write_people_csv
 
 pytestmark = pytest.mark.integration
 ACTOR, MANAGER = "responder@example.com", "manager@example.com"
@@ -60,8 +58,8 @@ def test_only_the_people_with_a_protected_address_are_drafted_for_and_sent_to(se
     profile = load_profile(EXAMPLES / "controller.json")
     rows = draft_notices(session=session, incident_id=incident_id, controller=profile, actor=ACTOR, now=now)
     assert {(r.language, r.channel) for r in rows if r.kind == "subject_notice"} == {("da", "email"), ("nb", "email")}  # no English
-    approval.decide(session=session, incident_id=incident_id, actor=MANAGER, decision=ApprovalDecision.APPROVED, comment="",
-                    roster=[MANAGER], now=now)
+    set_roster(session=session, now=now, managers=[MANAGER])
+    approve(session=session, incident_id=incident_id, now=now, actor=MANAGER, comment="")
     fill_outbox(session=session, incident_id=incident_id, batch_size=1000, actor=ACTOR, now=now)
     sent_to = session.execute(select(PersonRow.protected_address).join(DeliveryRow, DeliveryRow.person_id == PersonRow.id)
                               .where(DeliveryRow.incident_id == incident_id)).scalars().all()

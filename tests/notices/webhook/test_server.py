@@ -16,9 +16,8 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from breach import audit
-from breach.approval import decisions as approval
 from breach.controller import load_profile
-from breach.enums import ApprovalDecision, DeliveryState
+from breach.enums import DeliveryState
 from breach.keys.cipher import MultiKeyCipher
 from breach.people.store import import_people
 from breach.store.session import session_factory
@@ -30,7 +29,7 @@ from notices.sending.fallback import ATTENTION_NO_ADDRESS, ATTENTION_NO_DRAFT, A
 from notices.webhook.server import WebhookReceiver, make_server
 from notices.webhook.verify import SIGNATURE_HEADER, TIMESTAMP_HEADER, WebhookSettings, load_public_key
 from tests.conftest import TEST_MASTER_KEY
-from tests.factories import make_incident, write_people_csv
+from tests.factories import approve, make_incident, set_roster, write_people_csv
 
 pytestmark = pytest.mark.integration
 
@@ -64,8 +63,8 @@ def scene(db_url: str, tmp_path):
         incident_id = make_incident(session=session, now=NOW, reference=f"WH-{tmp_path.name}")
         import_people(session=session, incident_id=incident_id, path=people, cipher=CIPHER, batch_size=1000, actor=RESPONDER, now=NOW)
         draft_notices(session=session, incident_id=incident_id, controller=controller, actor=RESPONDER, now=NOW)
-        approval.decide(session=session, incident_id=incident_id, actor=MANAGER, decision=ApprovalDecision.APPROVED, comment="ok",
-                        roster=[MANAGER], now=NOW)
+        set_roster(session=session, now=NOW, managers=[MANAGER])
+        approve(session=session, incident_id=incident_id, now=NOW, actor=MANAGER)
         outbox.fill_outbox(session=session, incident_id=incident_id, batch_size=1000, actor=RESPONDER, now=NOW)
         rows = session.execute(select(DeliveryRow).where(DeliveryRow.incident_id == incident_id,
                                                          DeliveryRow.channel == "email")).scalars().all()
@@ -74,7 +73,7 @@ def scene(db_url: str, tmp_path):
         order = sorted(r.person_id for r in rows)  # people were imported in file order: Anna, Bo, Cato
         by_person = {r.person_id: r.id for r in rows}
         ids = dict(zip(["anna", "bo", "cato"], (by_person[p] for p in order), strict=True))
-    receiver = WebhookReceiver(sessions=sessions, cipher=CIPHER, roster=[MANAGER], key=load_public_key(PUBLIC_B64),
+    receiver = WebhookReceiver(sessions=sessions, cipher=CIPHER, key=load_public_key(PUBLIC_B64),
                                settings=WebhookSettings(public_key=PUBLIC_B64), now=lambda: NOW)
     return {"sessions": sessions, "incident_id": incident_id, "ids": ids, "receiver": receiver}
 
