@@ -104,7 +104,6 @@ def approved_incident(n: int, *, seed: int = 2026) -> str:
     from sqlalchemy import insert
 
     from breach import instants
-    from breach.approval import codes
     from breach.approval import decisions as approval
     from breach.approval.decisions import Proof
     from breach.enums import ApprovalDecision
@@ -139,13 +138,29 @@ def approved_incident(n: int, *, seed: int = 2026) -> str:
             session.execute(insert(PersonRow), rows)
     draft_notices(incident_id)
     rt.managers()  # BREACH_MANAGERS seeds the roster of a fresh benchmark database
-    with rt.sessions.begin() as session:  # a code as the e-mail to the manager would carry it (sent to the stand-in, not read back)
-        digest = approval.drafts_hash(approval.current_drafts(session=session, incident_id=incident_id))
-        code = codes.issue(session=session, incident_id=incident_id, manager=MANAGER, drafts_hash=digest, key=rt.code_key,
-                           now=instants.utcnow()).code
+    code = approval_code(incident_id)
+    with rt.sessions.begin() as session:
         approval.decide(session=session, incident_id=incident_id, actor=MANAGER, decision=ApprovalDecision.APPROVED,
                         comment="benchmark", proof=Proof("code", code), code_key=rt.code_key, now=instants.utcnow())
     return incident_id
+
+
+def approval_code(incident_id: str, manager: str = MANAGER) -> str:
+    """A one-time approval code for the incident's current drafts, as the e-mail to the manager carries it.
+
+    The code a run e-mails goes to the SendGrid stand-in, which keeps no message to read back, so a
+    benchmark issues the manager a code of its own (the same table, key and drafts hash) and approves with it.
+    """
+    from breach import instants
+    from breach.approval import codes
+    from breach.approval import decisions as approval
+    from flows.runtime import runtime
+
+    rt = runtime()
+    with rt.sessions.begin() as session:
+        digest = approval.drafts_hash(approval.current_drafts(session=session, incident_id=incident_id))
+        return codes.issue(session=session, incident_id=incident_id, manager=manager, drafts_hash=digest, key=rt.code_key,
+                           now=instants.utcnow()).code
 
 
 def delivery_states(incident_id: str) -> dict[str, int]:

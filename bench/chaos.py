@@ -244,7 +244,10 @@ def main() -> None:
         parser.error(f"unknown scenarios {sorted(unknown)}")
     results = chaos(args.people, args.crashes, scenarios=names, seed=args.seed, batch_size=args.batch_size, latency=args.latency,
                     wait=args.wait, activity_delay=args.activity_delay)
-    print(json.dumps(results, indent=2))
+    summary = {"benchmark": "chaos", "people": args.people, "crashes": args.crashes, "batch_size": args.batch_size,
+               "lost": max(r["lost"] for r in results), "duplicates": max(r["duplicates"] for r in results),
+               "scenarios": {r["scenario"]: r for r in results}}
+    print(json.dumps(summary, indent=2))
 
 
 if __name__ == "__main__":

@@ -17,8 +17,9 @@ bench/_people.py), and then
    approval): timed until every run has sent and exported.
 
 Prints JSON per worker count: verdict latency p50/p95 under this load, the two phases' seconds,
-people notified per second over all incidents, and lost / duplicates (the stand-in counts every
-address; each incident's addresses are its own).
+people notified per second over all incidents, deliveries in the outbox not accepted, and duplicates
+(the stand-in counts every address; each incident's addresses are its own; the approval codes e-mailed
+to the manager are taken off).
 """
 
 from __future__ import annotations
@@ -92,6 +93,7 @@ def phase_two(client: Any, cases: list[dict[str, Any]], timeout: float) -> dict[
     """Approve every incident; resumed or restarted runs send and export; timed until all are final."""
     from prefect.deployments import run_deployment
 
+    from breach.approval.decisions import Proof
     from flows.resume import submit_decision
     from flows.runtime import runtime
     started = time.perf_counter()
@@ -99,7 +101,8 @@ def phase_two(client: Any, cases: list[dict[str, Any]], timeout: float) -> dict[
     for case in cases:
         if not case.get("incident_id"):
             continue
-        result = submit_decision(runtime(), incident_id=case["incident_id"], approver=c.MANAGER, reject=False, comment="benchmark")
+        result = submit_decision(runtime(), incident_id=case["incident_id"], approver=c.MANAGER, reject=False, comment="benchmark",
+                                 proof=Proof("code", c.approval_code(case["incident_id"])))
         if result.via == "flow":
             runs.append(case["run"])
         else:  # no run waited (it ended at the approval): the incident's run again, which finds the approval
@@ -110,7 +113,20 @@ def phase_two(client: Any, cases: list[dict[str, Any]], timeout: float) -> dict[
             "completed": sum(1 for s in states.values() if s == "COMPLETED"), "runs": len(runs)}
 
 
-def one_count(cluster: Cluster, host: str, workers: int, args: argparse.Namespace, root: Path) -> dict[str, Any]:
+def approval_code_emails(incident_ids: list[str]) -> int:
+    """Approval codes the runs e-mailed the manager (through the stand-in, as the notices): every code row of
+    these incidents but the one per incident this benchmark issued itself to approve with (bench/_common.approval_code)."""
+    from sqlalchemy import func, select
+
+    from breach.store.tables import ApprovalCodeRow
+    from flows.runtime import runtime
+    with runtime().sessions() as session:
+        issued = session.scalar(select(func.count()).select_from(ApprovalCodeRow).where(ApprovalCodeRow.incident_id.in_(incident_ids)))
+    return max(0, int(issued or 0) - len(incident_ids))
+
+
+def one_count(cluster: Cluster, host: str, workers: int, args: argparse.Namespace, root: Path, *, manager_seen: bool) -> dict[str, Any]:
+    """One worker count; `manager_seen`: the stand-in got an approval code for the manager in an earlier count."""
     from prefect import get_client
 
     from flows.runtime import runtime
@@ -124,19 +140,25 @@ def one_count(cluster: Cluster, host: str, workers: int, args: argparse.Namespac
     finally:
         cluster.stop_workers()
     after = c.server_stats(host)
-    delivered = 0
+    delivered, outbox = 0, 0
+    incident_ids = [case["incident_id"] for case in one["cases"] if case.get("incident_id")]
     with runtime().sessions() as session:
-        for case in one["cases"]:
-            if case.get("incident_id"):
-                counts = delivery_counts(session=session, incident_id=case["incident_id"])
-                delivered += sum(counts.get(channel, {}).get("accepted", 0) for channel in ("email", "letter"))
+        for incident_id in incident_ids:
+            counts = delivery_counts(session=session, incident_id=incident_id)
+            delivered += sum(counts.get(channel, {}).get("accepted", 0) for channel in ("email", "letter"))
+            outbox += sum(sum(counts.get(channel, {}).values()) for channel in ("email", "letter"))
+    # The stand-in counts the manager's address again for every approval code after the first one it ever got: those
+    # e-mails are not notices, so they are taken off its duplicates (each incident's people have addresses of their own).
+    code_emails = approval_code_emails(incident_ids)
+    manager_repeats = code_emails - (0 if manager_seen or not code_emails else 1)
     total_people = args.incidents * args.people
     out = {"workers": workers, "incidents": args.incidents, "people_each": args.people,
            "verdict_p50_seconds": one["verdict_p50_seconds"], "verdict_p95_seconds": one["verdict_p95_seconds"],
            "verdicts": one["verdicts"], "to_approval_seconds": one["to_approval_seconds"], "send_and_export_seconds": two["seconds"],
-           "completed": two["completed"], "delivered": delivered,
+           "completed": two["completed"], "delivered": delivered, "not_accepted": outbox - delivered,
            "people_per_second": round(delivered / two["seconds"]) if two["seconds"] else None,
-           "duplicates": after["duplicates"] - before["duplicates"], "file_rows": total_people}
+           "duplicates": after["duplicates"] - before["duplicates"] - manager_repeats, "approval_code_emails": code_emails,
+           "file_rows": total_people}
     print(json.dumps(out), file=sys.stderr, flush=True)
     return out
 
@@ -165,7 +187,9 @@ def main() -> None:
         refresh_global_settings_context()
         cluster.create_pool()
         cluster.deploy(("breach-response",))
-        results = [one_count(cluster, host, n, args, root) for n in (int(x) for x in args.workers.split(",") if x.strip())]
+        results: list[dict[str, Any]] = []
+        for n in (int(x) for x in args.workers.split(",") if x.strip()):
+            results.append(one_count(cluster, host, n, args, root, manager_seen=any(r["approval_code_emails"] for r in results)))
     print(json.dumps({"cpus": os.cpu_count(), "worker_query_seconds": args.query_seconds, "results": results}, indent=2))
 
 

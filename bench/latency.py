@@ -219,8 +219,8 @@ def main() -> None:
         "p95_seconds": round(percentile(seconds, 0.95), 2) if seconds else None,
         "each_seconds": [None if r["seconds"] is None else round(r["seconds"], 2) for r in runs],
         "artifact_p50_seconds": round(percentile(artifacts, 0.5), 2) if artifacts else None,
-        "picked_up_p50_seconds": c.median([r["pending_after_seconds"] for r in runs if r["pending_after_seconds"] is not None]),
-        "running_p50_seconds": c.median([r["running_after_seconds"] for r in runs if r["running_after_seconds"] is not None]),
+        "picked_up_p50_seconds": round(c.median([r["pending_after_seconds"] for r in runs if r["pending_after_seconds"] is not None]), 2),
+        "running_p50_seconds": round(c.median([r["running_after_seconds"] for r in runs if r["running_after_seconds"] is not None]), 2),
         "cli": commands, "goals": GOALS,
     }
     result["met"] = {"p50_seconds": bool(seconds) and result["p50_seconds"] <= GOALS["p50_seconds"],

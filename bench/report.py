@@ -77,7 +77,10 @@ BENCHMARKS: dict[str, dict[str, Any]] = {
     "chaos": {
         "command": ["bench/chaos.py", "--people", "20000", "--crashes", "3"],
         "about": "the sender SIGKILLed three times mid-send and resumed",
-        "headline": {"lost": "lost", "duplicates": "duplicates", "reconciled batches": "reconciled_batches"},
+        "headline": {"lost (worst scenario)": "lost", "duplicates (worst scenario)": "duplicates",
+                     **{f"{n}: {what}": f"scenarios.{n}.{path}" for n in ("delay", "no-addon", "silent")
+                        for what, path in (("kills", "crashes"), ("uncertain people", "uncertain_people"),
+                                           ("uncertain batches", "uncertain_batches"), ("seconds", "seconds"))}},
     },
     "pii_canary": {
         "command": ["bench/pii_canary.py", "--people", "200"],

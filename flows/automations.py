@@ -4,8 +4,10 @@ Prefect 3 flow runs emit a heartbeat event every PREFECT_FLOWS_HEARTBEAT_FREQUEN
 default, at least 30). A self-hosted server does nothing about heartbeats that stop until an
 automation does; without one, a run whose process was killed stays Running in the UI forever.
 `breach setup` installs that automation once per Prefect server (idempotent: the same name is
-replaced): after each heartbeat of a flow run it expects another heartbeat or a final state within
-`within`, and otherwise sets the run Crashed. Nothing is lost in our own database when that
+replaced): after a flow run turns Running, and after each of its heartbeats, it expects another
+heartbeat, a final state or a wait (Paused, Suspended: an approval can wait for days with no process)
+within `within`, and otherwise sets the run Crashed. Starting from Running too matters: a process
+killed before its first heartbeat reached the server would otherwise stay Running forever. Nothing is lost in our own database when that
 happens: the next `breach send ID` (or `breach open`) resumes from it (docs/reliability.md).
 """
 
@@ -24,6 +26,10 @@ from flows.prefect_api import synchronous
 
 NAME = "breach-notify: mark unresponsive flow runs crashed"
 FINAL_EVENTS = ("prefect.flow-run.Completed", "prefect.flow-run.Failed", "prefect.flow-run.Cancelled", "prefect.flow-run.Crashed")
+# States in which a run legitimately sends no heartbeats: waiting for an approval (pause keeps the
+# process, suspend ends it), being cancelled, or scheduled again (a resumed suspended run).
+WAIT_EVENTS = ("prefect.flow-run.Paused", "prefect.flow-run.Suspended", "prefect.flow-run.Cancelling", "prefect.flow-run.Scheduled")
+START_EVENTS = ("prefect.flow-run.heartbeat", "prefect.flow-run.Running")
 MISSED_HEARTBEATS = 2.5  # a run is given up after this many heartbeat intervals without news
 
 
@@ -39,8 +45,8 @@ def automation(within: timedelta) -> Automation:
         name=NAME,
         description="Installed by `breach setup`: a flow run that stops sending heartbeats is marked Crashed.",
         trigger=EventTrigger(
-            after={"prefect.flow-run.heartbeat"},
-            expect={"prefect.flow-run.heartbeat", *FINAL_EVENTS},
+            after=set(START_EVENTS),
+            expect={"prefect.flow-run.heartbeat", *FINAL_EVENTS, *WAIT_EVENTS},
             match=ResourceSpecification({"prefect.resource.id": ["prefect.flow-run.*"]}),
             for_each={"prefect.resource.id"},
             posture=Posture.Proactive,

@@ -62,11 +62,23 @@ _MD_LINE_START = re.compile(r"^(\s*)(>|[#+\-=](?=[\s#=\-]|$))", re.MULTILINE)  #
 _MD_NUMBERED = re.compile(r"^(\s*\d+)([.)])(?=\s|$)", re.MULTILINE)
 
 
-def markdown_text(text: str) -> str:
+def markdown_text(text: str, *, starts_line: bool = True) -> str:
     """Text from the facts or a profile made inert in Markdown: HTML escaped (as the HTML outputs do), and no
-    emphasis, link, image, table or heading of its own; it reads the same once rendered."""
+    emphasis, link, image, table or heading of its own; it reads the same once rendered.
+
+    ``starts_line=False``: the text follows something on its line (``- **Deadline:** 24. november``), so its
+    first line cannot open a heading, quote or list and is left as written; its later lines are escaped."""
     text = html.escape(text, quote=False)
     text = _MD_INLINE.sub(lambda m: "\\" + m.group(0), text)
+    first, newline, rest = text.partition("\n")
+    if starts_line:
+        first, rest = _line_starts(first), _line_starts(rest)
+    else:
+        rest = _line_starts(rest)
+    return first + newline + rest
+
+
+def _line_starts(text: str) -> str:
     text = _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
     return _MD_NUMBERED.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
 

@@ -134,9 +134,10 @@ def _check_inputs(facts: Path, people: Path | None) -> Facts:
 
 def _warn_facts(facts: Any) -> None:
     from breach import instants, plausible
-    from flows.cli.console import err
 
     for line in plausible.warnings(facts, now=instants.utcnow()):
+        from flows.cli.console import err  # only when there is something to say: `breach assess` stays light
+
         err.print(f"[yellow]warning:[/] {escape(line)}", soft_wrap=True)
 
 

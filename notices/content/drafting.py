@@ -162,8 +162,15 @@ def draft_notices(*, session: Session, incident_id: str, controller: ControllerP
     drafted = prepare(session=session, incident_id=incident_id, controller=controller, now=now)
     existing = current_drafts(session=session, incident_id=incident_id)
     current = current_round(session=session, incident_id=incident_id)
-    same = ({(d.kind, d.language, d.channel, d.variant, d.content_hash) for d in existing}
-            == {(k.value, lang, c.value, r.variant, r.content_hash) for k, lang, c, r in drafted.wanted})
+    have = {(d.kind, d.language, d.channel, d.variant, d.content_hash) for d in existing}
+    want = {(k.value, lang, c.value, r.variant, r.content_hash) for k, lang, c, r in drafted.wanted}
+    same = have == want
+    if existing and not same and rounds.round_sent(session=session, incident_id=incident_id, round_no=current):
+        # After its notices went out, the authority report's preview says so (how and when people were told); that
+        # alone is no reason for a new round: the filing pack is built from the incident when exported, and the
+        # approved notices stand. Changed notices, or people not told yet, still make one.
+        report = NoticeKind.AUTHORITY_REPORT.value
+        same = {h for h in have if h[0] != report} == {w for w in want if w[0] != report}
     if existing and same and not rounds.needs_new_round(session=session, incident_id=incident_id, round_no=current):
         _record_check(session=session, incident_id=incident_id, drafts=existing, drafted=drafted, actor=actor, now=now)
         return existing

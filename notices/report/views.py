@@ -64,7 +64,8 @@ def _questions(field: dict[str, Any], language: str) -> tuple[str, str | None]:
 def filing_pack_markdown(pack: dict[str, Any]) -> str:
     """A copy-paste view of the pack in form order, with the Danish form's wording under each question."""
     lang = pack["language"]
-    out = [f"# {pack['title']}", ""] + [f"- **{label}:** {markdown_text(value)}" for label, value in _header_rows(pack)] + [""]
+    header = [f"- **{label}:** {markdown_text(value, starts_line=False)}" for label, value in _header_rows(pack)]
+    out = [f"# {pack['title']}", "", *header, ""]
     for number, section in enumerate(pack["sections"].values(), start=1):
         out += [f"## {number}. {section['title']}", ""]
         for field in section["fields"].values():

@@ -12,11 +12,13 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import StateType
+from prefect.events.schemas.automations import EventTrigger, Posture
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from flows import automations
@@ -88,3 +90,14 @@ def test_a_killed_flow_run_is_marked_crashed_and_a_live_one_is_left_running(tmp_
                 os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
         server.power_off()
+
+
+def test_the_watch_starts_at_running_and_leaves_a_waiting_run_alone():
+    """A run killed before its first heartbeat is watched from its Running event; an approval that waits
+    (paused, or suspended with no process at all) is not a dead process."""
+    trigger = automations.automation(timedelta(seconds=450)).trigger
+    assert isinstance(trigger, EventTrigger)
+    assert trigger.after == {"prefect.flow-run.heartbeat", "prefect.flow-run.Running"}
+    assert {"prefect.flow-run.Paused", "prefect.flow-run.Suspended", "prefect.flow-run.Completed"} <= trigger.expect
+    assert "prefect.flow-run.Running" not in trigger.expect  # Running starts a watch; only news after it ends one
+    assert trigger.posture == Posture.Proactive and trigger.within == timedelta(seconds=450)

@@ -21,6 +21,7 @@ from bench import _common as c
 from bench.scale import Cluster, Procs, batch_claims, chunk_runs, run_fanout
 from breach.audit import events_for
 from breach.exceptions import NotApproved
+from breach.facts import load_facts
 from flows.runtime import runtime
 
 pytestmark = pytest.mark.flows
@@ -102,7 +103,7 @@ def _unapproved_incident() -> str:
     path = runtime().settings.data_dir / f"{facts['reference']}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(facts), encoding="utf-8")
-    incident_id = open_incident(str(path))
+    incident_id = open_incident(load_facts(path))
     assess_incident(incident_id)
     draft_notices(incident_id)
     return incident_id

@@ -72,7 +72,7 @@ def receiver(rt) -> Iterator[tuple[str, ec.EllipticCurvePrivateKey]]:
     """`breach webhook serve` in a thread on a free port; yields its URL and the key the stand-in signs with."""
     key = ec.generate_private_key(ec.SECP256R1())
     public = public_key_b64(key)
-    server = make_server(WebhookReceiver(sessions=rt.sessions, cipher=rt.cipher, roster=rt.settings.managers, key=load_public_key(public),
+    server = make_server(WebhookReceiver(sessions=rt.sessions, cipher=rt.cipher, key=load_public_key(public),
                                          settings=WebhookSettings(public_key=public)), port=0)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
@@ -118,8 +118,8 @@ def _everyone_once(rt, incident_id: str, server: SendGridTestServer) -> None:
 
 def test_the_webhook_tells_a_request_sendgrid_took_even_without_the_activity_add_on(rt, tmp_path, monkeypatch):
     incident_id = _approved_incident(rt, tmp_path, people=30)
-    with receiver(rt) as (url, key), SendGridTestServer(api_key=KEY, activity_addon=False, webhook_url=url, webhook_key=key,
-                                                        webhook_delay=2.0) as server:
+    with receiver(rt) as (url, key), SendGridTestServer(api_key=KEY, keep_bodies=True, activity_addon=False, webhook_url=url,
+                                                        webhook_key=key, webhook_delay=2.0) as server:
         _use(monkeypatch, server, BREACH_RECONCILE_WAIT="60")
         rt2 = runtime()
         _die(rt2, incident_id, DieAfter(SendGridSender(SecretStr(KEY), host=server.host, timeout=5)))
@@ -135,8 +135,8 @@ def test_the_webhook_tells_a_request_sendgrid_took_even_without_the_activity_add
 
 def test_what_nobody_can_tell_is_uncertain_until_an_operator_decides(rt, tmp_path, monkeypatch):
     incident_id = _approved_incident(rt, tmp_path, people=30)
-    with receiver(rt) as (url, key), SendGridTestServer(api_key=KEY, activity_addon=False, webhook_url=url, webhook_key=key,
-                                                        webhook_delay=0.2) as server:
+    with receiver(rt) as (url, key), SendGridTestServer(api_key=KEY, keep_bodies=True, activity_addon=False, webhook_url=url,
+                                                        webhook_key=key, webhook_delay=0.2) as server:
         _use(monkeypatch, server, BREACH_RECONCILE_WAIT="2")
         rt2 = runtime()
         batch_no = _die(rt2, incident_id, DieBefore())
@@ -164,7 +164,7 @@ def test_what_nobody_can_tell_is_uncertain_until_an_operator_decides(rt, tmp_pat
 
 def test_a_request_sendgrid_took_but_nobody_reported_is_marked_delivered_by_the_operator(rt, tmp_path, monkeypatch):
     incident_id = _approved_incident(rt, tmp_path, people=20)
-    with SendGridTestServer(api_key=KEY, activity_addon=False) as server:  # no webhook, no add-on: no source at all
+    with SendGridTestServer(api_key=KEY, keep_bodies=True, activity_addon=False) as server:  # no webhook, no add-on: no source at all
         _use(monkeypatch, server, BREACH_RECONCILE_WAIT="1")
         rt2 = runtime()
         batch_no = _die(rt2, incident_id, DieAfter(SendGridSender(SecretStr(KEY), host=server.host, timeout=5)))
@@ -182,7 +182,7 @@ def test_a_request_sendgrid_took_but_nobody_reported_is_marked_delivered_by_the_
 
 def test_with_an_indexing_delay_the_activity_api_is_asked_only_once_it_can_answer(rt, tmp_path, monkeypatch):
     incident_id = _approved_incident(rt, tmp_path, people=30)
-    with SendGridTestServer(api_key=KEY, activity_delay=1.0) as server:  # no webhook; the add-on indexes after 1 s
+    with SendGridTestServer(api_key=KEY, keep_bodies=True, activity_delay=1.0) as server:  # no webhook; the add-on indexes after 1 s
         _use(monkeypatch, server, BREACH_RECONCILE_WAIT="30", BREACH_ACTIVITY_INDEX_DELAY="2")
         rt2 = runtime()
         _die(rt2, incident_id, DieBefore())

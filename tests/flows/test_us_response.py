@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from breach.clock import deadlines
 from breach.enums import DeadlineState
+from breach.facts import load_facts
 from flows.breach_response import breach_response
 from flows.cli import main as cli
 from flows.progress import subscribe
@@ -55,7 +56,7 @@ def _run(tmp_path: Path) -> tuple[dict, list[tuple[str, dict]]]:
 
     unsubscribe = subscribe(listener)
     try:
-        result = breach_response(str(_facts(tmp_path)), str(EXAMPLES / "us" / "people.csv"))
+        result = breach_response(load_facts(_facts(tmp_path)), str(EXAMPLES / "us" / "people.csv"))
     finally:
         unsubscribe()
     return result, events

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
+from breach.facts import load_facts
 from tests.security.conftest import MANAGER, refused_cleanly
 from tests.security.helpers import PEOPLE, audit_actions, drafted, emails, facts_file, letters, sql
 
@@ -125,7 +126,7 @@ def test_people_found_after_notification_get_a_round_of_their_own(home, rt, tmp_
     from tests.factories import write_people_csv
 
     facts = facts_file(tmp_path)
-    incident_id = open_incident(str(facts))
+    incident_id = open_incident(load_facts(facts))
     assess_incident(incident_id)
     import_people(incident_id, str(write_people_csv(tmp_path / "first.csv", PEOPLE[:2])))
     draft_notices(incident_id)
@@ -135,7 +136,7 @@ def test_people_found_after_notification_get_a_round_of_their_own(home, rt, tmp_
     refused_cleanly(breach("approve", incident_id, "--as", MANAGER, "--reject"), "already sent")
 
     # the breach grows: the same facts again, with the two known people and one found later (the reproduction)
-    assert open_incident(str(facts)) == incident_id
+    assert open_incident(load_facts(facts)) == incident_id
     assess_incident(incident_id)
     late = [["Ingrid Late", "nb", "ingrid.late@example.org", "", "", "", "", "NO"]]
     import_people(incident_id, str(write_people_csv(tmp_path / "more.csv", PEOPLE[:2] + late)))
@@ -150,6 +151,10 @@ def test_people_found_after_notification_get_a_round_of_their_own(home, rt, tmp_
     assert sql(home, "SELECT round, decision FROM approvals ORDER BY id") == [(1, "approved"), (2, "approved")]
     assert audit_actions(home, incident_id).count("outbox.filled") == 2
     assert "not told yet" not in breach("status", incident_id).out
+    # run again with nothing new: no third round, though the report's preview now says how and when people were told
+    draft_notices(incident_id)
+    assert sql(home, "SELECT max(round) FROM drafts") == [(2,)]
+    assert sql(home, "SELECT status FROM incidents") == [("notified",)]
     assert breach("audit", "verify").code == 0
 
 

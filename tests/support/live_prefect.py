@@ -142,9 +142,15 @@ class LivePrefect:
         return dict(wait(f"flow run {run_id} to wait for approval", paused, timeout, self.worker, poll=1))
 
     def wait_final(self, run_id: str, *, timeout: float = 300) -> dict[str, Any]:
-        """Wait until the run ends; returns its final state."""
+        """Wait until the run ends; returns its final state, or its Paused state once it has waited for input for 30 s
+        (a run that asks again will not end, and the caller's assertion says so at once rather than after ``timeout``)."""
+        paused_polls = [0]
+
         def final() -> dict[str, Any] | None:
             state = self.run(run_id).get("state") or {}
+            paused_polls[0] = paused_polls[0] + 1 if state.get("type") == "PAUSED" else 0
+            if paused_polls[0] >= 30:  # polled once a second
+                return state
             return state if state.get("type") in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") else None
         return dict(wait(f"flow run {run_id} to end", final, timeout, self.worker, poll=1))
 

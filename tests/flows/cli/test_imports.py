@@ -57,7 +57,7 @@ def test_assess_loads_no_database_and_no_prefect(tmp_path: Path) -> None:
 
 def test_status_loads_the_database_but_not_prefect(tmp_path: Path) -> None:
     result = _loaded(["status", "BR-2026-0001"], tmp_path)
-    assert result["code"] == 1  # no such incident in the fresh database: a clear error, exit 1
+    assert result["code"] == 2  # no such incident in the fresh database: one clear error line, exit 2 (flows.cli.errors)
     assert "sqlalchemy" in result["loaded"]
     assert "prefect" not in result["loaded"]
 

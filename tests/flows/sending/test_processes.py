@@ -11,6 +11,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from breach.facts import load_facts
 from breach.store.tables import SendBatchRow
 from flows import send
 from flows.breach_response import breach_response
@@ -45,7 +46,7 @@ def test_letter_batches_are_rendered_in_sending_processes_once_each(rt, tmp_path
 
     unsubscribe = subscribe(approve)
     try:
-        result = breach_response(str(facts), str(people))
+        result = breach_response(load_facts(facts), str(people))
     finally:
         unsubscribe()
     incident_id = result["incident_id"]

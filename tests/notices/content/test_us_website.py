@@ -8,9 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from breach.approval import decisions as approval
 from breach.clock import us as us_clocks
-from breach.enums import ApprovalDecision
 from breach.incidents import service as incidents
 from breach.keys.cipher import MultiKeyCipher
 from breach.people import regions
@@ -21,6 +19,7 @@ from notices.content.public_notice import export_public_notices
 from notices.params import NAME_TAG_TEXT
 from tests.examples.golden import check, normalised
 from tests.examples.test_us_example import ACTOR, MANAGER, PROFILE
+from tests.factories import approve, set_roster
 
 pytestmark = pytest.mark.integration
 US = PROFILE.us
@@ -63,9 +62,9 @@ def test_residents_without_contact_details_bring_a_website_notice_and_the_action
     assert "posted conspicuously on our website for at least 30 days as substitute notice under Cal. Civ. Code § 1798.82(j)(3)" in page.text
     assert '<html lang="en-US">' in (page.html or "") and "Important: Notice of Data Breach" in (page.html or "")
     check("us/website.general.txt", normalised(page.text, incident_id))
-    approval.decide(session=session, incident_id=incident_id, actor=MANAGER, decision=ApprovalDecision.APPROVED, comment="",
-                    roster=[MANAGER], now=now)
-    files = export_public_notices(session=session, incident_id=incident_id, roster=[MANAGER], out_dir=tmp_path / "out", actor=ACTOR,
+    set_roster(session=session, now=now, managers=[MANAGER])
+    approve(session=session, incident_id=incident_id, now=now, actor=MANAGER)
+    files = export_public_notices(session=session, incident_id=incident_id, out_dir=tmp_path / "out", actor=ACTOR,
                                   now=now)
     assert [f.path.name for f in files] == ["en-US.html"] and files[0].path.read_text(encoding="utf-8") == page.html
 

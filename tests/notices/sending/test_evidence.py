@@ -12,9 +12,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from breach import audit
-from breach.approval import decisions as approval
 from breach.controller import load_profile
-from breach.enums import ApprovalDecision, DeliveryState
+from breach.enums import DeliveryState
 from breach.keys.cipher import MultiKeyCipher
 from breach.people.store import import_people
 from breach.store.session import session_factory
@@ -24,7 +23,7 @@ from notices.content.drafting import draft_notices
 from notices.sending import outbox
 from notices.sending.evidence import ActivityBudget, Sighting, batch_key, record_events, seen
 from notices.sending.uncertain import Decision, DecisionRefused, decide, uncertain_batches
-from tests.factories import make_incident, write_people_csv
+from tests.factories import approve, make_incident, set_roster, write_people_csv
 
 pytestmark = pytest.mark.integration
 
@@ -40,8 +39,8 @@ def _outbox(session: Session, tmp_path: Path, n: int = 6) -> tuple[str, list[Del
     incident_id = make_incident(session=session, now=NOW, reference=f"EV-{uuid.uuid4().hex[:12]}")
     import_people(session=session, incident_id=incident_id, path=people, cipher=CIPHER, batch_size=3, actor=RESPONDER, now=NOW)
     draft_notices(session=session, incident_id=incident_id, controller=load_profile(EXAMPLES / "controller.json"), actor=RESPONDER, now=NOW)
-    approval.decide(session=session, incident_id=incident_id, actor=MANAGER, decision=ApprovalDecision.APPROVED, comment="ok",
-                    roster=[MANAGER], now=NOW)
+    set_roster(session=session, now=NOW, managers=[MANAGER])
+    approve(session=session, incident_id=incident_id, now=NOW, actor=MANAGER)
     outbox.fill_outbox(session=session, incident_id=incident_id, batch_size=3, actor=RESPONDER, now=NOW)
     deliveries = session.execute(select(DeliveryRow).where(DeliveryRow.incident_id == incident_id, DeliveryRow.channel == "email")
                                  .order_by(DeliveryRow.id)).scalars().all()
