@@ -89,6 +89,30 @@ def phase_one(client: Any, root: Path, people: int, n: int, round_no: int, timeo
             "to_approval_seconds": round(max(waiting.values()) - started, 2) if waiting else None}
 
 
+def _processes_ended(client: Any, run_ids: list[Any], timeout: float) -> None:
+    """Wait until the process of each suspended run has exited (its worker frees the run's slot only then).
+
+    Prefect 3.8's worker takes a slot per flow-run id and crashes ("this borrower is already holding one of this
+    CapacityLimiter's tokens") when a run is resumed, so scheduled again, while the process it suspended in is
+    still exiting: a manager answering within the second after the pause. This benchmark approves at once, so it
+    waits for that here, before its clock starts.
+    """
+    deadline = time.perf_counter() + timeout
+    pids = {run_id: (client.read_flow_run(run_id).infrastructure_pid or "").rpartition(":")[2] for run_id in run_ids}
+    while time.perf_counter() < deadline and any(pid.isdigit() and _alive(int(pid)) for pid in pids.values()):
+        time.sleep(0.2)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def phase_two(client: Any, cases: list[dict[str, Any]], timeout: float) -> dict[str, Any]:
     """Approve every incident; resumed or restarted runs send and export; timed until all are final."""
     from prefect.deployments import run_deployment
@@ -96,6 +120,7 @@ def phase_two(client: Any, cases: list[dict[str, Any]], timeout: float) -> dict[
     from breach.approval.decisions import Proof
     from flows.resume import submit_decision
     from flows.runtime import runtime
+    _processes_ended(client, [case["run"] for case in cases], timeout)
     started = time.perf_counter()
     runs = []
     for case in cases:

@@ -16,8 +16,10 @@ from breach.approval import codes, roster
 from breach.approval import decisions as approval
 from breach.approval.roster import RosterEntry, normalise
 from breach.exceptions import ApprovalRefused
+from breach.incidents import service as incidents
 from flows.runtime import Runtime
 from notices.content.approval_code import code_email
+from notices.email.message import EmailSender
 
 log = logging.getLogger("breach")
 
@@ -29,13 +31,15 @@ def send_codes(rt: Runtime, *, incident_id: str, only: str | None = None, fresh:
         only: just this manager (``breach approve --as``); refused when not on the roster or the drafter.
         fresh: send a new code even if a live one exists (a manager who asks again).
     """
-    sender = rt.code_sender()
+    sender: EmailSender | None = None
     sent = 0
     with rt.sessions.begin() as session:
+        incidents.get(session=session, incident_id=incident_id)  # IncidentNotFound first: "no drafts" would mislead
         drafts = approval.current_drafts(session=session, incident_id=incident_id)
         managers = roster.current(session=session)
         if only is not None:
             managers = [approval.check_approver(incident_id=incident_id, actor=only, managers=managers, drafts=drafts)]
+            approval.require_open_round(session=session, incident_id=incident_id, drafts=drafts)  # no code for what went out
         digest = approval.drafts_hash(drafts) if drafts else ""
         drafters = {normalise(d.drafted_by) for d in drafts}
         now = instants.utcnow()
@@ -44,6 +48,7 @@ def send_codes(rt: Runtime, *, incident_id: str, only: str | None = None, fresh:
                 continue
             issued = codes.issue(session=session, incident_id=incident_id, manager=entry.email, drafts_hash=digest,
                                  key=rt.code_key, now=now)
+            sender = sender or rt.code_sender()
             sender.send_batch(code_email(incident_id=incident_id, manager=entry, issued=issued, drafts_hash=digest,
                                          controller=rt.controller))
             sent += 1

@@ -21,7 +21,7 @@ from breach.approval import codes, roster, rounds, signatures
 from breach.approval.integrity import audited_hashes, drafts_hash, require_words
 from breach.approval.roster import RosterEntry, normalise
 from breach.enums import ApprovalDecision, IncidentStatus
-from breach.exceptions import ApprovalRefused, AuditChainBroken, NotApproved
+from breach.exceptions import ApprovalRefused, AuditChainBroken, DraftsTampered, NotApproved
 from breach.incidents.service import get, set_status
 from breach.plausible import typed_text
 from breach.store.tables import ApprovalRow, DraftRow
@@ -76,6 +76,15 @@ def check_approver(*, incident_id: str, actor: str, managers: list[RosterEntry],
     return entry
 
 
+def require_open_round(*, session: Session, incident_id: str, drafts: list[DraftRow]) -> None:
+    """Refuse a decision on notices that were already sent: it cannot call them back."""
+    if drafts and rounds.round_sent(session=session, incident_id=incident_id, round_no=drafts[0].round):
+        status = get(session=session, incident_id=incident_id).status
+        raise ApprovalRefused(incident_id, f"the notices of round {drafts[0].round} were already sent ({status}); a decision "
+                                           "cannot call them back (people found later get a new round: breach open/draft, then approve)",
+                              kind="already_sent")
+
+
 def _prove(*, session: Session, incident_id: str, entry: RosterEntry, decision: ApprovalDecision, digest: str, proof: Proof,
            code_key: bytes, now: datetime) -> str:
     """Check the proof of identity; returns what the approval row keeps as proof_ref."""
@@ -98,13 +107,16 @@ def decide(*, session: Session, incident_id: str, actor: str, decision: Approval
     comment = typed_text("the comment", comment, max_chars=2000) or ""
     drafts = current_drafts(session=session, incident_id=incident_id)
     entry = check_approver(incident_id=incident_id, actor=actor, managers=roster.current(session=session), drafts=drafts)
-    if rounds.round_sent(session=session, incident_id=incident_id, round_no=drafts[0].round):
-        raise ApprovalRefused(incident_id, f"the notices of round {drafts[0].round} were already sent ({incident.status}); a decision "
-                                           "cannot call them back (people found later get a new round: breach open/draft, then approve)",
-                              kind="already_sent")
+    require_open_round(session=session, incident_id=incident_id, drafts=drafts)
     digest = drafts_hash(drafts)
     if seen_hash is not None and seen_hash != digest:
         raise ApprovalRefused(incident_id, "the drafts changed after they were shown to you; review them again", kind="drafts_changed")
+    try:  # words edited in the database since they were drafted: no manager may approve them
+        require_words(session=session, incident_id=incident_id, drafts=drafts, approved_hash=digest)
+    except DraftsTampered as exc:
+        raise ApprovalRefused(incident_id, f"the drafts' words were changed in the database since they were drafted "
+                                           f"({', '.join(exc.drafts)}): they are not what the audit log recorded; draft them again",
+                              kind="drafts_tampered") from exc
     again = latest_decision(session=session, incident_id=incident_id)
     if again is not None and (again.round, again.actor, again.decision, again.drafts_hash) == (drafts[0].round, entry.email,
                                                                                               decision, digest):
@@ -176,6 +188,7 @@ def require_approved(*, session: Session, incident_id: str) -> ApprovalRow:
     latest = session.execute(stmt).scalar_one_or_none()
     if latest is None or latest.decision != ApprovalDecision.APPROVED:
         raise NotApproved(incident_id, "the drafts have not been approved by a manager")
+    _require_audited(session=session, approval=latest)  # first: with a broken log, nothing else it says can be trusted
     require_words(session=session, incident_id=incident_id, drafts=drafts, approved_hash=latest.drafts_hash)
     if problem := check_problem(session=session, incident_id=incident_id, digest=latest.drafts_hash):
         raise NotApproved(incident_id, problem)
@@ -185,7 +198,6 @@ def require_approved(*, session: Session, incident_id: str) -> ApprovalRow:
         raise NotApproved(incident_id, f"the recorded approval is not valid: {exc.reason}") from exc
     if not _proven(session=session, approval=latest, entry=entry):
         raise NotApproved(incident_id, "the recorded approval carries no valid proof of the approver's identity (code or signature)")
-    _require_audited(session=session, approval=latest)
     return latest
 
 

@@ -12,12 +12,12 @@ import pytest
 from breach import instants
 from breach.approval import decisions
 from breach.approval.integrity import content_hash
-from breach.enums import ApprovalDecision
 from breach.exceptions import DraftsTampered
 from flows.runtime import EXAMPLES
 from notices.email.eml_folder import OutboxSender
 from notices.email.headers import EML_HEADERS
 from notices.sending import batches, outbox
+from tests.factories import approve, set_roster
 from tests.security.conftest import MANAGER, refused_cleanly
 from tests.security.helpers import PEOPLE, audit_actions, drafted, emails, letters, sql
 
@@ -57,9 +57,9 @@ def test_drafts_edited_after_approval_are_not_sent_and_the_refusal_is_audited(ho
 def test_drafts_edited_while_the_send_is_under_way_stop_at_the_next_batch(home, rt, tmp_path):
     incident_id = drafted(rt, tmp_path)
     with rt.sessions.begin() as session:
-        decisions.decide(session=session, incident_id=incident_id, actor=MANAGER, decision=ApprovalDecision.APPROVED, comment="",
-                         roster=[MANAGER], now=instants.utcnow())
-        decisions.require_approved(session=session, incident_id=incident_id, roster=[MANAGER])
+        set_roster(session=session, now=instants.utcnow(), managers=[MANAGER])
+        approve(session=session, incident_id=incident_id, now=instants.utcnow(), actor=MANAGER, key=rt.code_key)
+        decisions.require_approved(session=session, incident_id=incident_id)
         outbox.fill_outbox(session=session, incident_id=incident_id, batch_size=1000, actor="sender", now=instants.utcnow())
     _tamper_words(home, with_hash=True)  # after the send started: the outbox is filled, no batch has gone
     with pytest.raises(DraftsTampered, match="changed after approval"):
@@ -78,8 +78,8 @@ def test_deliveries_pointed_at_a_forged_round_with_a_forged_approval_are_refused
     """A bolder insider mid-send: new drafts in round 9 with matching hashes, an approval row for them, the outbox repointed."""
     incident_id = drafted(rt, tmp_path)
     with rt.sessions.begin() as session:
-        decisions.decide(session=session, incident_id=incident_id, actor=MANAGER, decision=ApprovalDecision.APPROVED, comment="",
-                         roster=[MANAGER], now=instants.utcnow())
+        set_roster(session=session, now=instants.utcnow(), managers=[MANAGER])
+        approve(session=session, incident_id=incident_id, now=instants.utcnow(), actor=MANAGER, key=rt.code_key)
         outbox.fill_outbox(session=session, incident_id=incident_id, batch_size=1000, actor="sender", now=instants.utcnow())
     sql(home, "INSERT INTO drafts (incident_id, round, kind, language, channel, template_version, subject, text, html, content_hash, "
               "drafted_by, drafted_at) SELECT incident_id, 9, kind, language, channel, template_version, 'URGENT: verify your account', "
@@ -115,8 +115,9 @@ def test_a_public_notice_edited_after_approval_is_not_published(home, rt, tmp_pa
 def test_words_changed_before_approval_are_caught_by_the_drafted_audit_entry(home, rt, tmp_path, breach):
     incident_id = drafted(rt, tmp_path)
     _tamper_words(home, with_hash=True)  # before any manager looked: the manager would approve the insider's words
-    assert breach("approve", incident_id, "--as", MANAGER).code == 0
-    refused_cleanly(breach("send", incident_id), "not what the audit log recorded")
+    refused_cleanly(breach("approve", incident_id, "--as", MANAGER), "not what the audit log recorded", "subject_notice/da/email")
+    assert sql(home, "SELECT count(*) FROM approvals") == [(0,)]
+    refused_cleanly(breach("send", incident_id), "not been approved")
     _nothing_left(home, incident_id)
     refused_cleanly(breach("audit", "verify"), "words changed since they were drafted")
 
@@ -147,7 +148,10 @@ def test_a_hostile_name_never_adds_or_replaces_a_recipient_in_the_eml(home, rt, 
     (message,) = emails(home, incident_id)
     assert [a.addr_spec for a in message["To"].addresses] == ["victim.two@example.org"]
     assert [a.addr_spec for a in message["From"].addresses] == [rt.controller.sender_email]
-    assert {name.lower() for name in message} <= EML_HEADERS  # no Bcc, Cc, Reply-To or injected header line
+    # no Bcc, Cc or injected header line; Reply-To only as we wrote it (the contact point of a no-reply sender)
+    assert {name.lower() for name in message} <= EML_HEADERS | {"reply-to"}
+    if message["Reply-To"] is not None:
+        assert [a.addr_spec for a in message["Reply-To"].addresses] == [rt.controller.contact_email]
     for ch in ("\u202e", "\u200b", "\u200d", "<", ">", "@", "="):
         assert ch not in message["To"].addresses[0].display_name
 

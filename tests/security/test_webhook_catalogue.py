@@ -58,7 +58,7 @@ def endpoint(home, rt, monkeypatch) -> Iterator[Endpoint]:
     """`breach webhook serve`'s receiver on a free port, on this test's database."""
     monkeypatch.setenv("BREACH_WEBHOOK_PUBLIC_KEY", PUBLIC_B64)
     settings = WebhookSettings()
-    receiver = WebhookReceiver(sessions=rt.sessions, cipher=rt.cipher, roster=rt.settings.managers, key=settings.verification_key(),
+    receiver = WebhookReceiver(sessions=rt.sessions, cipher=rt.cipher, key=settings.verification_key(),
                                settings=settings)
     server = make_server(receiver, port=0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, update
 
+from breach import audit
 from breach.approval import decisions as approval
 from breach.enums import ApprovalDecision
 from breach.exceptions import ApprovalRefused, NotApproved
@@ -26,12 +27,16 @@ def _approve(session, now, incident_id, actor=MANAGER):
     return approve(session=session, incident_id=incident_id, now=now, actor=actor)
 
 
-def _forge(session, now, incident_id, drafts, actor=MANAGER, proof_of=None):
+def _forge(session, now, incident_id, drafts, actor=MANAGER, proof_of=None, with_audit_entry=False):
     """An approval row written straight into the database, as someone with database access could
-    (optionally pointing at the proof of a genuine approval)."""
+    (optionally pointing at the proof of a genuine approval; optionally with the audit entry an approval
+    writes, as an insider who can also append to the log would: then only the proof gives it away)."""
     session.add(ApprovalRow(incident_id=incident_id, round=drafts[0].round, decision=ApprovalDecision.APPROVED, actor=actor,
                             comment="", drafts_hash=approval.drafts_hash(drafts), decided_at=now,
                             proof=proof_of.proof if proof_of else None, proof_ref=proof_of.proof_ref if proof_of else None))
+    if with_audit_entry:
+        audit.record(session=session, action="notices.approved", actor=actor, at=now, incident_id=incident_id,
+                     details={"round": drafts[0].round, "drafts_hash": approval.drafts_hash(drafts), "comment": ""})
     session.flush()
 
 
@@ -71,6 +76,9 @@ def test_drafts_changed_after_approval_void_it(session, now):
 def test_a_forged_approval_row_without_proof_is_detected(session, now):
     incident_id, drafts = _drafted(session, now)
     _forge(session, now, incident_id, drafts)
+    with pytest.raises(NotApproved, match="no matching entry in the audit log"):
+        _require(session, incident_id)
+    _forge(session, now, incident_id, drafts, with_audit_entry=True)
     with pytest.raises(NotApproved, match="no valid proof of the approver's identity"):
         _require(session, incident_id)
 
@@ -86,7 +94,7 @@ def test_a_forged_approval_borrowing_the_proof_of_a_genuine_rejection_is_detecte
 def test_a_forged_row_cannot_reuse_another_managers_proof(session, now):
     incident_id, drafts = _drafted(session, now, roster=[*ROSTER, "other.manager@example.com"])
     genuine = _approve(session, now, incident_id)
-    _forge(session, now, incident_id, drafts, actor="other.manager@example.com", proof_of=genuine)
+    _forge(session, now, incident_id, drafts, actor="other.manager@example.com", proof_of=genuine, with_audit_entry=True)
     with pytest.raises(NotApproved, match="no valid proof"):
         _require(session, incident_id)
 
