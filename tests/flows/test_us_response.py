@@ -12,11 +12,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from breach.approval.decisions import Proof
 from breach.clock import deadlines
 from breach.enums import DeadlineState
 from breach.facts import load_facts
 from flows.breach_response import breach_response
 from flows.cli import main as cli
+from flows.cli.demo import code_from_outbox
 from flows.progress import subscribe
 from flows.resume import submit_decision, wait_until_paused
 from flows.runtime import EXAMPLES, runtime
@@ -51,7 +53,10 @@ def _run(tmp_path: Path) -> tuple[dict, list[tuple[str, dict]]]:
         if step == "awaiting_approval":
             def approve() -> None:
                 wait_until_paused(fields["flow_run_id"], timeout=60)
-                submit_decision(runtime(), incident_id=fields["incident_id"], approver=MANAGER, reject=False, comment="ok")
+                rt = runtime()
+                code, _ = code_from_outbox(rt.settings.outbox_dir, fields["incident_id"])  # e-mailed when the run paused
+                submit_decision(rt, incident_id=fields["incident_id"], approver=MANAGER, reject=False, comment="ok",
+                                proof=Proof("code", code))
             threading.Thread(target=approve, daemon=True).start()
 
     unsubscribe = subscribe(listener)

@@ -44,7 +44,7 @@ def test_the_demo_speaks_plainly_and_the_next_command_needs_no_data_dir(tmp_path
             cli.main()
         captured = capsys.readouterr()
         assert exited.value.code == 0, captured.err
-        assert f"{incident_id}" in captured.out and "status: notified" in captured.out
+        assert f"{incident_id}" in captured.out and "status: people told" in captured.out
         assert "using the demo's data folder" in captured.err
     finally:
         runtime.cache_clear()

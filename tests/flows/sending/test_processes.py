@@ -11,10 +11,12 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from breach.approval.decisions import Proof
 from breach.facts import load_facts
 from breach.store.tables import SendBatchRow
 from flows import send
 from flows.breach_response import breach_response
+from flows.cli.demo import code_from_outbox
 from flows.progress import subscribe
 from flows.resume import submit_decision, wait_until_paused
 from flows.runtime import runtime
@@ -40,9 +42,12 @@ def test_letter_batches_are_rendered_in_sending_processes_once_each(rt, tmp_path
 
     def approve(step: str, fields: dict) -> None:
         if step == "awaiting_approval":
-            threading.Thread(target=lambda: (wait_until_paused(fields["flow_run_id"], timeout=60),
-                                             submit_decision(rt, incident_id=fields["incident_id"], approver=MANAGER,
-                                                             reject=False, comment="ok")), daemon=True).start()
+            def decide() -> None:
+                wait_until_paused(fields["flow_run_id"], timeout=60)
+                code, _ = code_from_outbox(rt.settings.outbox_dir, fields["incident_id"])  # e-mailed when the run paused
+                submit_decision(rt, incident_id=fields["incident_id"], approver=MANAGER, reject=False, comment="ok",
+                                proof=Proof("code", code))
+            threading.Thread(target=decide, daemon=True).start()
 
     unsubscribe = subscribe(approve)
     try:
