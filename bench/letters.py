@@ -25,6 +25,7 @@ import json
 import multiprocessing
 import os
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -146,6 +147,7 @@ def _warm(route: str, ready: Any) -> int:
     """Render one letter in this worker (imports, fonts, caches), then wait until every worker has."""
     folder = Path(tempfile.mkdtemp(prefix="bench-letters-warm-"))
     _render_batch((route, 0, 1, str(folder)))
+    shutil.rmtree(folder, ignore_errors=True)
     ready.wait()
     return os.getpid()
 
@@ -174,6 +176,7 @@ def run_route(route: str, n: int, workers: int, batch: int) -> dict[str, Any]:
         jobs = [(route, s, min(s + batch, n), folder) for s in range(0, n, batch)]
         pages = [p for result in pool.map(_render_batch, jobs) for p in result]
         seconds = time.perf_counter() - started
+    shutil.rmtree(folder, ignore_errors=True)  # the PDFs were counted; 100,000 letters are some 100 MB
     if len(pages) != n:
         raise RuntimeError(f"{route}: {len(pages)} letters rendered, {n} asked")
     return {"seconds": seconds, "pages_per_letter": sorted(set(pages))}

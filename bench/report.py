@@ -92,6 +92,85 @@ BENCHMARKS: dict[str, dict[str, Any]] = {
         "about": "discovery scan of a generated leaked CSV against csv.reader reading it",
         "headline": {"scan MB/s": "mb_per_s", "csv.reader MB/s": "baseline_mb_per_s", "ratio": "ratio", "peak RSS MB": "peak_rss_mb"},
     },
+    # Issue #18, the speed from the alarm to the last notice (docs/performance.md). Wall times estimated on this
+    # 2-core machine with nothing else running, from the code and from short runs (pipeline 100,000 people: 52 s;
+    # import 100,000 rows, SQLite, 1 run: 10 s; latency 2 runs: 31 s; incidents 4 x 2,000 people: 97 s;
+    # scale 100,000 people: 65 s). All five together: about 40 minutes.
+    "pipeline": {
+        # ~7 min: the 1,000,000-row file (~30 s), the ceilings (import's three in child processes ~1 min, 100,000
+        # letters ~45 s, the bare send of 200,000 ~15 s), then the run (~4 min; 125,000 letters are its longest stage)
+        "command": ["bench/pipeline.py", "--people", "1000000"],
+        "about": "the whole breach-response flow from a realistic file of 1,000,000 people to the last notice accepted, "
+                 "letters included, stage by stage, beside each stage's ceilings measured in the same run",
+        "headline": {"file to last notice, s": "to_last_notice_seconds", "goal, s": "goal_seconds", "goal met (<= 120 s)": "met",
+                     **{f"{stage} s": f"stages.{stage}.seconds" for stage in
+                        ("open", "assess", "import", "clock", "draft", "approval", "outbox", "email", "letters", "export")},
+                     "import rows/s": "stages.import.per_second", "e-mail people/s": "stages.email.per_second",
+                     "letters/s": "stages.letters.per_second",
+                     **{f"{stage} / {ceiling} ceiling": f"ratio_to_ceiling.{stage}.{ceiling}" for stage, ceiling in
+                        (("import", "csv_read"), ("import", "aes_gcm"), ("import", "bulk_insert"), ("email", "parallel_bare_send"),
+                         ("letters", "letters_alone"))},
+                     **{f"ceiling: {what}": f"ceilings.{key}" for what, key in
+                        (("csv read rows/s", "csv_read"), ("AES-GCM rows/s", "aes_gcm"), ("bulk insert rows/s", "bulk_insert"),
+                         ("parallel bare send people/s", "email"), ("letters alone letters/s", "letters"))},
+                     "peak memory MB": "peak_memory_mb", "duplicates at the stand-in": "standin_duplicates"},
+    },
+    "import": {
+        # ~11 min: per run and database ~1.5-2 min (the ceilings' children each prepare 1,000,000 rows), 3 runs x 2 databases
+        "command": ["bench/import.py", "--rows", "1000000", "--runs", "3"],
+        "about": "the people import alone (validate, de-duplicate, seal, insert) of 1,000,000 rows on SQLite and on PostgreSQL, "
+                 "beside a csv read, AES-GCM and a bulk insert of the same rows in the same run, interleaved",
+        "headline": {**{f"{db}: {what}": f"results.{db}.{path}" for db in ("sqlite", "postgresql") for what, path in
+                        (("rows/s", "rows_per_second"), ("seconds", "seconds"), ("peak memory MB", "peak_memory_mb"),
+                         ("/ csv read ceiling", "ratio_to_ceiling.csv_read"), ("/ AES-GCM ceiling", "ratio_to_ceiling.aes_gcm"),
+                         ("/ bulk insert ceiling", "ratio_to_ceiling.bulk_insert"))},
+                     "PostgreSQL slower by": "postgresql_slower_by",
+                     "goal met: SQLite >= 50,000 rows a second": "met.sqlite_rows_per_second",
+                     "goal met: PostgreSQL within 2 times": "met.postgresql_within",
+                     "goal met: peak memory < 500 MB": "met.peak_memory_mb"},
+    },
+    "latency": {
+        # ~4 min: server, pool and deployment (~20 s), 20 runs of ~8 s each until they pause, 15 cold starts
+        "command": ["bench/latency.py", "--runs", "20"],
+        "about": "a breach-response run created through a real prefect server's API and taken by a real worker, "
+                 "until its verdict and authority deadline are readable (20 runs); the CLI's cold start",
+        "headline": {"p50 s": "p50_seconds", "p95 s": "p95_seconds", "runs visible": "visible",
+                     "picked up by the worker, p50 s": "picked_up_p50_seconds", "running, p50 s": "running_p50_seconds",
+                     "case file, p50 s": "artifact_p50_seconds", "breach --help s": "cli.help.seconds",
+                     "breach assess s": "cli.assess.seconds", "breach status s": "cli.status.seconds",
+                     **{f"goal met: {goal}": f"met.{key}" for goal, key in
+                        (("p50 <= 5 s", "p50_seconds"), ("p95 <= 10 s", "p95_seconds"), ("--help <= 0.3 s", "help_seconds"),
+                         ("assess <= 0.6 s", "assess_seconds"))}},
+    },
+    "incidents": {
+        # ~7 min: 10,000 people each keeps 20 incidents (200,000 people per worker count) within minutes; 20 flow-run
+        # processes starting at once (twice per count: to the approval, then resumed) are most of it on 2 cores
+        "command": ["bench/incidents.py", "--incidents", "20", "--people", "10000", "--workers", "1,2"],
+        "about": "20 incidents of 10,000 people at once through a real prefect server, over 1 and then 2 workers: "
+                 "verdicts under load, approval, send and export",
+        "headline": {f"{n} worker{'s' if n > 1 else ''}: {what}": f"results.{i}.{path}" for i, n in enumerate((1, 2))
+                     for what, path in (("verdict p50 s", "verdict_p50_seconds"), ("verdict p95 s", "verdict_p95_seconds"),
+                                        ("all waiting for approval, s", "to_approval_seconds"),
+                                        ("approval to all sent and exported, s", "send_and_export_seconds"),
+                                        ("people/s", "people_per_second"), ("runs completed", "completed"),
+                                        ("not accepted", "not_accepted"), ("duplicates", "duplicates"))},
+    },
+    "scale": {
+        # 1,000,000 people: ~8 min (estimated from 100,000 in 65 s: three incidents of 1,000,000 prepared at ~60 s each,
+        # the in-process send ~50 s, each fan-out ~65 s, the server and deployments ~15 s), under the 15 minutes that
+        # would call for a smaller incident
+        "command": ["bench/scale.py", "--people", "1000000", "--workers", "1,2"],
+        "about": "send-notices-fanout over 1 and 2 real workers (prefect server and project database on PostgreSQL) "
+                 "beside send-notices in one process for an incident of the same size",
+        "headline": {"in-process people/s": "in_process_per_second",
+                     **{f"{n} worker{'s' if n > 1 else ''}: {what}": f"workers_{n}.{path}" for n in (1, 2)
+                        for what, path in (("people/s", "per_second"), ("/ in-process", "ratio_to_in_process"),
+                                           ("median chunk wait s", "chunk_wait_seconds_median"))},
+                     "speed-up 2 workers / 1": "speedup", "lost": "lost", "duplicates": "duplicates",
+                     "batches claimed twice": "batches_claimed_twice",
+                     "goal met: 2 workers / in-process >= 0.8": "met.ratio_to_in_process",
+                     "goal met: median chunk wait <= 5 s": "met.chunk_wait_seconds_median"},
+    },
 }
 
 _MARKER = re.compile(r"<!-- fig:(?P<path>[A-Za-z0-9_.\-]+) -->(?P<text>.*?)<!-- /fig -->")
