@@ -241,11 +241,12 @@ def run_workflow(*, people: list[dict[str, str]], data_dir: Path, work: Path) ->
     from flows.progress import subscribe
 
     console.file = sys.stderr  # stdout is for the JSON report
-    demo._prepare(data_dir)
+    folder = demo.example_dir("dk")
+    demo._prepare(data_dir, folder)
     people_file = write_people_csv(work / "people.csv", people)
     unsubscribe = subscribe(demo._approve_when_paused)
     try:
-        return breach_response(load_facts(demo._facts_as_of_now(data_dir)), str(people_file))
+        return breach_response(load_facts(demo._facts_as_of_now(data_dir, folder)), str(people_file))
     finally:
         unsubscribe()
 
