@@ -7,6 +7,7 @@ refused attempt is audited in its own transaction, so a refusal is never lost wi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 from breach import instants
@@ -67,7 +68,28 @@ def _paused_run(run_id: str | None) -> tuple[str | None, str | None]:
         known = type(exc).__name__ != "ObjectNotFound"
         reason = f"Prefect could not be asked ({type(exc).__name__})" if known else "Prefect does not know it (any more)"
         return None, f"the flow run {run_id} that waited could not be resumed: {reason}"
-    return (run_id if run.state is not None and run.state.is_paused() else None), None
+    if run.state is None or not run.state.is_paused():
+        return None, None
+    _let_the_suspended_process_end(run.state)
+    return run_id, None
+
+
+# A suspended run's process exits just after the run turns Suspended. Resumed before it has, a Prefect 3.8
+# worker can crash on its capacity limiter ("this borrower is already holding one of this CapacityLimiter's
+# tokens"; found by bench/incidents.py). The decision is stored either way; the resume waits this long after
+# the suspension so the worker survives.
+SUSPEND_SETTLE_S = 3.0
+
+
+def _let_the_suspended_process_end(state: Any) -> None:
+    import time
+    from datetime import UTC, datetime
+
+    if getattr(state, "name", None) != "Suspended" or state.timestamp is None:
+        return
+    since = (datetime.now(UTC) - state.timestamp).total_seconds()
+    if 0 <= since < SUSPEND_SETTLE_S:
+        time.sleep(SUSPEND_SETTLE_S - since)
 
 
 def wait_until_paused(run_id: str, *, timeout: float = 120.0, poll: float = 0.25) -> bool:
