@@ -20,7 +20,6 @@ import pytest
 from sqlalchemy import func, select
 
 from breach.approval import decisions as approval
-from breach.store.session import session_factory
 from breach.store.tables import IncidentRow
 from flows.cli.demo import code_from_outbox
 from notices.sending.outbox import delivery_counts
@@ -51,7 +50,7 @@ def _logged(live: LivePrefect, run_id: str, text: str) -> str:
 
 
 def _incidents(live: LivePrefect, reference: str) -> list[str]:
-    with session_factory(live.db_url)() as session:
+    with live.sessions()() as session:
         return list(session.execute(select(IncidentRow.id).where(IncidentRow.reference == reference)).scalars())
 
 
@@ -112,7 +111,7 @@ def test_the_whole_path_over_the_rest_api_behind_a_password(tmp_path: Path) -> N
         again = live.post(deployment, {"parameters": same})
         assert live.wait_final(again.json()["id"])["type"] == "COMPLETED", live.logs()
         _logged(live, again.json()["id"], f"reference {reference} is already incident {incident_id}; its facts are unchanged (version 1)")
-    with session_factory(live.db_url)() as session:
+    with live.sessions()() as session:
         assert approval.require_approved(session=session, incident_id=incident_id).proof == "code"
         assert delivery_counts(session=session, incident_id=incident_id) == {"email": {"accepted": 1}}
         assert session.execute(select(func.count()).select_from(IncidentRow)).scalar_one() == 1

@@ -22,7 +22,6 @@ from sqlalchemy import select
 
 from breach.approval import decisions as approval
 from breach.audit import events_for
-from breach.store.session import session_factory
 from breach.store.tables import FactsRow, IncidentRow
 from flows.cli.demo import code_from_outbox
 from notices.sending.outbox import delivery_counts
@@ -45,6 +44,7 @@ def _facts(reference: str, summary: str) -> dict:
     return {"reference": reference, "summary": summary, "breach_types": ["confidentiality"],
             "data_categories": ["name", "email", "credentials"], "cause": "external_attack", "exfiltration": "confirmed",
             "recipient": "hostile", "accessed": "confirmed", "subjects_affected": 2,
+            "measures_taken": ["Vi har lukket angriberens adgang og nulstillet alle adgangskoder."],  # Art. 34(2): what was done
             "controller": {"name": "Nordlys Bookings ApS", "country": "DK"}}
 
 
@@ -56,7 +56,7 @@ def _new_run(live: LivePrefect, before: set[str]) -> str:
 
 
 def _incident(live: LivePrefect, reference: str) -> str:
-    with session_factory(live.db_url)() as session:
+    with live.sessions()() as session:
         return str(session.execute(select(IncidentRow.id).where(IncidentRow.reference == reference)).scalar_one())
 
 
@@ -136,7 +136,7 @@ def test_responder_and_manager_do_their_whole_job_in_the_browser(tmp_path: Path)
         _case_file(page, live, incident_id, "approved", "Godkendt.", "accepted")
         browser.close()
 
-    with session_factory(live.db_url)() as session:
+    with live.sessions()() as session:
         row = approval.require_approved(session=session, incident_id=incident_id)
         assert (row.actor, row.proof, row.comment) == (MANAGER, "code", "Godkendt.")
         assert delivery_counts(session=session, incident_id=incident_id) == {"email": {"accepted": 1}, "letter": {"accepted": 1}}

@@ -123,6 +123,16 @@ class LivePrefect:
         """POST JSON to the API (with the credentials, if any)."""
         return httpx.post(self.api + path, json=body, headers=self.headers, timeout=10)
 
+    def sessions(self) -> Any:
+        """Sessions on the project database with the audit key the flows created (data/audit.key), as `breach` has them."""
+        from breach import audit
+        from breach.keys.audit_key import audit_key_id, load_audit_key
+        from breach.store.session import session_factory
+
+        key = load_audit_key(env_value=None, key_file=self.data_dir / "audit.key", create=False)
+        seal = audit.AuditSeal(key=key, key_id=audit_key_id(key), head_file=self.data_dir / "audit-head.log")
+        return session_factory(self.db_url, info={audit.SEAL: seal})
+
     def deployment_id(self) -> str:
         """The id of the served breach-response deployment."""
         return str(self.get("/deployments/name/breach-response/breach-response").json()["id"])

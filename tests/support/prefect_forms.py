@@ -51,6 +51,14 @@ def fill(scope: Any, label: str, text: str) -> None:
     prop(scope, label).locator("textarea, input").first.fill(text)
 
 
+def add_items(scope: Any, label: str, *items: str) -> None:
+    """Fill a list of free text (e.g. the measures taken): one "Add item" and one text per item."""
+    field = prop(scope, label)
+    for item in items:
+        field.get_by_role("button", name="Add item").click()
+        field.locator("textarea, input").last.fill(item)
+
+
 def pick(page: Any, scope: Any, label: str, *options: str) -> None:
     """Choose one option of a select, or several of a multi-select."""
     prop(scope, label).locator(".p-select-button__control").first.click()
@@ -78,6 +86,8 @@ def open_incident(page: Any, *, ui: str, deployment_id: str, facts: dict[str, An
     pick(page, page, "Data Categories", *facts["data_categories"])
     for label in ("Cause", "Exfiltration", "Recipient", "Accessed"):
         pick(page, page, label, facts[label.lower()])
+    if facts.get("measures_taken"):
+        add_items(page, "Measures Taken", *facts["measures_taken"])
     choose_type(page, "Subjects Affected", "int")
     fill(page, "Subjects Affected", str(facts["subjects_affected"]))
     choose_type(page, "Controller", "Controller")
