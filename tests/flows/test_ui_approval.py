@@ -11,7 +11,6 @@ notices go out. Screenshots of the three forms are written to docs/images/ (show
 from __future__ import annotations
 
 import json
-import os
 import time
 from email import policy
 from email.parser import BytesParser
@@ -30,7 +29,7 @@ from tests.factories import write_people_csv
 from tests.support import prefect_forms as forms
 from tests.support.live_prefect import MANAGER, LivePrefect, wait
 
-pytestmark = pytest.mark.flows
+pytestmark = [pytest.mark.flows, pytest.mark.sqlite_only]  # its own SQLite file: the PostgreSQL pass would only repeat it
 
 IMAGES = REPO / "docs" / "images"
 # Danish readers only: the facts' free text is given in Danish (the controller's language), so every notice can be drafted
@@ -76,8 +75,6 @@ def _case_file(page, live: LivePrefect, incident_id: str, *expected: str, screen
 
 
 def test_responder_and_manager_do_their_whole_job_in_the_browser(tmp_path: Path) -> None:
-    if os.environ.get("BREACH_TEST_DB_URL"):
-        pytest.skip("the browser path uses its own SQLite file; it ran in the SQLite pass of scripts/test.sh")
     start = forms.sync_playwright()
     IMAGES.mkdir(parents=True, exist_ok=True)
     reference = f"SIEM-{time.time_ns()}"
