@@ -148,11 +148,12 @@ def test_key_file_install_then_retire(tmp_path):
     assert master.load_master_keys(env_value=None, env_old=None, key_file=key_file) == [new]
 
 
-def test_cli_keys_new_prints_a_fresh_key():
+def test_cli_keys_new_prints_a_fresh_key(tmp_path, monkeypatch):
     from flows.cli.main import app
 
+    monkeypatch.chdir(tmp_path)  # no demo folder remembered here: nothing but the key on stdout
     runner = CliRunner()
-    outputs = [runner.invoke(app, ["keys", "new"]).output.strip() for _ in range(2)]
+    outputs = [runner.invoke(app, ["keys", "new"]).stdout.strip() for _ in range(2)]
     assert outputs[0] != outputs[1]
     assert all(len(master._decode_key(o, setting="x", where="y")) == 32 for o in outputs)
 
