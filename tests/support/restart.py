@@ -193,7 +193,7 @@ def _serve_stand_in(args: argparse.Namespace) -> None:
 
 def _run(args: argparse.Namespace) -> None:
     from flows.cli.main import main as breach_main  # the slow imports, before the go signal
-    from flows.clock_watch import clock_watch
+    from flows.watch import clock_watch
 
     go = Path(args.go)
     while not go.exists():
