@@ -58,7 +58,7 @@ def sendgrid_process(*args: str, cwd: Path = REPO) -> Iterator[tuple[str, subpro
 
     It serves until its stdin closes.
     """
-    cmd = [sys.executable, "-W", "ignore::RuntimeWarning", "-m", "tests.support.sendgrid_server", "--api-key", API_KEY, *args]
+    cmd = [sys.executable, "-W", "ignore::RuntimeWarning", "-m", "tests.support.sendgrid.server", "--api-key", API_KEY, *args]
     proc = subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         host = proc.stdout.readline().strip()

@@ -78,7 +78,7 @@ def _webhook(root: Path, port: int):
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
 
-    from tests.support.sendgrid_events import public_key_b64
+    from tests.support.sendgrid.events import public_key_b64
     key = ec.generate_private_key(ec.SECP256R1())
     pem = root / "webhook-signing.pem"
     pem.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))

@@ -152,8 +152,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="a checkout whose tests/support to measure (e.g. an older copy, for before/after)")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(args.code_root))
-    from tests.support import sendgrid_limits as limits
-    from tests.support.sendgrid_server import SendGridTestServer
+    from tests.support.sendgrid import limits
+    from tests.support.sendgrid.server import SendGridTestServer
 
     body = realistic_body()
     raw = json.dumps(body).encode("utf-8")  # what python_http_client sends: ASCII escapes, ", " separators

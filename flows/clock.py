@@ -2,7 +2,7 @@
 
 GDPR Art. 33(1): 72 hours from awareness; Art. 33(2) for a processor; NIS2 Art. 23(4), DORA Art. 19(4)
 and Reg. (EU) 611/2013 Art. 2 where the facts flag them (rules in ``breach/data/regimes.json``); US state
-and federal duties with a date once the people file says where people live (``breach.clock.us``).
+and federal duties with a date once the people file says where people live (``breach.clock.us.duties``).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from prefect import flow, task
 
 from breach import instants
 from breach.clock import deadlines
-from breach.clock import us as us_clocks
+from breach.clock.us import duties as us_clocks
 from breach.facts import load_facts
 from breach.incidents import service as incidents
 from flows.case_file import refresh_case_file

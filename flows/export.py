@@ -19,7 +19,7 @@ from notices.content.public_notice import export_public_notices
 from notices.output import ExportedFile
 from notices.register.export import export_register
 from notices.report.export import export_filing_pack, export_followup
-from notices.report.us_filings import export_us_filings
+from notices.report.us.filings import export_us_filings
 
 
 @task

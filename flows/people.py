@@ -21,7 +21,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from breach import instants
-from breach.clock import us as us_clocks
+from breach.clock.us import duties as us_clocks
 from breach.exceptions import InvalidPeopleFile
 from breach.incidents import service as incidents
 from breach.people.importer import check_people_file

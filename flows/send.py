@@ -14,7 +14,7 @@ from prefect.cache_policies import NO_CACHE
 from breach import instants
 from breach.approval import decisions as approval
 from breach.approval import integrity
-from breach.clock import us_done
+from breach.clock.us import done as us_done
 from breach.enums import Channel, IncidentStatus
 from breach.exceptions import DraftsTampered
 from breach.incidents import service as incidents

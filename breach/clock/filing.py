@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from breach import audit
 from breach.authorities import known_code
 from breach.clock import deadlines
-from breach.clock.us_done import record_us_filing
+from breach.clock.us.done import record_us_filing
 from breach.enums import DeadlineState, Obligation
 from breach.exceptions import BreachError, DeadlineMissed
 from breach.incidents import service as incidents
@@ -34,7 +34,7 @@ def record_filing(*, session: Session, incident_id: str, authority_code: str | N
                   us: UsProfile | None = None) -> FilingRow:
     """Store the authority's receipt; a filing after the deadline needs the reasons for the delay (Art. 33(1)).
 
-    A code starting ``US-`` (US-CA-AG, US-HHS) is a US regulator, agency or HHS filing (``breach.clock.us_done``;
+    A code starting ``US-`` (US-CA-AG, US-HHS) is a US regulator, agency or HHS filing (``breach.clock.us.done``;
     ``us``: the controller's US profile).
     """
     if authority_code and authority_code.strip().upper().startswith("US-"):

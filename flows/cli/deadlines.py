@@ -56,7 +56,7 @@ def deadlines_document(facts_path: Path, *, tz: str, as_of: datetime | None = No
 def _us_rows(facts: Facts, people_path: Path, controller: ControllerProfile, tz: str) -> list[dict[str, Any]]:
     """The US duties of the people file's residents, as rows like the regimes' (id us.<kind>, party the jurisdiction)."""
     from breach import instants
-    from breach.clock.us import clock_names, legal_basis
+    from breach.clock.us.duties import clock_names, legal_basis
     from breach.jurisdictions.us.obligations import us_obligations
     from breach.jurisdictions.us.profile import api_inputs
     from breach.people.regions import residents_in_file
@@ -141,7 +141,7 @@ def register(app: typer.Typer) -> None:
         """Record that a report (other than the GDPR filing, see `breach filed`) was made; starts the clocks anchored on it."""
         from breach import instants
         from breach.clock import deadlines as stored
-        from breach.clock.us_done import record_us_report
+        from breach.clock.us.done import record_us_report
         from flows.cli.console import console
         from flows.runtime import runtime
 

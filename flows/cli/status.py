@@ -15,7 +15,9 @@ from rich.markup import escape
 from breach import instants
 from breach.approval import decisions as approval
 from breach.approval import roster, rounds
-from breach.clock import deadlines, filing, us, us_done
+from breach.clock import deadlines, filing
+from breach.clock.us import done as us_done
+from breach.clock.us import duties as us
 from breach.enums import ApprovalDecision, DeadlineState, IncidentStatus
 from breach.exceptions import BreachError
 from breach.incidents import service as incidents

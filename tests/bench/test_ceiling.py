@@ -7,7 +7,7 @@ import pytest
 
 from bench import _common as c
 from bench.ceiling import Draft, build_bodies, post_bodies
-from tests.support.sendgrid_server import SendGridTestServer
+from tests.support.sendgrid.server import SendGridTestServer
 
 pytestmark = pytest.mark.unit
 

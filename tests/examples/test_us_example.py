@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from breach.clock import deadlines, us
+from breach.clock import deadlines
+from breach.clock.us import duties as us
 from breach.controller import load_profile
 from breach.enums import DeliveryState
 from breach.exceptions import BreachError

@@ -11,8 +11,8 @@ from breach import instants
 from breach.enums import IncidentStatus, NoticeKind
 from breach.incidents import service as incidents
 from breach.store.tables import DeliveryRow, SendBatchRow
-from flows.clock_watch import clock_watch
 from flows.send import send_notices
+from flows.watch import clock_watch
 from notices.letters.pdf import letter_file_name
 from notices.sending import outbox
 from notices.webhook.events import apply_events

@@ -13,7 +13,7 @@ from flows.runtime import runtime
 from flows.send import send_notices
 from notices.sending.outbox import delivery_counts
 from tests.flows.test_send_sendgrid import _approved_incident
-from tests.support.sendgrid_server import SendGridTestServer
+from tests.support.sendgrid.server import SendGridTestServer
 
 pytestmark = [pytest.mark.flows, pytest.mark.integration]
 

@@ -20,7 +20,7 @@ from notices.email.sendgrid import SendGridSender
 from notices.sending.batches import send_email_batch
 from notices.sending.outbox import delivery_counts
 from tests.flows.test_send_sendgrid import _approved_incident
-from tests.support.sendgrid_server import SendGridTestServer
+from tests.support.sendgrid.server import SendGridTestServer
 
 pytestmark = [pytest.mark.flows, pytest.mark.integration]
 

@@ -21,7 +21,7 @@ from flows.send import send_notices
 from notices.sending.outbox import delivery_counts
 from tests.factories import approve, facts_doc
 from tests.flows.conftest import MANAGER
-from tests.support.sendgrid_server import SendGridTestServer
+from tests.support.sendgrid.server import SendGridTestServer
 
 pytestmark = pytest.mark.flows
 

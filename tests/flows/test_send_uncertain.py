@@ -37,8 +37,8 @@ from notices.sending.outbox import delivery_counts
 from notices.webhook.server import WebhookReceiver, make_server
 from notices.webhook.verify import WebhookSettings, load_public_key
 from tests.flows.test_send_sendgrid import _approved_incident
-from tests.support.sendgrid_events import public_key_b64
-from tests.support.sendgrid_server import SendGridTestServer
+from tests.support.sendgrid.events import public_key_b64
+from tests.support.sendgrid.server import SendGridTestServer
 
 pytestmark = [pytest.mark.flows, pytest.mark.integration]
 KEY = "SG.test-key"

@@ -1,5 +1,5 @@
 """Test support: a local SendGrid-compatible server for tests and benchmarks."""
 
-from .sendgrid_server import Refusal, SendGridTestServer, default_schema_path
+from .sendgrid.server import Refusal, SendGridTestServer, default_schema_path
 
 __all__ = ["Refusal", "SendGridTestServer", "default_schema_path"]

@@ -3,7 +3,7 @@ simulated power cut (SIGKILL to the whole group) gives none of them a chance to 
 
 - ``PrefectServer``: ``prefect server start`` on 127.0.0.1 with its own PREFECT_HOME and an on-disk
   SQLite database; it can be killed and started again on the same database and port.
-- ``StandIn``: the local SendGrid stand-in (tests/support/sendgrid_server.py) in a child process,
+- ``StandIn``: the local SendGrid stand-in (tests/support/sendgrid/server.py) in a child process,
   with a control line on stdin: ``hang_after N`` makes the (N+1)-th next request be accepted and
   then hang without an answer (a request in flight at the moment of the crash), ``emails`` prints
   every (address, custom_args) received so far as one JSON line.
@@ -157,7 +157,7 @@ def spawn(command: list[str], *, go: Path, env: dict[str, str], log: Path, out: 
 
 
 def _serve_stand_in(args: argparse.Namespace) -> None:
-    from tests.support.sendgrid_server import SendGridTestServer
+    from tests.support.sendgrid.server import SendGridTestServer
 
     class Controlled(SendGridTestServer):
         countdown: int | None = None
@@ -193,7 +193,7 @@ def _serve_stand_in(args: argparse.Namespace) -> None:
 
 def _run(args: argparse.Namespace) -> None:
     from flows.cli.main import main as breach_main  # the slow imports, before the go signal
-    from flows.clock_watch import clock_watch
+    from flows.watch import clock_watch
 
     go = Path(args.go)
     while not go.exists():

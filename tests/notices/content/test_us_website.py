@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from breach.clock import us as us_clocks
+from breach.clock.us import duties as us_clocks
 from breach.incidents import service as incidents
 from breach.keys.cipher import MultiKeyCipher
 from breach.people import regions

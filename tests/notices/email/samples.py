@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from notices.email.message import NAME_TAG_HTML, NAME_TAG_TEXT, EmailBatch, Recipient
-from tests.support import sendgrid_limits, sendgrid_server
+from tests.support.sendgrid import limits as sendgrid_limits
+from tests.support.sendgrid import server as sendgrid_server
 
 KEY = "SG.test-key"
 SUBJECT = f"Important, {NAME_TAG_TEXT}: a breach of your data"

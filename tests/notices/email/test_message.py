@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from notices.email.eml_folder import OutboxSender
 from notices.email.message import NAME_TAG_HTML, NAME_TAG_TEXT, Recipient, is_sendable_address, sendgrid_body
 from tests.notices.email.samples import VALIDATOR, assert_no_pii, read_eml, sample_batch, sample_people
-from tests.support import sendgrid_limits
+from tests.support.sendgrid import limits as sendgrid_limits
 
 pytestmark = pytest.mark.unit
 

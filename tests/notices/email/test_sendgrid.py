@@ -12,7 +12,9 @@ from pydantic import SecretStr
 from notices.email.errors import EmailDeliveryError, RateLimited, TransientSendError, is_transient
 from notices.email.sendgrid import SendGridSender
 from tests.notices.email.samples import KEY, assert_no_pii, sample_batch, sample_people
-from tests.support import SendGridTestServer, sendgrid_limits, sendgrid_server
+from tests.support import SendGridTestServer
+from tests.support.sendgrid import limits as sendgrid_limits
+from tests.support.sendgrid import server as sendgrid_server
 
 pytestmark = pytest.mark.unit
 

@@ -10,7 +10,9 @@ import pytest
 from sqlalchemy import select, update
 
 from breach.audit import events_for
-from breach.clock import deadlines, filing, us, us_done
+from breach.clock import deadlines, filing
+from breach.clock.us import done as us_done
+from breach.clock.us import duties as us
 from breach.enums import DeadlineState, DeliveryState
 from breach.exceptions import BreachError
 from breach.store.tables import DeliveryRow, FilingRow, PersonRow, ReminderRow

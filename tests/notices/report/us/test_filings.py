@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pypdf import PdfReader
 
-from breach.clock import us_done
+from breach.clock.us import done as us_done
 from breach.exceptions import BreachError
 from breach.incidents import service as incidents
 from breach.keys.cipher import MultiKeyCipher
@@ -17,8 +17,8 @@ from breach.people.store import import_people
 from flows.runtime import EXAMPLES
 from notices.content.drafting import draft_notices
 from notices.report.export import export_filing_pack
-from notices.report.us_filings import export_us_filings
-from tests.breach.clock.test_us_done import _accept, _sent_incident
+from notices.report.us.filings import export_us_filings
+from tests.breach.clock.us.test_done import _accept, _sent_incident
 from tests.examples.golden import check, first_page_png, keep_picture, normalised, pdf_text
 from tests.examples.test_us_example import ACTOR, PROFILE
 from tests.factories import write_people_csv

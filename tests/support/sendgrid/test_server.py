@@ -13,10 +13,10 @@ import pytest
 import sendgrid
 from sendgrid.helpers.mail import Mail
 
-from . import sendgrid_limits as limits
+from . import limits
 from .body_edits import drop as _drop
 from .body_edits import set_at as _set
-from .sendgrid_server import SendGridTestServer, default_schema_path
+from .server import SendGridTestServer, default_schema_path
 
 pytestmark = pytest.mark.unit
 

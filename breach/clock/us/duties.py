@@ -6,7 +6,7 @@ stored as a deadline row: obligation ``us.<kind>`` (``us.regulator.2`` for the s
 party the jurisdiction code, legal basis the citation and recipient, with ``NOT VERIFIED`` in it when the rule
 is not verified, so ``breach deadlines``, ``breach status`` and the clock watcher show and remind it like an
 Art. 33 clock. A duty "without unreasonable delay" and no outer limit has no clock; ``pending`` lists it until it is
-done (``breach.clock.us_done`` records a done duty as a row in state ``done``).
+done (``breach.clock.us.done`` records a done duty as a row in state ``done``).
 """
 
 from __future__ import annotations

@@ -174,5 +174,5 @@ ANSWERS: dict[str, Callable[[UsFilingContext], Answer]] = {
 def answer(answer_id: str, ctx: UsFilingContext) -> Answer:
     """The answer to one form field; KeyError names an answer id the data file uses but this module does not know."""
     if answer_id not in ANSWERS:
-        raise KeyError(f"us_regulator_forms.json names answer {answer_id!r}, which notices/report/us_answers.py does not know")
+        raise KeyError(f"us_regulator_forms.json names answer {answer_id!r}, which notices/report/us/answers.py does not know")
     return ANSWERS[answer_id](ctx)

@@ -14,8 +14,8 @@ from breach.facts import load_facts
 from breach.store.tables import AuditEventRow
 from flows.assess import assess_incident
 from flows.clock import start_clock
-from flows.clock_watch import clock_watch
 from flows.open_incident import open_incident
+from flows.watch import clock_watch
 from tests.factories import facts_doc
 
 pytestmark = pytest.mark.flows

@@ -18,10 +18,10 @@ import httpx
 import orjson
 import pytest
 
-from . import sendgrid_limits as limits
+from . import limits
 from .body_edits import drop as _drop
 from .body_edits import set_at as _set
-from .sendgrid_server import SendGridTestServer
+from .server import SendGridTestServer
 
 pytestmark = pytest.mark.unit
 

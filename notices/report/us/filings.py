@@ -21,8 +21,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from breach.approval.decisions import current_drafts
-from breach.clock import deadlines, us
-from breach.clock.us_done import filing_codes, notice_instants
+from breach.clock import deadlines
+from breach.clock.us import duties as us
+from breach.clock.us.done import filing_codes, notice_instants
 from breach.controller import ControllerProfile
 from breach.enums import Channel, DeadlineState, DeliveryState, NoticeKind
 from breach.exceptions import BreachError
@@ -33,8 +34,8 @@ from breach.people.regions import channel_counts_by_region, substitute_needs
 from breach.store.tables import DeliveryRow, FilingRow, PersonRow
 from notices.output import ExportedFile, atomic_output, remember_export
 from notices.params import NAME_TAG_TEXT, load_table
-from notices.report.us_answers import UsFilingContext, answer
-from notices.report.us_pdf import write_us_pdf
+from notices.report.us.answers import UsFilingContext, answer
+from notices.report.us.pdf import write_us_pdf
 
 US_LANGUAGE = "en-US"
 SAMPLE_NAME = "[Name of resident]"

@@ -135,7 +135,7 @@ def _surely_clean(body: dict[str, Any], now: float) -> bool:
 
     It builds no field names and sizes maps with orjson, so a 1,000-person body costs ~1.5 ms instead of
     ~20. It may say False for a clean body (the detailed checks then find nothing), never True for a bad
-    one; tests/support/test_sendgrid_limits_speed.py holds it to that, rule by rule.
+    one; tests/support/sendgrid/test_limits_speed.py holds it to that, rule by rule.
     """
     try:
         return _one_pass(body, now)

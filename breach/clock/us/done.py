@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from breach import audit
 from breach.clock import deadlines
-from breach.clock.us import FEDERAL, INDIVIDUALS, assess_us, clock_names, legal_basis, start_us_clocks
+from breach.clock.us.duties import FEDERAL, INDIVIDUALS, assess_us, clock_names, legal_basis, start_us_clocks
 from breach.enums import DeadlineState, DeliveryState, NoticeKind
 from breach.exceptions import BreachError
 from breach.incidents import service as incidents

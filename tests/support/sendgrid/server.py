@@ -5,8 +5,8 @@ It authenticates, validates the body against the contract schema
 section 1, answers with SendGrid's status codes, bodies and X-RateLimit-* headers, and can
 rate-limit and inject faults (429, 5xx, a dropped connection, a hang past the client timeout).
 It also plays the two places SendGrid tells what became of a request: the Email Activity API
-(tests/support/sendgrid_activity.py: add-on, indexing delay, 6 a minute) and the signed Event
-Webhook, posting to `webhook_url` after `webhook_delay` (tests/support/sendgrid_events.py).
+(tests/support/sendgrid/activity.py: add-on, indexing delay, 6 a minute) and the signed Event
+Webhook, posting to `webhook_url` after `webhook_delay` (tests/support/sendgrid/events.py).
 
     with SendGridTestServer(api_key="SG.test", keep_bodies=True) as server:
         sender = SendGridSender(SecretStr("SG.test"), host=server.host, timeout=2)
@@ -52,9 +52,9 @@ except ImportError:  # pragma: no cover - depends on the environment
 
 import contextlib
 
-from . import sendgrid_limits as limits
-from .sendgrid_activity import ActivityFeed
-from .sendgrid_events import EventPoster
+from . import limits
+from .activity import ActivityFeed
+from .events import EventPoster
 
 SEND_PATH = "/v3/mail/send"
 ACTIVITY_PATH = "/v3/messages"  # Email Activity API (message-level unique_args only)
@@ -74,7 +74,7 @@ _STATUS_BODIES = {
 
 def default_schema_path() -> Path:
     """The mail-send contract schema carried by the repository (provenance in SOURCE.md beside it)."""
-    return Path(__file__).resolve().parents[1] / "fixtures" / "contracts" / "sendgrid" / "mail_send.schema.json"
+    return Path(__file__).resolve().parents[2] / "fixtures" / "contracts" / "sendgrid" / "mail_send.schema.json"
 
 
 @dataclass(frozen=True)
