@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from breach import audit
@@ -28,11 +30,15 @@ class Opened:
 
 
 def next_incident_id(*, session: Session, year: int) -> str:
-    """Allocate the next id of the year, e.g. BR-2026-0007 (the counter row is locked)."""
-    counter = session.execute(select(IdCounter).where(IdCounter.year == year).with_for_update()).scalar_one_or_none()
-    if counter is None:
-        counter = IdCounter(year=year, last=0)
-        session.add(counter)
+    """Allocate the next id of the year, e.g. BR-2026-0007 (the counter row is locked).
+
+    The year's row is created with INSERT .. ON CONFLICT DO NOTHING first: incidents opened at the same moment
+    in several processes (a shared installation) would otherwise both insert it, and one would fail.
+    """
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(insert(IdCounter).values(year=year, last=0).on_conflict_do_nothing(index_elements=[IdCounter.year]))
+    counter = session.execute(select(IdCounter).where(IdCounter.year == year).with_for_update()
+                              .execution_options(populate_existing=True)).scalar_one()
     counter.last += 1
     session.flush()
     return f"BR-{year}-{counter.last:04d}"

@@ -90,3 +90,43 @@ def test_late_filing_without_reasons_is_refused(session, now, tmp_path):
     row = filing.record_filing(session=session, incident_id=incident_id, authority_code="DK", receipt=receipt, actor="r", now=late,
                                reasons_for_delay="forensic analysis took longer than expected")
     assert row.late and deadlines.deadlines_of(session=session, incident_id=incident_id)[0].state == "stopped_late"
+
+
+def test_incidents_opened_at_the_same_moment_in_two_sessions_get_two_ids(db_url):
+    """The year's counter row is created by whichever session comes first; the other waits and takes the next id."""
+    import random
+    import threading
+
+    from sqlalchemy.orm import sessionmaker
+
+    from breach.store.session import engine_for
+    from breach.store.tables import IdCounter
+
+    year = random.randrange(2200, 9000)  # a year no other test uses: the counter row does not exist yet
+    sessions = sessionmaker(bind=engine_for(db_url))
+    first_has_its_id, ids, errors = threading.Event(), [], []
+
+    def first() -> None:
+        with sessions.begin() as session:
+            ids.append(incidents.next_incident_id(session=session, year=year))
+            first_has_its_id.set()
+            second_thread.join(timeout=0.5)  # hold the transaction while the second one asks
+
+    def second() -> None:
+        first_has_its_id.wait(10)
+        try:
+            with sessions.begin() as session:
+                ids.append(incidents.next_incident_id(session=session, year=year))
+        except Exception as exc:  # the failure this test is about: a second insert of the year's row
+            errors.append(exc)
+
+    second_thread = threading.Thread(target=second)
+    first_thread = threading.Thread(target=first)
+    second_thread.start()
+    first_thread.start()
+    first_thread.join(30)
+    second_thread.join(30)
+    assert errors == []
+    assert sorted(ids) == [f"BR-{year}-0001", f"BR-{year}-0002"]
+    with sessions.begin() as session:
+        session.execute(IdCounter.__table__.delete().where(IdCounter.year == year))
