@@ -12,7 +12,7 @@ if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
   mkdir -p "$PGDATA"
   chown postgres:postgres "$PGDATA"
   su postgres -c "$PGBIN/initdb -D $PGDATA -A trust -U postgres" >/dev/null
-  su postgres -c "$PGBIN/pg_ctl -D $PGDATA -l $PGDATA/server.log -o '-c listen_addresses=127.0.0.1 -p 5432 -c fsync=off -c synchronous_commit=off' -w start" >/dev/null
+  su postgres -c "$PGBIN/pg_ctl -D $PGDATA -l $PGDATA/server.log -o '-c listen_addresses=127.0.0.1 -p 5432 -c fsync=off -c synchronous_commit=off -c max_connections=300' -w start" >/dev/null
 fi
 psql -h 127.0.0.1 -U postgres -qtc "DROP DATABASE IF EXISTS breach_test" >/dev/null
 psql -h 127.0.0.1 -U postgres -qtc "CREATE DATABASE breach_test" >/dev/null
