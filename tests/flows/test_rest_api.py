@@ -56,7 +56,11 @@ def _incidents(live: LivePrefect, reference: str) -> list[str]:
 
 def _resume(live: LivePrefect, run_id: str, code: str) -> None:
     answer = {"decision": "approve", "approver": MANAGER, "code": code, "comment": "over the API"}
-    result = live.post(f"/flow_runs/{run_id}/resume", {"run_input": answer})
+    for attempt in range(6):  # 503: Prefect's own database was busy (SQLite locked); a client tries again, as Prefect's does
+        result = live.post(f"/flow_runs/{run_id}/resume", {"run_input": answer})
+        if result.status_code != 503:
+            break
+        time.sleep(0.5 * 2 ** attempt)
     assert result.status_code in (200, 201) and result.json()["status"] == "ACCEPT", result.text
 
 
