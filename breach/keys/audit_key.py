@@ -12,8 +12,7 @@ import hashlib
 import hmac
 from pathlib import Path
 
-from breach.exceptions import ConfigurationError
-from breach.keys.master import _create_key_file, _decode_key, read_key_text
+from breach.keys.master import load_key
 
 ENV_SETTING = "BREACH_AUDIT_KEY"
 FILE_SETTING = "BREACH_AUDIT_KEY_FILE"
@@ -27,13 +26,5 @@ def audit_key_id(key: bytes) -> str:
 
 def load_audit_key(*, env_value: str | None, key_file: Path, create: bool) -> bytes:
     """The audit key from ``env_value``, else ``key_file``; a new key file only with ``create`` (log not keyed yet)."""
-    if env_value is not None:
-        return _decode_key(env_value, setting=ENV_SETTING, where="the value")
-    key_file = Path(key_file).expanduser()
-    text = read_key_text(key_file, setting=FILE_SETTING)
-    if text is None:
-        if not create:
-            raise ConfigurationError(FILE_SETTING, f"the audit key file {key_file} is missing")
-        return _create_key_file(key_file, setting=FILE_SETTING)
-    first = text.strip().splitlines()[0] if text.strip() else text
-    return _decode_key(first, setting=FILE_SETTING, where=f"the audit key file {key_file}")
+    return load_key(env_value=env_value, key_file=key_file, create=create, env_setting=ENV_SETTING, file_setting=FILE_SETTING,
+                    file_name="audit key file")

@@ -86,16 +86,23 @@ def load_master_key(*, env_value: str | None, key_file: Path, create: bool = Tru
 
     Never pass ``create`` when encrypted contacts exist: a new key cannot read them (breach.keys.guard).
     """
+    return load_key(env_value=env_value, key_file=key_file, create=create, env_setting=ENV_SETTING, file_setting=FILE_SETTING)
+
+
+def load_key(*, env_value: str | None, key_file: Path, create: bool, env_setting: str, file_setting: str,
+             file_name: str = "key file") -> bytes:
+    """A 32-byte key from ``env_value`` (the setting's base64 value), else the first line of ``key_file``, else
+    (with ``create``) a new key file; errors name the setting and the file (``file_name``: how to call it)."""
     if env_value is not None:
-        return _decode_key(env_value, setting=ENV_SETTING, where="the value")
+        return _decode_key(env_value, setting=env_setting, where="the value")
     key_file = Path(key_file).expanduser()
-    text = read_key_text(key_file, setting=FILE_SETTING)
+    text = read_key_text(key_file, setting=file_setting)
     if text is None:
         if not create:
-            raise ConfigurationError(FILE_SETTING, f"the key file {key_file} is missing")
-        return _create_key_file(key_file)
+            raise ConfigurationError(file_setting, f"the {file_name} {key_file} is missing")
+        return _create_key_file(key_file, setting=file_setting)
     first = text.strip().splitlines()[0] if text.strip() else text  # further lines: previous keys (rotation)
-    return _decode_key(first, setting=FILE_SETTING, where=f"the key file {key_file}")
+    return _decode_key(first, setting=file_setting, where=f"the {file_name} {key_file}")
 
 
 def load_master_keys(*, env_value: str | None, env_old: str | None, key_file: Path, create: bool = True) -> list[bytes]:
