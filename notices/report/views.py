@@ -101,16 +101,21 @@ def write_filing_pack_pdf(pack: dict[str, Any], path: Path) -> None:
                                ("BOX", (0, 0), (-1, -1), 0.5, HexColor("#999999"))]))
     story += [table, Spacer(1, 4 * mm), timeline_drawing(pack), Spacer(1, 4 * mm)]
     story += _pdf_sections(pack, styles)
-    footer = f"{pack['incident_id']} \u00b7 {pack['title']}"
+    build_pdf(story, path, pagesize=A4, footer=f"{pack['incident_id']} \u00b7 {pack['title']}")
+
+
+def build_pdf(story: list[Any], path: Path, *, pagesize: tuple[float, float], footer: str) -> None:
+    """Write a filing's story as a PDF with ``footer`` and the page number on every page, atomically; no creation
+    time or random id in the file, so the same pack gives the same bytes."""
+    font = register_fonts()[0]
 
     def on_page(canvas: Any, doc: Any) -> None:
         canvas.setFont(font, 7.5)
         canvas.drawString(20 * mm, 10 * mm, footer)
-        canvas.drawRightString(A4[0] - 20 * mm, 10 * mm, str(doc.page))
+        canvas.drawRightString(pagesize[0] - 20 * mm, 10 * mm, str(doc.page))
 
     with atomic_output(Path(path)) as tmp:
-        # invariant: no creation time or random id in the file, so the same pack gives the same bytes
-        doc = SimpleDocTemplate(str(tmp), pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm,
+        doc = SimpleDocTemplate(str(tmp), pagesize=pagesize, leftMargin=20 * mm, rightMargin=20 * mm,
                                 topMargin=18 * mm, bottomMargin=18 * mm, title=footer, invariant=1)
         doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
 

@@ -10,10 +10,10 @@ from reportlab.lib.colors import HexColor
 from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from notices.letters.pdf import register_fonts
-from notices.output import atomic_output
+from notices.report.views import build_pdf
 
 MISSING = "(not in the facts: fill in)"
 
@@ -62,20 +62,9 @@ def _answer(value: Any, st: dict[str, ParagraphStyle]) -> list[Any]:
 def write_us_pdf(pack: dict[str, Any], path: Path) -> None:
     """Write the notice as a US Letter PDF (no creation time in the file: the same pack gives the same bytes)."""
     st = _styles()
-    font = register_fonts()[0]
     story: list[Any] = [Paragraph(escape(pack["title"]), st["title"]), *_header(pack, st), Spacer(1, 4 * mm)]
     for number, section in enumerate(pack["sections"], start=1):
         story.append(Paragraph(f"{number}. {escape(section['title'])}", st["h"]))
         for field in section["fields"]:
             story.append(KeepTogether([Paragraph(escape(field["question"]), st["q"]), *_answer(field["answer"], st)]))
-    footer = f"{pack['incident_id']} \u00b7 {pack['filing_code']}"
-
-    def on_page(canvas: Any, doc: Any) -> None:
-        canvas.setFont(font, 7.5)
-        canvas.drawString(20 * mm, 10 * mm, footer)
-        canvas.drawRightString(LETTER[0] - 20 * mm, 10 * mm, str(doc.page))
-
-    with atomic_output(Path(path)) as tmp:
-        doc = SimpleDocTemplate(str(tmp), pagesize=LETTER, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=18 * mm,
-                                bottomMargin=18 * mm, title=footer, invariant=1)
-        doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
+    build_pdf(story, path, pagesize=LETTER, footer=f"{pack['incident_id']} \u00b7 {pack['filing_code']}")
