@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from breach.enums import Channel, Language
 from breach.keys.cipher import INDEX_BYTES, hmac_sha256, normalise_for_index
-from breach.people.flags import FLAG_COLUMNS, FlagError, in_us, normalise_region, parse_flag
+from breach.people.flags import FLAG_COLUMNS, US_TERRITORIES, FlagError, in_us, normalise_region, parse_flag
 
 REQUIRED_COLUMNS = ("name", "language")
 COLUMNS = ("name", "language", "email", "channel", "address_line1", "address_line2", "postal_code", "city",
@@ -277,8 +277,13 @@ def validated(record: Mapping[str, Any], number: int, *, country: str,
     return fields, _address_warning(fields, missing) or _consent_warning(fields)
 
 
+_EXTRA_COLUMNS = ("region", "state", *FLAG_COLUMNS)
+
+
 def _extra_columns(values: dict[str, Any], number: int, *, country: str) -> dict[str, Any] | RowProblem:
     """The region (``region`` or its synonym ``state``) and the yes/no flags, or the first problem."""
+    if country not in US_TERRITORIES and not any(map(values.get, _EXTRA_COLUMNS)):  # most rows: all empty (None)
+        return dict.fromkeys(("region", *FLAG_COLUMNS))
     region_column = "region" if values.get("region") or not values.get("state") else "state"
     try:
         region = normalise_region(values.get(region_column), country=country)

@@ -36,7 +36,7 @@ from datetime import datetime, timedelta
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bench._common import synthetic_people
 from breach import audit, instants
@@ -201,6 +201,14 @@ def test_a_machine_restart_mid_incident_loses_no_clock_reminder_approval_or_deli
         assert given.via == "flow" and given.flow_run_id == approval_run
         mark("approved")
         _wait("a request in flight", lambda: stand_in.stats()["faults"].get("timeout") or opener.poll() is not None, timeout=180, poll=0.05)
+
+        def a_batch_done() -> bool:  # the answered requests are marked in their own commits, just after their answers
+            with rt.sessions() as session:
+                done = session.execute(select(func.count()).select_from(SendBatchRow).where(
+                    SendBatchRow.incident_id == incident_id, SendBatchRow.state == "done")).scalar_one()
+            return done >= 1 or opener.poll() is not None
+
+        _wait("a batch marked done", a_batch_done, timeout=60, poll=0.05)
         assert opener.poll() is None, "the send finished before the power cut: " + (logs / "open.log").read_text(errors="replace")[-3000:]
         runs_before = _flow_runs(server.api_url)
 
