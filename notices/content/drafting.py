@@ -67,14 +67,23 @@ def needed_languages(*, session: Session, incident_id: str, controller: Controll
         return out
     if assessment.notify_authority:
         out["authority_report"] = {authority_params(session=session, incident_id=incident_id, controller=controller).language}
-    people = set(session.execute(select(PersonRow.language).where(PersonRow.incident_id == incident_id).distinct()).scalars())
+    people = _people_languages(session=session, incident_id=incident_id)
     told = people_condition(session=session, incident_id=incident_id, result=assessment.result or {}, us=controller.us)
     if assessment.notify_subjects or told is not None:
         stmt = select(PersonRow.language).where(PersonRow.incident_id == incident_id).distinct()
         out["subject_notice"] = set(session.execute(stmt if told is None else stmt.where(told)).scalars())
     if _public_wanted(session=session, incident_id=incident_id, result=assessment.result or {}):
-        out["public_notice"] = (people | {controller.default_language}) & set(PUBLIC_LANGUAGES)
+        out["public_notice"] = _public_languages(people, controller)
     return out
+
+
+def _people_languages(*, session: Session, incident_id: str) -> set[str]:
+    return set(session.execute(select(PersonRow.language).where(PersonRow.incident_id == incident_id).distinct()).scalars())
+
+
+def _public_languages(people: set[str], controller: ControllerProfile) -> set[str]:
+    """A public notice's languages: the people's and the controller's, where a public notice exists in them."""
+    return (people | {controller.default_language}) & set(PUBLIC_LANGUAGES)
 
 
 def translation_gaps(*, session: Session, incident_id: str, controller: ControllerProfile) -> dict[str, list[str]]:
@@ -144,13 +153,15 @@ def prepare(*, session: Session, incident_id: str, controller: ControllerProfile
     told = people_condition(session=session, incident_id=incident_id, result=assessment.result or {}, us=controller.us)
     if assessment.notify_subjects or told is not None:
         stmt = select(PersonRow.language, PersonRow.channel).where(PersonRow.incident_id == incident_id).distinct()
-        for language, channel in sorted(set(session.execute(stmt if told is None else stmt.where(told)).tuples())):
+        pairs = sorted(set(session.execute(stmt if told is None else stmt.where(told)).tuples()))
+        for language, channel in pairs:
             if channel in SUBJECT_CHANNELS and language != US_LANGUAGE:
                 _subject(out, NoticeKind.SUBJECT_NOTICE, language, Channel(channel), session=session, incident_id=incident_id,
                          controller=controller)
-        _us(out, session=session, incident_id=incident_id, controller=controller, told=told)
+        if any(language == US_LANGUAGE for language, _ in pairs):  # US notices go to US residents to be told, in en-US
+            _us(out, session=session, incident_id=incident_id, controller=controller, told=told)
     if _public_wanted(session=session, incident_id=incident_id, result=assessment.result or {}):
-        for language in sorted(needed_languages(session=session, incident_id=incident_id, controller=controller)["public_notice"]):
+        for language in sorted(_public_languages(_people_languages(session=session, incident_id=incident_id), controller)):
             _subject(out, NoticeKind.PUBLIC_NOTICE, language, Channel.WEB, session=session, incident_id=incident_id,
                      controller=controller)
     return out
