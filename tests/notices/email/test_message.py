@@ -122,6 +122,27 @@ def test_the_name_fast_path_equals_the_careful_one(name: str) -> None:
     assert _display_name(shown) == shown and not set(shown) & set('<>()[]:;@,"\\=\r\n')
 
 
+# letters of several scripts, fullwidth look-alikes (NFKC folds them), invisible and combining characters, specials
+_HEADERISH = st.text(alphabet=st.sampled_from(list("Aa9 -'_.=<@æøåÆØÅßÉéñŁłΣωЖж李ア١") + [
+    "\uff21", "\uff20", "\uff1c", "\u2160", "\u00b2", "\ufb01", "\u3164", "\u115f", "\uffa0", "\u200b", "\u00ad", "\u034f",
+    "\u0301", "\u202e", "\ufeff", "\u00a0", "\n", "\x85"]), max_size=140)
+
+
+@settings(max_examples=600, deadline=None)
+@given(name=st.one_of(_HEADERISH, st.text(max_size=200)))
+def test_the_header_name_fast_paths_equal_the_careful_one(name: str) -> None:
+    from notices.email.headers import header_name, plain_header_name
+    assert header_name(name) == plain_header_name(name)
+
+
+def test_the_header_name_fast_path_takes_nordic_names_as_they_are() -> None:
+    from notices.email.headers import header_name
+    for name in ("Søren Ærø-Ødegård", "Åse O'Brien", "Łukasz Żółć"):
+        assert header_name(name) == name
+    assert header_name("Ｓøren") == "Søren"  # a fullwidth look-alike is folded, never passed on
+    assert header_name("Bo\u200bil") == "Boil" and header_name("Ola\u3164Nordmann") == "OlaNordmann"
+
+
 @settings(max_examples=400, deadline=None)
 @given(email=st.one_of(st.emails(), st.text(alphabet=st.sampled_from(list("ab.@-_+ æ\n")), max_size=30)))
 def test_the_address_fast_path_equals_the_careful_one(email: str) -> None:
