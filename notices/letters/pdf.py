@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
-from collections.abc import Callable, Hashable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -64,6 +64,7 @@ _LABELS = {
 POSTING_LANGUAGE = {"DK": "da", "NO": "nb", "SE": "sv", "NL": "nl", "DE": "de", "FI": "fi", "FR": "fr"}
 
 
+@lru_cache(maxsize=512)
 def country_name(code: str, *, sender_country: str) -> str:
     """A country's name in capitals, in the language of the sender's country (else English), e.g. NORGE."""
     language = POSTING_LANGUAGE.get(sender_country, "en")
@@ -203,7 +204,7 @@ def _keeps_with_next(kinds: list[str], texts: list[str]) -> list[bool]:
     return keep
 
 
-def _needed(blocks: list[tuple[Line, ...]], keep: list[bool], i: int) -> int:
+def _needed(blocks: Sequence[tuple[Line, ...]], keep: list[bool], i: int) -> int:
     """Lines that must fit on the page for block i to start there: its chain of kept-together blocks,
     the last one whole when short (at most 3 lines) or by its first two lines."""
     need, j = 0, i
@@ -218,8 +219,14 @@ def layout_body(body_text: str) -> list[list[Line]]:
     """Break the body into pages of lines: a heading stays with its first lines, a short block is not
     split, and a list never leaves a lone last item at the top of the next page."""
     register_fonts()
-    blocks = [_layout_paragraph(line.rstrip(), RIGHT - LEFT) if line.strip() else _BLANK
-              for line in body_text.strip().splitlines()]
+    blocks = tuple(_layout_paragraph(line.rstrip(), RIGHT - LEFT) if line.strip() else _BLANK
+                   for line in body_text.strip().splitlines())
+    return [list(page) for page in _paginate(blocks)]
+
+
+@lru_cache(maxsize=256)
+def _paginate(blocks: tuple[tuple[Line, ...], ...]) -> tuple[tuple[Line, ...], ...]:
+    """The pages of a body's blocks (the letters of one notice differ in a line or two: most bodies repeat)."""
     kinds = [_kind(block) for block in blocks]
     keep = _keeps_with_next(kinds, [" ".join(line[3] for line in block) for block in blocks])
     pages: list[list[Line]] = [[]]
@@ -233,7 +240,7 @@ def layout_body(body_text: str) -> list[list[Line]]:
                 pages.append([])
             if line[3] or pages[-1]:  # no blank line at the top of a page
                 pages[-1].append(line)
-    return pages
+    return tuple(tuple(page) for page in pages)
 
 
 def _lines(canvas: Canvas, x: float, top: float, lines: Iterable[str], *, font: str, size: float, leading: float) -> None:
