@@ -151,7 +151,8 @@ class ReminderRow(Base):
 class PersonRow(Base):
     __tablename__ = "people"
     __table_args__ = (UniqueConstraint("incident_id", "dedup_key"), Index("ix_people_incident_batch", "incident_id", "batch_no"),
-                      Index("ix_people_incident_external_key", "incident_id", "external_key"))
+                      Index("ix_people_incident_external_key", "incident_id", "external_key"),
+                      Index("ix_people_incident_language_channel", "incident_id", "language", "channel"))  # counts read the index
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"))
     line: Mapped[int] = mapped_column(Integer)
