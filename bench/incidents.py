@@ -134,8 +134,12 @@ def phase_two(client: Any, cases: list[dict[str, Any]], timeout: float) -> dict[
             runs.append(run_deployment(DEPLOYMENT, parameters=case["parameters"], timeout=0).id)
     ended = _until(client, runs, FINAL, timeout)
     states = _states(client, runs)
+    others = [client.read_flow_run(run_id) for run_id, state in states.items() if state != "COMPLETED"]
     return {"seconds": round(max(ended.values()) - started, 2) if ended else None,
-            "completed": sum(1 for s in states.values() if s == "COMPLETED"), "runs": len(runs)}
+            "completed": sum(1 for s in states.values() if s == "COMPLETED"), "runs": len(runs),
+            # why a run did not complete: its state and Prefect's message (ids and error text, no personal data)
+            "not_completed": [{"state": r.state.name if r.state else None, "message": (r.state.message or "")[:400] if r.state else ""}
+                              for r in others]}
 
 
 def approval_code_emails(incident_ids: list[str]) -> int:
@@ -180,7 +184,7 @@ def one_count(cluster: Cluster, host: str, workers: int, args: argparse.Namespac
     out = {"workers": workers, "incidents": args.incidents, "people_each": args.people,
            "verdict_p50_seconds": one["verdict_p50_seconds"], "verdict_p95_seconds": one["verdict_p95_seconds"],
            "verdicts": one["verdicts"], "to_approval_seconds": one["to_approval_seconds"], "send_and_export_seconds": two["seconds"],
-           "completed": two["completed"], "delivered": delivered, "not_accepted": outbox - delivered,
+           "completed": two["completed"], "not_completed": two["not_completed"], "delivered": delivered, "not_accepted": outbox - delivered,
            "people_per_second": round(delivered / two["seconds"]) if two["seconds"] else None,
            "duplicates": after["duplicates"] - before["duplicates"] - manager_repeats, "approval_code_emails": code_emails,
            "file_rows": total_people}

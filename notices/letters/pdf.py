@@ -204,43 +204,62 @@ def _keeps_with_next(kinds: list[str], texts: list[str]) -> list[bool]:
     return keep
 
 
-def _needed(blocks: Sequence[tuple[Line, ...]], keep: list[bool], i: int) -> int:
+def _needed(sizes: Sequence[int], keep: list[bool], i: int) -> int:
     """Lines that must fit on the page for block i to start there: its chain of kept-together blocks,
-    the last one whole when short (at most 3 lines) or by its first two lines."""
+    the last one whole when short (at most 3 lines) or by its first two lines (``sizes``: each block's lines)."""
     need, j = 0, i
-    while keep[j] and j + 1 < len(blocks):
-        need += len(blocks[j])
+    while keep[j] and j + 1 < len(sizes):
+        need += sizes[j]
         j += 1
-    last = len(blocks[j])
+    last = sizes[j]
     return need + (last if last <= 3 else 2)
+
+
+# A block's shape: whether each of its lines has text, its kind, whether its text ends with ':' (a lead-in).
+Shape = tuple[tuple[bool, ...], str, bool]
 
 
 def layout_body(body_text: str) -> list[list[Line]]:
     """Break the body into pages of lines: a heading stays with its first lines, a short block is not
     split, and a list never leaves a lone last item at the top of the next page."""
     register_fonts()
-    blocks = tuple(_layout_paragraph(line.rstrip(), RIGHT - LEFT) if line.strip() else _BLANK
-                   for line in body_text.strip().splitlines())
-    return [list(page) for page in _paginate(blocks)]
+    blocks = [_layout_paragraph(line.rstrip(), RIGHT - LEFT) if line.strip() else _BLANK
+              for line in body_text.strip().splitlines()]
+    shapes = tuple((tuple(bool(line[3]) for line in block), _kind(block), " ".join(line[3] for line in block).endswith(":"))
+                   for block in blocks)
+    count, plan = _page_plan(shapes)
+    pages: list[list[Line]] = [[] for _ in range(count)]
+    for page, line in zip(plan, (line for block in blocks for line in block), strict=True):
+        if page >= 0:
+            pages[page].append(line)
+    return pages
 
 
 @lru_cache(maxsize=256)
-def _paginate(blocks: tuple[tuple[Line, ...], ...]) -> tuple[tuple[Line, ...], ...]:
-    """The pages of a body's blocks (the letters of one notice differ in a line or two: most bodies repeat)."""
-    kinds = [_kind(block) for block in blocks]
-    keep = _keeps_with_next(kinds, [" ".join(line[3] for line in block) for block in blocks])
-    pages: list[list[Line]] = [[]]
-    for i, block in enumerate(blocks):
-        room = _CAPACITY[min(len(pages) - 1, 1)] - len(pages[-1])
+def _page_plan(shapes: tuple[Shape, ...]) -> tuple[int, tuple[int, ...]]:
+    """The number of pages and the page of each line (-1: a blank line left out at the top of a page).
+
+    Pagination depends only on the blocks' shapes, not on their words: the letters of one notice,
+    whose greetings differ in the name, share one plan whenever their blocks wrap to the same lines.
+    """
+    kinds = [kind for _, kind, _ in shapes]
+    sizes = [len(lines) for lines, _, _ in shapes]
+    keep = _keeps_with_next(kinds, [":" if colon else "" for _, _, colon in shapes])
+    filled, plan = [0], []  # lines on each page so far; the page of each line
+    for i, (lines, kind, _) in enumerate(shapes):
+        room = _CAPACITY[min(len(filled) - 1, 1)] - filled[-1]
         starts_chain = i == 0 or not keep[i - 1]
-        if pages[-1] and kinds[i] != "blank" and starts_chain and _needed(blocks, keep, i) > room:
-            pages.append([])
-        for line in block:
-            if len(pages[-1]) >= _CAPACITY[min(len(pages) - 1, 1)]:
-                pages.append([])
-            if line[3] or pages[-1]:  # no blank line at the top of a page
-                pages[-1].append(line)
-    return tuple(tuple(page) for page in pages)
+        if filled[-1] and kind != "blank" and starts_chain and _needed(sizes, keep, i) > room:
+            filled.append(0)
+        for has_text in lines:
+            if filled[-1] >= _CAPACITY[min(len(filled) - 1, 1)]:
+                filled.append(0)
+            if has_text or filled[-1]:  # no blank line at the top of a page
+                plan.append(len(filled) - 1)
+                filled[-1] += 1
+            else:
+                plan.append(-1)
+    return len(filled), tuple(plan)
 
 
 def _lines(canvas: Canvas, x: float, top: float, lines: Iterable[str], *, font: str, size: float, leading: float) -> None:

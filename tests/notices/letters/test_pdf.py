@@ -266,3 +266,20 @@ def test_no_page_break_leaves_a_heading_alone_or_a_lone_last_bullet_on_the_next_
                 leading = len(page) if all(b == "bullet" for b in page) else next(i for i, b in enumerate(page) if b != "bullet")
                 assert leading >= 2, f"a lone last bullet starts page 2 (filler {filler})"
     assert splits > 0  # the sweep really breaks inside the list somewhere
+
+
+@pytest.mark.parametrize("paragraphs", [3, 9, 18, 33])
+def test_letters_that_differ_only_in_the_name_share_a_page_plan_yet_keep_their_own_words(paragraphs: int) -> None:
+    from notices.letters.pdf import _page_plan
+    _page_plan.cache_clear()
+    body = long_body(paragraphs)
+    bodies = [f"Kære {name},\n\n{body}" for name in ("Bo", "Søren Ærø-Ødegård", "Åse Lund")]
+    layouts = [layout_body(text) for text in bodies]
+    assert _page_plan.cache_info().misses == 1 and _page_plan.cache_info().hits == 2  # one plan, found again twice
+    for text, pages, name in zip(bodies, layouts, ("Bo", "Søren Ærø-Ødegård", "Åse Lund"), strict=True):
+        assert pages[0][0][3] == f"Kære {name},"  # each letter keeps its own greeting
+        words = [w for page in pages for line in page for w in line[3].split()]
+        assert words == [w for line in text.splitlines() for w in line.removeprefix("## ").removeprefix("- ").split()]
+    assert [len(page) for page in layouts[0]] == [len(page) for page in layouts[1]] == [len(page) for page in layouts[2]]
+    long_greeting = layout_body("Kære " + "Maximiliane " * 30 + ",\n\n" + body)  # wraps to more lines: its own plan
+    assert _page_plan.cache_info().misses == 2 and sum(len(p) for p in long_greeting) > sum(len(p) for p in layouts[0])
