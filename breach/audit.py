@@ -27,13 +27,14 @@ import hmac
 import json
 import logging
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Insert, event, insert, select
+from sqlalchemy import Connection, Insert, event, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -193,8 +194,13 @@ def _check_anchors(anchors: Iterator[dict[str, Any]], row: AuditEventRow, pendin
 
 
 def verify_rows(rows: Iterable[AuditEventRow], *, head: AuditHead | None, seal: AuditSeal | None = None,
-                heads: list[dict[str, Any]] | None = None) -> ChainReport:
-    """Recompute the chain; raise AuditChainBroken at the first entry that does not fit."""
+                heads: list[dict[str, Any]] | None = None, committed_seq: Callable[[], int] | None = None) -> ChainReport:
+    """Recompute the chain; raise AuditChainBroken at the first entry that does not fit.
+
+    ``head`` must have been read before ``rows``. Where the rows go on past it, or the head file records entries the
+    rows do not reach, ``committed_seq`` (the newest committed head, read afresh) tells concurrent writers that
+    committed in between from entries appended without moving the head or removed from the end.
+    """
     heads = heads or []
     keyed_from = head.keyed_from if head is not None else None
     for anchor in heads:
@@ -204,6 +210,7 @@ def verify_rows(rows: Iterable[AuditEventRow], *, head: AuditHead | None, seal: 
     anchors = iter(heads)
     pending = next(anchors, None)
     prev, expected_seq, count = GENESIS, 1, 0
+    at_head = GENESIS if head is not None and head.seq == 0 else None  # the hash of the entry the head names
     for row in rows:
         if row.seq != expected_seq:
             raise AuditChainBroken(expected_seq, f"entry {expected_seq} is missing (found {row.seq} next)")
@@ -216,24 +223,42 @@ def verify_rows(rows: Iterable[AuditEventRow], *, head: AuditHead | None, seal: 
             why = " (or it was written without the audit key)" if key else ""
             raise AuditChainBroken(row.seq, f"its content was changed after it was written{why}")
         pending = _check_anchors(anchors, row, pending)
+        if head is not None and row.seq == head.seq:
+            at_head = row.hash
         prev, expected_seq, count = row.hash, expected_seq + 1, count + 1
-    if pending is not None:
+    if pending is not None and (committed_seq is None or committed_seq() < pending["seq"]):
         raise AuditChainBroken(count + 1, f"the head file outside the database records entry {pending['seq']}, the database ends at "
                                           f"entry {count}: the database was rolled back or entries were removed")
-    if head is not None and (head.seq != count or head.hash != prev):
+    if head is not None and (head.seq > count or at_head != head.hash):
         raise AuditChainBroken(count + 1, f"the chain ends at entry {count} but its head says {head.seq}: "
                                           "entries were removed from the end")
+    if head is not None and head.seq < count and (committed_seq is None or committed_seq() < count):
+        raise AuditChainBroken(head.seq + 1, f"entries {head.seq + 1} to {count} lie beyond the chain's head: "
+                                             "they were written without moving it")
     return ChainReport(entries=count, head=prev, keyed_from=keyed_from, anchors=len(heads))
 
 
 def verify(*, session: Session) -> ChainReport:
-    """Verify the whole audit log in order of sequence, with the audit key and against the head file."""
+    """Verify the whole audit log in order of sequence, with the audit key and against the head file.
+
+    Read in this order so that writers committing meanwhile never look like damage (PostgreSQL's read committed
+    shows each statement the newest commits): the head file, then the head, then the entries. Every record of the
+    head file was committed before the head is read, and every entry up to the head before the entries are.
+    """
     seal = _seal(session)
     heads = read_heads(seal.head_file if seal else None)
+    head = session.execute(select(AuditHead).where(AuditHead.id == 1).execution_options(populate_existing=True)).scalar_one_or_none()
     rows = session.execute(select(AuditEventRow).order_by(AuditEventRow.seq).execution_options(yield_per=1000)).scalars()
-    head = session.get(AuditHead, 1)
     with contextlib.closing(rows):
-        return verify_rows(rows, head=head, seal=seal, heads=heads)
+        return verify_rows(rows, head=head, seal=seal, heads=heads, committed_seq=partial(_committed_seq, session))
+
+
+def _committed_seq(session: Session) -> int:
+    """The newest committed head, read on a connection of its own (outside this session's snapshot)."""
+    bind = session.get_bind()
+    engine = bind.engine if isinstance(bind, Connection) else bind
+    with engine.connect() as connection:
+        return int(connection.execute(select(AuditHead.seq).where(AuditHead.id == 1)).scalar() or 0)
 
 
 def sealed(*, session: Session, rows: Iterable[AuditEventRow]) -> list[AuditEventRow]:

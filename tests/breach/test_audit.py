@@ -71,3 +71,43 @@ def test_head_tracks_the_last_entry(session, now):
     _chain(session, now, n=2)
     head = session.get(AuditHead, 1)
     assert head.seq == _seqs(session)[-1]
+
+
+def test_an_entry_beyond_the_head_is_reported(session, now):
+    """An entry written without moving the head (straight into the table) is not taken for a concurrent writer's:
+    no committed head reaches it."""
+    _chain(session, now)
+    head = session.get(AuditHead, 1)
+    seq, prev = head.seq, head.hash
+    key = audit._key_for(seq + 1, head=head, seal=audit._seal(session))  # even with the key, when the head is not moved
+    digest = audit.entry_hash(seq=seq + 1, at=now, actor="intruder@example.com", action="notices.approved", incident_id="BR-TEST",
+                              details={}, prev_hash=prev, key=key)
+    session.add(AuditEventRow(seq=seq + 1, incident_id="BR-TEST", at=now, actor="intruder@example.com", action="notices.approved",
+                              details={}, prev_hash=prev, hash=digest))
+    session.flush()
+    with pytest.raises(AuditChainBroken, match="beyond the chain's head"):
+        audit.verify(session=session)
+
+
+def test_entries_committed_after_the_head_was_read_are_a_concurrent_writers(now):
+    """verify_rows on rows that go on past the head it was given: fine when a newer committed head covers them, damage
+    when none does; the head file's records beyond the rows likewise."""
+    rows, prev = [], audit.GENESIS
+    for seq in (1, 2, 3):
+        digest = audit.entry_hash(seq=seq, at=now, actor="a@example.com", action="t", incident_id=None, details={}, prev_hash=prev,
+                                  key=None)
+        rows.append(AuditEventRow(seq=seq, incident_id=None, at=now, actor="a@example.com", action="t", details={}, prev_hash=prev,
+                                  hash=digest))
+        prev = digest
+    head = AuditHead(id=1, seq=2, hash=rows[1].hash, keyed_from=None, key_id=None)
+    assert audit.verify_rows(rows, head=head, committed_seq=lambda: 3).entries == 3
+    with pytest.raises(AuditChainBroken, match="beyond the chain's head"):
+        audit.verify_rows(rows, head=head, committed_seq=lambda: 2)
+    anchor = {"seq": 4, "hash": "f" * 64, "keyed_from": None, "key_id": None}
+    full = AuditHead(id=1, seq=3, hash=rows[2].hash, keyed_from=None, key_id=None)
+    assert audit.verify_rows(rows, head=full, heads=[anchor], committed_seq=lambda: 4).entries == 3
+    with pytest.raises(AuditChainBroken, match="rolled back or entries were removed"):
+        audit.verify_rows(rows, head=full, heads=[anchor], committed_seq=lambda: 3)
+    wrong = AuditHead(id=1, seq=2, hash="e" * 64, keyed_from=None, key_id=None)
+    with pytest.raises(AuditChainBroken, match="removed from the end"):
+        audit.verify_rows(rows, head=wrong, committed_seq=lambda: 3)
