@@ -30,7 +30,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -250,7 +250,7 @@ def verify(*, session: Session) -> ChainReport:
     head = session.execute(select(AuditHead).where(AuditHead.id == 1).execution_options(populate_existing=True)).scalar_one_or_none()
     rows = session.execute(select(AuditEventRow).order_by(AuditEventRow.seq).execution_options(yield_per=1000)).scalars()
     with contextlib.closing(rows):
-        return verify_rows(rows, head=head, seal=seal, heads=heads, committed_seq=partial(_committed_seq, session))
+        return verify_rows(rows, head=head, seal=seal, heads=heads, committed_seq=cache(partial(_committed_seq, session)))  # read once
 
 
 def _committed_seq(session: Session) -> int:

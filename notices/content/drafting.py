@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from breach import audit
@@ -70,15 +70,16 @@ def needed_languages(*, session: Session, incident_id: str, controller: Controll
     people = _people_languages(session=session, incident_id=incident_id)
     told = people_condition(session=session, incident_id=incident_id, result=assessment.result or {}, us=controller.us)
     if assessment.notify_subjects or told is not None:
-        stmt = select(PersonRow.language).where(PersonRow.incident_id == incident_id).distinct()
-        out["subject_notice"] = set(session.execute(stmt if told is None else stmt.where(told)).scalars())
+        out["subject_notice"] = people if told is None else _people_languages(session=session, incident_id=incident_id, where=told)
     if _public_wanted(session=session, incident_id=incident_id, result=assessment.result or {}):
         out["public_notice"] = _public_languages(people, controller)
     return out
 
 
-def _people_languages(*, session: Session, incident_id: str) -> set[str]:
-    return set(session.execute(select(PersonRow.language).where(PersonRow.incident_id == incident_id).distinct()).scalars())
+def _people_languages(*, session: Session, incident_id: str, where: ColumnElement[bool] | None = None) -> set[str]:
+    """The languages of an incident's people (``where``: of those it selects)."""
+    stmt = select(PersonRow.language).where(PersonRow.incident_id == incident_id).distinct()
+    return set(session.execute(stmt if where is None else stmt.where(where)).scalars())
 
 
 def _public_languages(people: set[str], controller: ControllerProfile) -> set[str]:
@@ -153,13 +154,11 @@ def prepare(*, session: Session, incident_id: str, controller: ControllerProfile
     told = people_condition(session=session, incident_id=incident_id, result=assessment.result or {}, us=controller.us)
     if assessment.notify_subjects or told is not None:
         stmt = select(PersonRow.language, PersonRow.channel).where(PersonRow.incident_id == incident_id).distinct()
-        pairs = sorted(set(session.execute(stmt if told is None else stmt.where(told)).tuples()))
-        for language, channel in pairs:
+        for language, channel in sorted(set(session.execute(stmt if told is None else stmt.where(told)).tuples())):
             if channel in SUBJECT_CHANNELS and language != US_LANGUAGE:
                 _subject(out, NoticeKind.SUBJECT_NOTICE, language, Channel(channel), session=session, incident_id=incident_id,
                          controller=controller)
-        if any(language == US_LANGUAGE for language, _ in pairs):  # US notices go to US residents to be told, in en-US
-            _us(out, session=session, incident_id=incident_id, controller=controller, told=told)
+        _us(out, session=session, incident_id=incident_id, controller=controller, told=told)
     if _public_wanted(session=session, incident_id=incident_id, result=assessment.result or {}):
         for language in sorted(_public_languages(_people_languages(session=session, incident_id=incident_id), controller)):
             _subject(out, NoticeKind.PUBLIC_NOTICE, language, Channel.WEB, session=session, incident_id=incident_id,

@@ -6,6 +6,7 @@ import dataclasses
 import multiprocessing
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -37,17 +38,24 @@ def _append(url: str, writer: int, start: multiprocessing.synchronize.Event, hea
                          at=datetime.now(UTC), incident_id="BR-CONCURRENT", details={"i": i})
 
 
-def test_writers_in_several_processes_keep_one_chain(db_url: str, tmp_path: Path) -> None:
-    head_file = str(tmp_path / "audit-head.log")
-    sessions = sessionmaker(engine_for(db_url), info={audit.SEAL: _seal(head_file)})
-    with sessions() as session:
-        before = session.execute(select(func.count()).select_from(AuditEventRow)).scalar_one()
+def _start_writers(db_url: str, head_file: str) -> tuple[list[multiprocessing.process.BaseProcess], Any]:
+    """WRITERS processes appending ENTRIES entries each, let go at once; and the start event, which the caller keeps
+    until they have ended (spawned children open it after this returns)."""
     ctx = multiprocessing.get_context("spawn")
     start = ctx.Event()
     procs = [ctx.Process(target=_append, args=(db_url, w, start, head_file)) for w in range(WRITERS)]
     for p in procs:
         p.start()
     start.set()
+    return procs, start
+
+
+def test_writers_in_several_processes_keep_one_chain(db_url: str, tmp_path: Path) -> None:
+    head_file = str(tmp_path / "audit-head.log")
+    sessions = sessionmaker(engine_for(db_url), info={audit.SEAL: _seal(head_file)})
+    with sessions() as session:
+        before = session.execute(select(func.count()).select_from(AuditEventRow)).scalar_one()
+    procs, _start = _start_writers(db_url, head_file)
     for p in procs:
         p.join(120)
     assert [p.exitcode for p in procs] == [0] * WRITERS
@@ -64,12 +72,7 @@ def test_verifying_while_others_append_never_reports_damage(db_url: str, tmp_pat
     found 'the chain ends at entry 912 but its head says 914' on PostgreSQL: the head was read after the entries)."""
     head_file = str(tmp_path / "audit-head.log")
     sessions = sessionmaker(engine_for(db_url), info={audit.SEAL: _seal(head_file)})
-    ctx = multiprocessing.get_context("spawn")
-    start = ctx.Event()
-    procs = [ctx.Process(target=_append, args=(db_url, w, start, head_file)) for w in range(WRITERS)]
-    for p in procs:
-        p.start()
-    start.set()
+    procs, _start = _start_writers(db_url, head_file)
     checks = 0
     while any(p.is_alive() for p in procs) or checks == 0:
         with sessions() as session:
