@@ -279,6 +279,24 @@ def batch_claims(incident_id: str) -> dict[str, int]:
             "claimed_more_than_once": sum(n for _, a, n in rows if a > 1)}
 
 
+def send_window(incident_id: str) -> dict[str, float | None]:
+    """From our DB: the e-mail batches' first start to their last finish (the sending itself, without the outbox
+    or Prefect's start and end), and the median seconds of one batch."""
+    from sqlalchemy import select
+
+    from breach.store.tables import SendBatchRow
+    from flows.runtime import runtime
+    with runtime().sessions() as session:
+        rows = session.execute(select(SendBatchRow.started_at, SendBatchRow.finished_at).where(
+            SendBatchRow.incident_id == incident_id, SendBatchRow.channel == "email")).all()
+    starts = [s for s, _ in rows if s is not None]
+    ends = [e for _, e in rows if e is not None]
+    if not starts or not ends:
+        return {"sending_seconds": None, "batch_seconds_median": None}
+    return {"sending_seconds": round((max(ends) - min(starts)).total_seconds(), 2),
+            "batch_seconds_median": _median([(e - s).total_seconds() for s, e in rows if s is not None and e is not None])}
+
+
 def run_fanout(api_url: str, incident_id: str, parts: int = 0) -> tuple[float, dict[str, Any]]:
     """The coordinator flow in this process against `api_url` (parts: 0 for one per online worker); returns (seconds, its result)."""
     from prefect.settings import PREFECT_API_URL, temporary_settings
@@ -340,9 +358,10 @@ def one_count(cluster: Cluster, host: str, workers: int, people: int, parts: int
            "recipients_received": after["recipients"] - before["recipients"],
            "duplicates": after["duplicates"] - before["duplicates"], "lost": people - states.get("accepted", 0),
            "delivery_states": states, **spread(runs), "db_batches": batch_claims(incident_id),
-           "failed_chunks": len(result["failed_chunks"]), "coordinator_seconds": result["seconds"]}
-    print(json.dumps({k: out[k] for k in ("workers", "seconds", "per_second", "batches_per_worker", "chunk_wait_seconds_median",
-                                          "duplicates", "lost")}), file=sys.stderr, flush=True)
+           "failed_chunks": len(result["failed_chunks"]), "coordinator_seconds": result["seconds"], **send_window(incident_id)}
+    shown = ("workers", "seconds", "per_second", "batches_per_worker", "chunk_wait_seconds_median", "sending_seconds",
+             "batch_seconds_median", "coordinator_seconds", "duplicates", "lost")
+    print(json.dumps({k: out[k] for k in shown}), file=sys.stderr, flush=True)
     return out
 
 
@@ -355,7 +374,7 @@ def in_process(host: str, people: int, seed: int) -> dict[str, Any]:
     after = c.server_stats(host)
     states = c.delivery_states(incident_id)
     out = {"seconds": round(seconds, 2), "per_second": round(people / seconds), "lost": people - states.get("accepted", 0),
-           "duplicates": after["duplicates"] - before["duplicates"]}
+           "duplicates": after["duplicates"] - before["duplicates"], **send_window(incident_id)}
     print(json.dumps({"in_process": out}), file=sys.stderr, flush=True)
     return out
 

@@ -26,6 +26,7 @@ from breach.exceptions import InvalidPeopleFile
 from breach.incidents import service as incidents
 from breach.people.importer import check_people_file
 from breach.people.store import import_people as store_people
+from breach.people.store import refresh_statistics as refresh_people_statistics
 from flows.case_file import refresh_case_file
 from flows.progress import emit
 from flows.runtime import runtime
@@ -87,6 +88,8 @@ def import_file(incident_id: str, people_path: str) -> dict[str, Any]:
         if rt.controller.us is not None:  # US duties count residents per state: their clocks start once people are known
             us_clocks.start_us_clocks(session=session, incident_id=incident_id, profile=rt.controller.us, actor=rt.actor,
                                       now=instants.utcnow())
+    if not result.skipped_same_file:
+        refresh_people_statistics(rt.sessions)
     counts = result.report.as_counts()
     emit("imported", incident_id=incident_id, counts=counts, skipped=result.skipped_same_file,
          problems=[(p.line, p.column, p.code, p.message) for p in result.problems[:20]])

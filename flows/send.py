@@ -67,6 +67,8 @@ def prepare_outbox(incident_id: str) -> dict[str, list[int]]:
         integrity.record_refusal(sessions=rt.sessions, incident_id=incident_id, error=exc, actor=rt.actor, now=instants.utcnow(),
                                  where="send")
         raise
+    if summary.created:
+        outbox.refresh_statistics(rt.sessions)
     emit("outbox", incident_id=incident_id, deliveries=summary.deliveries, batches=summary.batches)
     return batches
 

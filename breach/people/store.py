@@ -20,7 +20,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from breach import audit
 from breach.enums import Channel
@@ -30,6 +30,7 @@ from breach.people.blocks import Block, Reading, read_rows, worker_count
 from breach.people.importer import BLOCK_BYTES, ImportReport, _country, open_layout
 from breach.people.rows import PersonIn, ProblemCode, RowProblem, address_lines
 from breach.people.writer import PeopleWriter
+from breach.store import statistics
 from breach.store.tables import PersonRow
 
 MAX_PROBLEMS = 1000
@@ -119,6 +120,12 @@ def import_people(*, session: Session, incident_id: str, path: Path, cipher: Mul
     audit.record(session=session, action="people.imported", actor=actor, at=now, incident_id=incident_id,
                  details={"file_sha256": digest, **batch.result.report.as_counts()})
     return batch.result
+
+
+def refresh_statistics(sessions: sessionmaker[Session]) -> list[str]:
+    """After an import has committed: let PostgreSQL's planner know the incident's people
+    (breach/store/statistics.py)."""
+    return statistics.refresh(sessions, PersonRow)
 
 
 def _seal(cipher: MultiKeyCipher, incident_id: str, fields: dict[str, Any]) -> bytes:

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import NamedTuple, NoReturn
 
 import orjson
-from sqlalchemy import or_, select, update
+from sqlalchemy import Select, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from breach import audit, instants
@@ -213,17 +213,21 @@ class _Person(NamedTuple):
     own_data: dict[str, str] = {}
 
 
+def email_batch_rows(incident_id: str, batch_no: int) -> Select[int, int, bytes, bytes, str]:
+    """(delivery id, draft id, blind index, sealed contact, state) of an e-mail batch's open and uncertain deliveries:
+    read through the batch index (breach/store/statistics.py says why the planner must know the incident)."""
+    return (select(DeliveryRow.id, DeliveryRow.draft_id, PersonRow.dedup_key, PersonRow.contact_enc, DeliveryRow.state)
+            .join(PersonRow, PersonRow.id == DeliveryRow.person_id)
+            .where(DeliveryRow.incident_id == incident_id, DeliveryRow.channel == Channel.EMAIL.value,
+                   DeliveryRow.batch_no == batch_no, DeliveryRow.state.in_((*_OPEN, _UNCERTAIN)))
+            .order_by(DeliveryRow.id))
+
+
 def _load_email(*, sessions: sessionmaker[Session], incident_id: str, batch_no: int, cipher: MultiKeyCipher):
     """(delivery id, draft id, name, e-mail) of the batch's open and uncertain deliveries, decrypted in one
     pass; the ids of the uncertain ones; and the drafts."""
     with sessions() as session:
-        rows = session.connection().execute(  # Core, not ORM rows: a thousand plain tuples
-            select(DeliveryRow.id, DeliveryRow.draft_id, PersonRow.dedup_key, PersonRow.contact_enc, DeliveryRow.state)
-            .join(PersonRow, PersonRow.id == DeliveryRow.person_id)
-            .where(DeliveryRow.incident_id == incident_id, DeliveryRow.channel == Channel.EMAIL.value,
-                   DeliveryRow.batch_no == batch_no, DeliveryRow.state.in_((*_OPEN, _UNCERTAIN)))
-            .order_by(DeliveryRow.id)
-        ).all()
+        rows = session.connection().execute(email_batch_rows(incident_id, batch_no)).all()  # Core: a thousand plain tuples
         drafts = {d.id: d for d in session.execute(select(DraftRow).where(DraftRow.id.in_({r[1] for r in rows}))).scalars()}
         integrity.require_unchanged(session=session, incident_id=incident_id, rounds=[d.round for d in drafts.values()])
     prefix, decrypt, people, uncertain = b"person:" + incident_id.encode() + b":", cipher.decrypt, [], set()

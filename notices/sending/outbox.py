@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from breach import audit
 from breach.approval import rounds
@@ -16,6 +16,7 @@ from breach.enums import Channel, DeliveryState, IncidentStatus, NoticeKind
 from breach.incidents import service as incidents
 from breach.jurisdictions.us.profile import UsProfile
 from breach.people.audience import audience, sql_condition
+from breach.store import statistics
 from breach.store.tables import DeliveryRow, IncidentRow, SendBatchRow, UTCDateTime
 
 # One statement fills the outbox for a million people; ROW_NUMBER numbers each channel's
@@ -85,6 +86,12 @@ def fill_outbox(*, session: Session, incident_id: str, batch_size: int, actor: s
                      details={"deliveries": summary.deliveries, "batches": summary.batches, "round": round_no,
                               "audience": told.as_dict()})
     return summary
+
+
+def refresh_statistics(sessions: sessionmaker[Session]) -> list[str]:
+    """After a new outbox has committed: let PostgreSQL's planner know the incident's deliveries and batches, so
+    that every batch reads its own 1,000 rows through the batch index (breach/store/statistics.py)."""
+    return statistics.refresh(sessions, DeliveryRow, SendBatchRow)
 
 
 def summarize(*, session: Session, incident_id: str, created: bool = False) -> OutboxSummary:
