@@ -157,10 +157,9 @@ BENCHMARKS: dict[str, dict[str, Any]] = {
                                         ("not accepted", "not_accepted"), ("duplicates", "duplicates"))},
     },
     "scale": {
-        # 1,000,000 people: ~8 min (estimated from 100,000 in 65 s: three incidents of 1,000,000 prepared at ~60 s each,
-        # the in-process send ~50 s, each fan-out ~65 s, the server and deployments ~15 s), under the 15 minutes that
-        # would call for a smaller incident
-        "command": ["bench/scale.py", "--people", "1000000", "--workers", "1,2"],
+        # 1,000,000 people, 3 rounds (in-process, 1 worker, 2 workers, interleaved): ~15 min (one round: three
+        # incidents prepared at ~25 s each, the in-process send ~50 s, each fan-out ~55-60 s; measured 2026-12-05)
+        "command": ["bench/scale.py", "--people", "1000000", "--workers", "1,2", "--runs", "3"],
         "about": "send-notices-fanout over 1 and 2 real workers (prefect server and project database on PostgreSQL) "
                  "beside send-notices in one process for an incident of the same size",
         "headline": {"in-process people/s": "in_process_per_second",

@@ -239,10 +239,12 @@ def chunk_runs(api_url: str, incident_id: str) -> list[dict[str, Any]]:
         runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=[incident_tag(incident_id)])),
                                      flow_filter=FlowFilter(name=FlowFilterName(any_=[CHUNK_FLOW])), limit=200,
                                      sort=FlowRunSort.ID_DESC)
+        pending = {r.id: min((s.timestamp for s in client.read_flow_run_states(r.id) if s.type.value == "PENDING"), default=None)
+                   for r in runs}  # when a worker took the run (then: its process starting, Prefect and our flow loading)
     email = email_batches(incident_id)
     return [{"worker": (r.labels or {}).get(WORKER_LABEL), "pid": r.infrastructure_pid, "state": r.state.type.value if r.state else None,
              "part": r.parameters.get("part"), "parts": r.parameters.get("parts"), "batch_nos": _assigned(r.parameters, email),
-             "created": r.created, "start": r.start_time, "end": r.end_time}
+             "created": r.created, "pending": pending[r.id], "start": r.start_time, "end": r.end_time}
             for r in runs]
 
 
@@ -328,6 +330,10 @@ def spread(runs: list[dict[str, Any]]) -> dict[str, Any]:
             # created -> Running (the worker's poll, a process start, loading the flow) and Running -> final
             "first_chunk_wait_seconds": _min([(r["start"] - r["created"]).total_seconds() for r in runs if r["start"]]),
             "chunk_wait_seconds_median": _median([(r["start"] - r["created"]).total_seconds() for r in runs if r["start"]]),
+            # of which: created -> Pending (a worker's poll) and Pending -> Running (the run's process starting)
+            "chunk_pickup_seconds_median": _median([(r["pending"] - r["created"]).total_seconds() for r in runs if r["pending"]]),
+            "chunk_start_seconds_median": _median([(r["start"] - r["pending"]).total_seconds()
+                                                   for r in runs if r["start"] and r["pending"]]),
             "chunk_run_seconds_median": _median([(r["end"] - r["start"]).total_seconds() for r in runs if r["start"] and r["end"]])}
 
 
@@ -359,7 +365,8 @@ def one_count(cluster: Cluster, host: str, workers: int, people: int, parts: int
            "duplicates": after["duplicates"] - before["duplicates"], "lost": people - states.get("accepted", 0),
            "delivery_states": states, **spread(runs), "db_batches": batch_claims(incident_id),
            "failed_chunks": len(result["failed_chunks"]), "coordinator_seconds": result["seconds"], **send_window(incident_id)}
-    shown = ("workers", "seconds", "per_second", "batches_per_worker", "chunk_wait_seconds_median", "sending_seconds",
+    shown = ("workers", "seconds", "per_second", "batches_per_worker", "chunk_wait_seconds_median", "chunk_pickup_seconds_median",
+             "chunk_start_seconds_median", "sending_seconds",
              "batch_seconds_median", "coordinator_seconds", "duplicates", "lost")
     print(json.dumps({k: out[k] for k in shown}), file=sys.stderr, flush=True)
     return out
@@ -385,9 +392,10 @@ def summary(people: int, counts: list[int], rounds: list[dict[str, Any]]) -> dic
     out: dict[str, Any] = {"in_process_per_second": round(ceiling)}
     for n in counts:
         rate = c.median([r[n]["per_second"] for r in rounds])
-        waits = [r[n]["chunk_wait_seconds_median"] for r in rounds if r[n]["chunk_wait_seconds_median"] is not None]
+        waits = {key: [r[n][key] for r in rounds if r[n].get(key) is not None]
+                 for key in ("chunk_wait_seconds_median", "chunk_pickup_seconds_median", "chunk_start_seconds_median")}
         out[f"workers_{n}"] = {"per_second": round(rate), "ratio_to_in_process": round(rate / ceiling, 3),
-                               "chunk_wait_seconds_median": round(c.median(waits), 2) if waits else None}
+                               **{key: round(c.median(values), 2) if values else None for key, values in waits.items()}}
     if 1 in counts and 2 in counts:
         out["speedup"] = round(out["workers_2"]["per_second"] / out["workers_1"]["per_second"], 2)
     out["lost"] = max([r[n]["lost"] for r in rounds for n in counts] + [r["in_process"]["lost"] for r in rounds])

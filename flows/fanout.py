@@ -13,8 +13,10 @@ runs the flow again, `prepare_outbox` then returns only the batches not done, an
 (after reconciliation when their outcome was unknown).
 
 A chunk run sends as `send-notices` does in one process: task runs of several batches, one forked
-sending process per lane for a big part. Nothing the coordinator did is done again: the approval
-check and the outbox are the coordinator's; a chunk only reads which batches are open.
+sending process per lane for a big part. The parts share the send's lanes (BREACH_SEND_LANES): the
+provider sees as many requests at once as from one process, its limits being per account. Nothing the
+coordinator did is done again: the approval check and the outbox are the coordinator's; a chunk only
+reads which batches are open.
 
 Only ids, batch numbers, part numbers, worker names and counts cross Prefect: parameters, tags,
 logs and results. Letters are rendered by the coordinator itself, exactly as `send-notices` does.
@@ -87,11 +89,18 @@ def share(batch_nos: list[int], part: int, parts: int) -> list[int]:
     return [b for b in batch_nos if b % parts == part]
 
 
+def part_lanes(parts: int) -> int:
+    """A part's share of BREACH_SEND_LANES: the provider sees as many requests in flight at once from a send over
+    several workers as from one process (its limits are per account, not per machine), and workers on one
+    machine fork as many sending processes between them as one send would (bench/scale.py)."""
+    return max(1, math.ceil(SEND_LANES / max(1, parts)))
+
+
 @task(persist_result=False, cache_policy=NO_CACHE)
 def written_email_batches(incident_id: str) -> list[int] | None:
     """The open e-mail batches if the outbox is already written (a coordinator run again), else None."""
     with runtime().sessions() as session:
-        if not outbox.summarize(session=session, incident_id=incident_id).batches:
+        if not outbox.is_written(session=session, incident_id=incident_id):
             return None
         return outbox.open_batches(session=session, incident_id=incident_id, channel=Channel.EMAIL)
 
@@ -103,7 +112,7 @@ def outbox_share(incident_id: str, part: int, parts: int, wait_seconds: float) -
     deadline = time.monotonic() + wait_seconds
     while True:
         with rt.sessions() as session:
-            if outbox.summarize(session=session, incident_id=incident_id).batches:  # written in one transaction
+            if outbox.is_written(session=session, incident_id=incident_id):  # written in one transaction
                 return share(outbox.open_batches(session=session, incident_id=incident_id, channel=Channel.EMAIL), part, parts)
         if time.monotonic() > deadline:
             raise TimeoutError(f"incident {incident_id}: no outbox after {wait_seconds:.0f} s; the coordinator did not write it")
@@ -112,16 +121,19 @@ def outbox_share(incident_id: str, part: int, parts: int, wait_seconds: float) -
 
 @flow(name=CHUNK_FLOW, task_runner=thread_pool(SEND_WORKERS), persist_result=False)
 def send_email_chunk(incident_id: str, batch_nos: list[int] | None = None, part: int = 0, parts: int = 1,
-                     wait_seconds: float = OUTBOX_WAIT_SECONDS) -> int:
+                     wait_seconds: float = OUTBOX_WAIT_SECONDS, lanes: int = 0) -> int:
     """Send some e-mail batches of one incident in this process: ``batch_nos``, or else (a run created ahead of
-    the outbox) every open batch whose number is ``part`` modulo ``parts``, once the outbox is written."""
+    the outbox) every open batch whose number is ``part`` modulo ``parts``, once the outbox is written.
+
+    ``lanes``: requests in flight at once in this run; 0 for this part's share of BREACH_SEND_LANES."""
     gc.freeze()  # as send-notices: what is loaded by now lives on
     if batch_nos is None:
         batch_nos = outbox_share(incident_id, part, parts, wait_seconds)
     size = max(1, min(BATCHES_PER_TASK, math.ceil(len(batch_nos) / SEND_WORKERS)))
-    fork = SEND_LANES > 1 and 0 < PROCESS_MIN_BATCHES <= len(batch_nos)
+    lanes = lanes or part_lanes(parts)
+    fork = lanes > 1 and 0 < PROCESS_MIN_BATCHES <= len(batch_nos)
     runtime()  # built before any fork, so the sending processes inherit it
-    with send_processes.lanes(SEND_LANES, fork=fork):
+    with send_processes.lanes(lanes, fork=fork):
         futures = send_email.map(unmapped(incident_id), _chunks(batch_nos, size)) if batch_nos else []
         wait(futures)
     sent, error = 0, None

@@ -94,6 +94,16 @@ def refresh_statistics(sessions: sessionmaker[Session]) -> list[str]:
     return statistics.refresh(sessions, DeliveryRow, SendBatchRow)
 
 
+def is_written(*, session: Session, incident_id: str) -> bool:
+    """Whether the incident's outbox exists (its deliveries and batches are written in one transaction).
+
+    One row of the batch table: a sender waiting for the outbox asks this every fraction of a second
+    while a million deliveries are being written, and counting them would read each one every time.
+    """
+    stmt = select(SendBatchRow.id).where(SendBatchRow.incident_id == incident_id).limit(1)
+    return session.execute(stmt).first() is not None
+
+
 def summarize(*, session: Session, incident_id: str, created: bool = False) -> OutboxSummary:
     """Deliveries and batches per channel."""
     deliveries = session.execute(select(func.count()).select_from(DeliveryRow).where(DeliveryRow.incident_id == incident_id)).scalar_one()

@@ -79,3 +79,16 @@ def test_a_lane_is_given_back_when_the_holder_fails():
 def test_at_least_one_lane():
     with pytest.raises(ValueError, match="at least 1"):
         Lanes(0)
+
+
+@pytest.mark.parametrize("parts", [1, 2, 3, 5, 16, 40])
+def test_the_parts_of_a_fanned_out_send_share_its_lanes(parts: int) -> None:
+    """The provider sees about as many requests at once from a send over several workers as from one process."""
+    from flows.fanout import part_lanes
+    from flows.send import SEND_LANES
+
+    shares = [part_lanes(parts) for _ in range(parts)]
+    assert part_lanes(1) == SEND_LANES
+    assert all(share >= 1 for share in shares)
+    assert sum(shares) >= SEND_LANES  # nobody's share leaves lanes unused
+    assert sum(shares) - SEND_LANES < parts or all(share == 1 for share in shares)  # at most one lane over per part
