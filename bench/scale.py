@@ -164,14 +164,16 @@ class Cluster:
         return self.api_url
 
     def create_pool(self) -> None:
-        """The process work pool with Prefect's default job template (what `prefect work-pool create --type process` does)."""
+        """The process work pool as README.md creates it: Prefect's job template, flow runs started by this
+        interpreter's engine (flows/pool.py)."""
         from prefect.client.orchestration import get_client
         from prefect.client.schemas.actions import WorkPoolCreate
         from prefect.settings import PREFECT_API_URL, temporary_settings
-        from prefect.workers.process import ProcessWorker
+
+        from flows.pool import process_pool_template
         with temporary_settings({PREFECT_API_URL: self.api_url}), get_client(sync_client=True) as client:
-            client.create_work_pool(WorkPoolCreate(name=self.pool, type="process",
-                                                   base_job_template=ProcessWorker.get_default_base_job_template()), overwrite=True)
+            client.create_work_pool(WorkPoolCreate(name=self.pool, type="process", base_job_template=process_pool_template()),
+                                    overwrite=True)
 
     def deploy(self, names: tuple[str, ...] = ("send-email-chunk", "send-notices-fanout")) -> None:
         """The fan-out deployments from prefect.yaml, with the documented command (`prefect --no-prompt

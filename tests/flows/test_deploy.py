@@ -26,10 +26,15 @@ def _prefect(*args: str) -> subprocess.CompletedProcess:
     return done
 
 
-def test_prefect_deploy_all_registers_every_deployment_in_prefect_yaml():
+def test_prefect_deploy_all_registers_every_deployment_in_prefect_yaml(tmp_path):
     declared = yaml.safe_load((REPO / "prefect.yaml").read_text(encoding="utf-8"))["deployments"]
     pool = declared[0]["work_pool"]["name"]
-    _prefect("work-pool", "create", pool, "--type", "process", "--overwrite")
+    template = subprocess.run([sys.executable, "-m", "flows.pool"], cwd=REPO, capture_output=True, text=True, timeout=120, check=True)
+    (tmp_path / "pool.json").write_text(template.stdout, encoding="utf-8")
+    _prefect("work-pool", "create", pool, "--type", "process", "--base-job-template", str(tmp_path / "pool.json"), "--overwrite")
+    with get_client(sync_client=True) as client:  # flow runs start as this interpreter's engine, without a second process
+        command = client.read_work_pool(pool).base_job_template["variables"]["properties"]["command"]["default"]
+    assert command == f"{sys.executable} -m prefect.engine"
     _prefect("--no-prompt", "deploy", "--all")
     found: dict = {}
     with get_client(sync_client=True) as client:
