@@ -150,7 +150,8 @@ class ReminderRow(Base):
 
 class PersonRow(Base):
     __tablename__ = "people"
-    __table_args__ = (UniqueConstraint("incident_id", "dedup_key"), Index("ix_people_incident_batch", "incident_id", "batch_no"),
+    # no index on batch_no: the import numbers people, but they are sent in the outbox's batches (migration 0012)
+    __table_args__ = (UniqueConstraint("incident_id", "dedup_key"),
                       Index("ix_people_incident_external_key", "incident_id", "external_key"),
                       Index("ix_people_incident_language_channel", "incident_id", "language", "channel"))  # counts read the index
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
