@@ -14,7 +14,6 @@ line, column and code.
 
 from __future__ import annotations
 
-import contextlib
 import multiprocessing
 import os
 import threading
@@ -29,12 +28,6 @@ from breach.people.importer import BLOCK_BYTES, Layout, _records, block_lines, b
 from breach.people.rows import RowProblem, external_key_of, validated
 
 AHEAD = 2  # blocks queued per worker beyond the one it works on
-# The workers run this much nicer than the importing process, which stores every block alone: with
-# as many workers as cores, the store (SQLite's inserts) lost its core to them half the time and the
-# whole import waited for it. 300,000 rows on SQLite, 2 workers, same session: 48,623 and 50,216
-# rows/s at the same priority, 52,962 and 52,055 with the workers at +5 (the store busy 3.8 s of the
-# import's 5.4 s instead of 5.0-5.3 of 5.7-5.8).
-WORKER_NICENESS = 5
 
 
 class Block(NamedTuple):
@@ -96,7 +89,7 @@ def read_rows(raw: IO[bytes], reading: Reading, *, workers: int, block_bytes: in
         token = next(_tokens)
         _readings[token] = reading  # before the fork, so that every worker has it
     try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=_yield_to_the_store) as pool:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
             pending: deque[Future[Block]] = deque()
             for first, data in blocks(raw, block_bytes):
                 pending.append(pool.submit(_work, token, first, data))
@@ -107,12 +100,6 @@ def read_rows(raw: IO[bytes], reading: Reading, *, workers: int, block_bytes: in
     finally:
         with _lock:
             del _readings[token]
-
-
-def _yield_to_the_store() -> None:
-    """A worker's first step: run nicer than the process that stores what it reads (WORKER_NICENESS)."""
-    with contextlib.suppress(OSError):  # a platform without nice: the same priority, only slower
-        os.nice(WORKER_NICENESS)
 
 
 def _work(token: int, first: int, data: bytes | None) -> Block:
