@@ -53,9 +53,9 @@ def _plan(engine: Engine, incident_id: str) -> tuple[str, float | None]:
         if engine.dialect.name != "postgresql":
             plan = connection.execute(text(f"EXPLAIN QUERY PLAN {compiled}")).all()
             return " ".join(str(row[-1]) for row in plan), None
-        (document,), = connection.execute(text(f"EXPLAIN (FORMAT JSON) {compiled}")).all()
-    nodes = [json.loads(document) if isinstance(document, str) else document][0][0]["Plan"]
-    stack, found, expected = [nodes], [], None
+        document = connection.execute(text(f"EXPLAIN (FORMAT JSON) {compiled}")).scalar_one()
+    plans = json.loads(document) if isinstance(document, str) else document  # the driver may decode the JSON itself
+    stack, found, expected = [plans[0]["Plan"]], [], None
     while stack:
         node = stack.pop()
         found.append(json.dumps({k: node.get(k) for k in ("Node Type", "Index Name", "Relation Name")}))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -34,7 +35,7 @@ def test_prefect_deploy_all_registers_every_deployment_in_prefect_yaml(tmp_path)
     _prefect("work-pool", "create", pool, "--type", "process", "--base-job-template", str(tmp_path / "pool.json"), "--overwrite")
     with get_client(sync_client=True) as client:  # flow runs start as this interpreter's engine, without a second process
         command = client.read_work_pool(pool).base_job_template["variables"]["properties"]["command"]["default"]
-    assert command == f"{sys.executable} -m prefect.engine"
+    assert command == shlex.join([sys.executable, "-m", "prefect.engine"])
     _prefect("--no-prompt", "deploy", "--all")
     found: dict = {}
     with get_client(sync_client=True) as client:
