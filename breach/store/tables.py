@@ -152,7 +152,7 @@ class PersonRow(Base):
     __tablename__ = "people"
     # no index on batch_no: the import numbers people, but they are sent in the outbox's batches (migration 0012)
     __table_args__ = (UniqueConstraint("incident_id", "dedup_key"),
-                      Index("ix_people_incident_external_key", "incident_id", "external_key"),
+                      Index("ix_people_external_key", "external_key"),  # the key alone finds the person (migration 0013)
                       Index("ix_people_incident_language_channel", "incident_id", "language", "channel"))  # counts read the index
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from breach import audit
@@ -26,12 +26,16 @@ from breach.store.tables import DeliveryRow, PersonRow, SendBatchRow
 from notices.sending.fallback import is_addressable
 
 
+def person_by_customer_number(incident_id: str, key: bytes | None) -> Select[PersonRow]:
+    """The person of an incident whose customer-number blind index is ``key``: read through the index on the key."""
+    return select(PersonRow).where(PersonRow.incident_id == incident_id, PersonRow.external_key == key)
+
+
 def queue_requested_letter(*, session: Session, incident_id: str, external_id: str, cipher: MultiKeyCipher, actor: str,
                            now: datetime) -> int:
     """Queue the letter for the person with this customer number; returns its letter batch number."""
     key = external_key_of(external_id, cipher.index_key)
-    stmt = select(PersonRow).where(PersonRow.incident_id == incident_id, PersonRow.external_key == key)
-    person = session.execute(stmt).scalar_one_or_none()
+    person = session.execute(person_by_customer_number(incident_id, key)).scalar_one_or_none()
     if person is None:
         raise BreachError(f"no person with that customer number in {incident_id}'s people file")
     require_approved(session=session, incident_id=incident_id)

@@ -166,6 +166,17 @@ def test_claim_block_is_index_set_claim_row_by_row():
     assert any(g is None for g in got) and any(g and g[0] == 1 for g in got)
 
 
+def test_keys_that_share_a_half_are_different_people():
+    """A block's repeated keys are found by their first halves; keys equal only there are still two people."""
+    half = bytes(range(8))
+    identity = [half + bytes([i] * 8) for i in range(4)] + [half + bytes([0] * 8)]  # the last repeats the first
+    externals = [None, bytes([9] * 8) + half, None, bytes([9] * 8) + bytes(8), bytes([9] * 8) + half]
+    table = KeyTable()
+    kept, seen = claim_block(table, b"".join(identity), externals, [2, 3, 4, 5, 6])
+    assert kept.tolist() == [True, True, True, True, False] and seen == {4: (0, 2)}
+    assert table.find(as_keys(identity[:4])).tolist() == [2, 3, 4, 5]
+
+
 def test_blocks_stay_bounded_and_a_line_too_long_to_hold_is_one_problem(tmp_path):
     from breach.people.importer import _LONG_LINE_BYTES, block_lines, blocks
 
