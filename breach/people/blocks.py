@@ -111,6 +111,12 @@ def _rows(reading: Reading, first: int, data: bytes | None) -> Block:
     block = Block([], [], [], [], [], [], [], [], [], [], b"", [], [], [], {})
     keys: list[bytes] = []
     secret, country, seal = reading.index_key, reading.country, reading.seal
+    # each column's append bound once: a row is thirteen appends, and a block tens of thousands of rows
+    columns = (block.lines, block.languages, block.channels, block.wants_letter, block.countries, block.regions,
+               block.vulnerable, block.protected_address, block.esign_consent, block.has_email, keys, block.externals,
+               block.contacts)
+    (line, language, channel, wants_letter, country_of, region, vulnerable, protected_address, esign_consent, has_email,
+     key, external, contact) = (column.append for column in columns)
     for number, record in _records(block_lines(first, data), reading.layout.parser(), after=reading.layout.header_line):
         if isinstance(record, RowProblem):
             block.problems.append(record)
@@ -122,17 +128,17 @@ def _rows(reading: Reading, first: int, data: bytes | None) -> Block:
         fields, warning = result
         if warning is not None:
             block.warnings[len(block.lines)] = warning
-        block.lines.append(number)
-        block.languages.append(fields["language"].value)
-        block.channels.append(fields["channel"].value)
-        block.wants_letter.append(fields["wants_letter"])
-        block.countries.append(fields["country"])
-        block.regions.append(fields["region"])
-        block.vulnerable.append(fields["vulnerable"])
-        block.protected_address.append(fields["protected_address"])
-        block.esign_consent.append(fields["esign_consent"])
-        block.has_email.append(fields["email"] is not None)
-        keys.append(fields["dedup_key"])
-        block.externals.append(external_key_of(fields["external_id"], secret))
-        block.contacts.append(seal(fields))
+        line(number)
+        language(fields["language"].value)
+        channel(fields["channel"].value)
+        wants_letter(fields["wants_letter"])
+        country_of(fields["country"])
+        region(fields["region"])
+        vulnerable(fields["vulnerable"])
+        protected_address(fields["protected_address"])
+        esign_consent(fields["esign_consent"])
+        has_email(fields["email"] is not None)
+        key(fields["dedup_key"])
+        external(external_key_of(fields["external_id"], secret))
+        contact(seal(fields))
     return block._replace(keys=b"".join(keys))
