@@ -270,7 +270,7 @@ def _records(lines: Iterable[tuple[int, str | None]],
             continue
         if text is None:
             yield number, RowProblem(number, None, ProblemCode.FIELD_TOO_LONG, _LINE_TOO_LONG)
-        elif text.strip() and (record := parse(text, number)) is not None:
+        elif text and not text.isspace() and (record := parse(text, number)) is not None:  # text.strip(), without a copy
             yield number, record
 
 
@@ -289,7 +289,7 @@ def _csv_row_parser(delimiter: str, header: list[str]) -> Callable[[str, int], d
                 return RowProblem(number, None, code, "the line cannot be read as CSV")
         if len(fields) > width and not any(value.strip() for value in fields[width:]):
             fields = fields[:width]  # trailing empty cells, as spreadsheets write them
-        if not any(value.strip() for value in fields):
+        if not fields[0].strip() and not any(value.strip() for value in fields):  # the first cell is mostly enough to tell
             return None
         if len(fields) != width:
             message = f"the line has {len(fields)} fields, the header {width}"

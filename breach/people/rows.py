@@ -202,7 +202,7 @@ def external_key_of(external_id: str | None, secret: bytes) -> bytes | None:
 
 def _clean(record: Mapping[str, Any], number: int) -> dict[str, str | None] | RowProblem:
     """Each known column as trimmed NFC text or None, or the first problem found."""
-    raw = [record.get(column) for column in COLUMNS]
+    raw = list(map(record.get, COLUMNS))
     if not _TEXT_TYPES.issuperset(map(type, raw)):  # a JSON line's numbers and booleans: the rare case
         for index, (column, value) in enumerate(zip(COLUMNS, raw, strict=True)):
             if isinstance(value, bool) and column in FLAG_COLUMNS:  # JSONL true/false
