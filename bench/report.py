@@ -61,6 +61,12 @@ BENCHMARKS: dict[str, dict[str, Any]] = {
         "headline": {"check, ms per request": "check", "server CPU, ms per request": "server_cpu",
                      "rate over the last 20,000 of 1,000,000 / over the first 20,000": "growth.rate_ratio"},
     },
+    "send_floor": {
+        "command": ["bench/send_floor.py", "--runs", "30"],
+        "about": "the CPU one 1,000-person request needs beyond the ceiling's work (decrypt, recipients, body), whatever the database",
+        "headline": {"decrypt, CPU ms": "cpu_ms_per_request.decrypt", "recipients, CPU ms": "cpu_ms_per_request.recipients",
+                     "body, CPU ms": "cpu_ms_per_request.body", "total, CPU ms": "total_cpu_ms_per_request", "body KB": "body_kb"},
+    },
     "letters": {
         "command": ["bench/letters.py", "--letters", "100000", "--html-letters", "400", "--runs", "3"],
         "about": "100,000 two-page letters (reportlab) against the same letter through HTML (WeasyPrint), same workers",
@@ -137,7 +143,8 @@ BENCHMARKS: dict[str, dict[str, Any]] = {
                  "only with the de-duplication table (the people kept), and SQLite's random-order index inserts slow down past its cache",
         "headline": {"rows/s": "results.sqlite.rows_per_second", "seconds": "results.sqlite.seconds",
                      "peak memory MB": "results.sqlite.peak_memory_mb", "file MB": "file_mb",
-                     "CPU seconds": "results.sqlite.cpu_seconds_each.0", "/ bulk insert ceiling": "results.sqlite.ratio_to_ceiling.bulk_insert"},
+                     "CPU seconds": "results.sqlite.cpu_seconds_each.0",
+                     "/ bulk insert ceiling": "results.sqlite.ratio_to_ceiling.bulk_insert"},
     },
     "latency": {
         # ~4 min: server, pool and deployment (~20 s), 20 runs of ~8 s each until they pause, 15 cold starts

@@ -112,11 +112,10 @@ def _rows(reading: Reading, first: int, data: bytes | None) -> Block:
     keys: list[bytes] = []
     secret, country, seal = reading.index_key, reading.country, reading.seal
     # each column's append bound once: a row is thirteen appends, and a block tens of thousands of rows
-    columns = (block.lines, block.languages, block.channels, block.wants_letter, block.countries, block.regions,
-               block.vulnerable, block.protected_address, block.esign_consent, block.has_email, keys, block.externals,
-               block.contacts)
-    (line, language, channel, wants_letter, country_of, region, vulnerable, protected_address, esign_consent, has_email,
-     key, external, contact) = (column.append for column in columns)
+    line, language, channel, wants_letter = block.lines.append, block.languages.append, block.channels.append, block.wants_letter.append
+    country_of, region, vulnerable = block.countries.append, block.regions.append, block.vulnerable.append
+    protected_address, esign_consent, has_email = block.protected_address.append, block.esign_consent.append, block.has_email.append
+    key, external, contact = keys.append, block.externals.append, block.contacts.append
     for number, record in _records(block_lines(first, data), reading.layout.parser(), after=reading.layout.header_line):
         if isinstance(record, RowProblem):
             block.problems.append(record)
