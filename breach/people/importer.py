@@ -289,7 +289,7 @@ def _csv_row_parser(delimiter: str, header: list[str]) -> Callable[[str, int], d
                 return RowProblem(number, None, code, "the line cannot be read as CSV")
         if len(fields) > width and not any(value.strip() for value in fields[width:]):
             fields = fields[:width]  # trailing empty cells, as spreadsheets write them
-        if not fields[0].strip() and not any(value.strip() for value in fields):  # the first cell is mostly enough to tell
+        if not (fields and fields[0].strip()) and not any(value.strip() for value in fields):  # the first cell mostly tells
             return None
         if len(fields) != width:
             message = f"the line has {len(fields)} fields, the header {width}"

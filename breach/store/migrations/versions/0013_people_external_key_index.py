@@ -4,8 +4,8 @@ The one query that reads it (``notices.sending.on_request``: one person of an in
 number) asks for the incident and the key; the key is an HMAC, so the key alone finds that person
 and at most the same customer's rows of other incidents, which the incident then filters. An entry
 without the incident id is smaller, and an import puts one into this index for every person at a
-random place: 1,000,000 rows into an SQLite people table took 13.2-13.4 CPU-s with the index on
-(incident, key), 12.5 with the index on the key (same rows, same session, two runs each).
+random place. Three 1,000,000-row imports each way into SQLite, alternated (same file, same session):
+the store's inserts took 11.9-12.8 CPU-s with the index on the key, 12.8-13.5 with it behind the incident.
 
 Revision ID: 0013_people_external_key_index
 Revises: 0012_drop_people_batch_index
