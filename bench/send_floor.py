@@ -7,8 +7,8 @@ no database, no decryption, no body to build. Whatever the flow's database and o
 each request still needs the steps below, all of them the send path's own code (notices/sending/
 batches.py, notices/email): this benchmark times them alone, in one process, with nothing else to do.
 
-- ``decrypt``: open 1,000 sealed contacts (AES-GCM, the AAD of breach.people.store) and read their JSON,
-  the loop of ``batches._load_email``;
+- ``decrypt``: open 1,000 sealed contacts (AES-GCM, the AAD of breach.people.store) and read their JSON:
+  ``batches.open_email_rows``, what ``batches._load_email`` does with the rows it read;
 - ``recipients``: ``batches._recipients`` (address checks, duplicates in the batch, own-data values);
 - ``body``: ``batches._email_batch`` + ``sendgrid_body`` + ``encode_body``: the request body, encoded.
 
@@ -49,8 +49,6 @@ def _cpu_ms(step: Callable[[], Any], runs: int) -> float:
 
 
 def measure(runs: int) -> dict[str, Any]:
-    import orjson
-
     from breach.controller import load_profile
     from breach.keys.cipher import MultiKeyCipher
     from breach.people.rows import _identity_key
@@ -58,7 +56,7 @@ def measure(runs: int) -> dict[str, Any]:
     from flows.runtime import EXAMPLES
     from notices.email.message import sendgrid_body
     from notices.email.sendgrid import encode_body
-    from notices.sending.batches import _email_batch, _recipients
+    from notices.sending.batches import _email_batch, _recipients, open_email_rows
 
     cipher = MultiKeyCipher.from_master_keys([bytes(range(32))])
     sealed = []
@@ -71,14 +69,9 @@ def measure(runs: int) -> dict[str, Any]:
     draft = SimpleNamespace(id=1, language="da", subject="Brud på persondatasikkerheden hos os", text=text,
                             html="".join(f"<p>{PARAGRAPH * 3}</p>" for _ in range(8)))
     controller = load_profile(EXAMPLES / "controller.json")
-    prefix = b"person:" + INCIDENT.encode() + b":"
 
     def decrypt() -> list[tuple[int, int, str, str | None, bool]]:
-        people = []
-        for delivery_id, draft_id, key, token, _state in sealed:  # the loop of batches._load_email
-            data = orjson.loads(cipher.decrypt(token, aad=prefix + key))
-            people.append((delivery_id, draft_id, data.get("name") or "", data.get("email"), bool(data.get("address_lines"))))
-        return people
+        return open_email_rows(sealed, incident_id=INCIDENT, cipher=cipher)[0]
 
     people = decrypt()
     groups, rejected = _recipients(people, {1: draft})  # type: ignore[dict-item]  # a draft's fields, not its row

@@ -230,13 +230,23 @@ def _load_email(*, sessions: sessionmaker[Session], incident_id: str, batch_no: 
         rows = session.connection().execute(email_batch_rows(incident_id, batch_no)).all()  # Core: a thousand plain tuples
         drafts = {d.id: d for d in session.execute(select(DraftRow).where(DraftRow.id.in_({r[1] for r in rows}))).scalars()}
         integrity.require_unchanged(session=session, incident_id=incident_id, rounds=[d.round for d in drafts.values()])
-    prefix, decrypt, people, uncertain = b"person:" + incident_id.encode() + b":", cipher.decrypt, [], set()
+    people, uncertain = open_email_rows(rows, incident_id=incident_id, cipher=cipher)
+    return people, uncertain, drafts
+
+
+def open_email_rows(rows: Iterable[tuple[int, int, bytes, bytes, str]], *, incident_id: str,
+                    cipher: MultiKeyCipher) -> tuple[list[tuple[int, int, str, str | None, bool]], set[str]]:
+    """``email_batch_rows``' rows decrypted in one pass: (delivery id, draft id, name, e-mail, has an address)
+    for each, and the ids of the uncertain ones."""
+    prefix, decrypt = b"person:" + incident_id.encode() + b":", cipher.decrypt
+    people: list[tuple[int, int, str, str | None, bool]] = []
+    uncertain: set[str] = set()
     for delivery_id, draft_id, key, token, state in rows:
         data = orjson.loads(decrypt(token, aad=prefix + key))  # the aad of breach.people.store
         people.append((delivery_id, draft_id, data.get("name") or "", data.get("email"), bool(data.get("address_lines"))))
         if state == _UNCERTAIN:
             uncertain.add(str(delivery_id))
-    return people, uncertain, drafts
+    return people, uncertain
 
 
 def _recipients(people: Iterable[tuple[int, int, str, str | None, bool]],
